@@ -1,0 +1,1 @@
+"""papers' library: sources, store, indexes and matching. It never reads the environment."""

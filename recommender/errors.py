@@ -1,0 +1,22 @@
+"""Named errors raised by the library and translated into friendly messages at the edges."""
+
+
+class PapersError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class UnknownFormat(PapersError):
+    """A file's format could not be recognised, or the format named is not one we read."""
+
+
+class FeedError(PapersError):
+    """A whole feed response is unusable: an HTTP error, an OAI-PMH error, unreadable data."""
+
+    def __init__(self, origin: str, reason: str) -> None:
+        super().__init__(f"{origin}: {reason}")
+        self.origin = origin
+        self.reason = reason
+
+
+class InvalidArxivId(PapersError):
+    """A string is not an arXiv identifier in either the new or the old style."""

@@ -1,0 +1,77 @@
+"""arXiv identifiers and normalized titles: the keys papers are deduplicated on."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from recommender.errors import InvalidArxivId
+
+TITLE_ID_PREFIX = "title:"
+
+# New style since 2007-04: YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), optional vN.
+_NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
+# Old style: archive(.SUBJECT-CLASS)?/YYMMNNN, optional vN. The subject class is not part
+# of the identifier (math.GT/0309136 is math/0309136).
+_OLD = re.compile(r"(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]{2,})?/(?P<num>\d{7})(?:v(?P<v>\d+))?")
+_PREFIX = re.compile(
+    r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/|arxiv:|oai:arxiv\.org:)",
+    re.IGNORECASE,
+)
+
+
+def parse_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Split an arXiv id, URL or `arXiv:` reference into (canonical id, version or None)."""
+    raw = _PREFIX.sub("", text.strip())
+    raw = raw.removesuffix(".pdf").rstrip("/")
+    match = _NEW.fullmatch(raw)
+    if match:
+        return match["id"], int(match["v"]) if match["v"] else None
+    match = _OLD.fullmatch(raw)
+    if match:
+        return f"{match['archive']}/{match['num']}", int(match["v"]) if match["v"] else None
+    raise InvalidArxivId(f"not an arXiv id: {text!r}")
+
+
+def canonical_arxiv_id(text: str) -> str:
+    """The arXiv id without version, e.g. `2507.07186` for `arXiv:2507.07186v2`."""
+    return parse_arxiv_id(text)[0]
+
+
+def find_arxiv_id(text: str) -> tuple[str, int | None] | None:
+    """The first arXiv abs/pdf link or `arXiv:` reference in free text, if any."""
+    match = re.search(
+        r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)"
+        r"((?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/\d{7})(?:v\d+)?)",
+        text,
+        re.IGNORECASE,
+    )
+    return parse_arxiv_id(match.group(1)) if match else None
+
+
+def normalize_title(title: str) -> str:
+    """Casefolded letters and digits separated by single spaces: the key for title matching."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    text = re.sub(r"\$[^$]*\$", lambda m: re.sub(r"[\\{}^_]", " ", m.group(0)), text)
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+def title_id(title: str) -> str:
+    """A stable id for a paper with no arXiv id, derived from its normalized title."""
+    digest = hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:16]
+    return TITLE_ID_PREFIX + digest
+
+
+def is_title_id(paper_id: str) -> bool:
+    return paper_id.startswith(TITLE_ID_PREFIX)
+
+
+def arxiv_links(paper_id: str) -> tuple[str, str]:
+    """The abstract page and PDF links of an arXiv paper (latest version)."""
+    return f"https://arxiv.org/abs/{paper_id}", f"https://arxiv.org/pdf/{paper_id}"
+
+
+def clean_text(text: str) -> str:
+    """Collapse runs of white space (feeds wrap titles and abstracts at fixed widths)."""
+    return " ".join(text.split())

@@ -1,0 +1,86 @@
+"""The small typed values that flow between sources, the store and the indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from recommender.ids import arxiv_links, is_title_id
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as a source saw it (or as the store merged it from several sources).
+
+    `id` is the canonical arXiv id without version (`2507.07186`, `hep-th/9901001`), or for a
+    paper with no arXiv id a stable id derived from its normalized title (see `ids.title_id`).
+    Datetimes are timezone-aware UTC. `categories` lists the primary category first.
+    `extras` holds what only some sources give: comments, journal_ref, doi, hf_upvotes,
+    ai_summary, ai_keywords, tldr_zh, github_repo.
+    """
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    version: int | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    sources: tuple[str, ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "authors", tuple(self.authors))
+        object.__setattr__(self, "categories", tuple(self.categories))
+        object.__setattr__(self, "sources", tuple(self.sources))
+        object.__setattr__(self, "extras", _frozen(self.extras))
+
+    @property
+    def arxiv_id(self) -> str | None:
+        return None if is_title_id(self.id) else self.id
+
+    @property
+    def abs_url(self) -> str | None:
+        return arxiv_links(self.id)[0] if self.arxiv_id else None
+
+    @property
+    def pdf_url(self) -> str | None:
+        return arxiv_links(self.id)[1] if self.arxiv_id else None
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An entry a source could not turn into a paper, and why. `entry` says where it was."""
+
+    origin: str
+    entry: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.entry}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What one parse step produced: the good papers, the rejected entries, and paging state.
+
+    `cursor` continues a listing (an OAI-PMH resumption token); `total` is the number of
+    results the server says the whole query has (arXiv API's opensearch:totalResults).
+    """
+
+    papers: tuple[Paper, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+    cursor: str | None = None
+    total: int | None = None
