@@ -20,3 +20,11 @@ class FeedError(PapersError):
 
 class InvalidArxivId(PapersError):
     """A string is not an arXiv identifier in either the new or the old style."""
+
+
+class IndexMissing(PapersError):
+    """An index file is missing or unreadable; the message names the file and how to rebuild."""
+
+
+class ModelMismatch(PapersError):
+    """An index was built with another embedding model than the one configured."""
