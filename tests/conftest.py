@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
-import recommender
+from recommender import SAMPLES_DIR
+from recommender.store import Store, sqlite_url
+from tests.postgres import postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLES = Path(recommender.__file__).parent / "samples"
 
 
 @pytest.fixture
@@ -21,4 +26,51 @@ def fixtures_dir() -> Path:
 @pytest.fixture
 def samples_dir() -> Path:
     """The five bundled seed digests."""
-    return SAMPLES
+    return SAMPLES_DIR
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """The admin URL of a real PostgreSQL server (see tests/postgres.py)."""
+    given = os.environ.get("PAPERS_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    with postgres_server() as url:
+        yield url
+
+
+def _fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: SQLite in tmp_path, then a new database on the real server."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    yield from _fresh_postgres_database(request.getfixturevalue("postgres_admin_url"))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """The real store on each database the product supports."""
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """The real store on SQLite only, for tests whose subject is not the database."""
+    opened = Store.open(sqlite_url(tmp_path))
+    yield opened
+    opened.close()

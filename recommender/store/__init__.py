@@ -1,0 +1,278 @@
+"""The store: the one module that touches the database (SQLite by default, PostgreSQL too)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import alembic.command
+import alembic.config
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from recommender import dedupe
+from recommender.ids import is_title_id, normalize_title
+from recommender.models import Paper
+from recommender.store.schema import paper_aliases, papers
+
+log = logging.getLogger(__name__)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def sqlite_url(data_dir: Path) -> str:
+    """The default database: a SQLite file in the data dir."""
+    return f"sqlite:///{Path(data_dir).resolve() / 'papers.db'}"
+
+
+@dataclass
+class UpsertResult:
+    """Which papers one batch added, changed, or left as they were."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    papers: int
+    by_source: dict[str, int]
+    by_category: dict[str, int]
+    newest_published: datetime | None
+    last_ingested: datetime | None
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the web process read while the scheduler writes; busy_timeout makes a writer
+    # wait for the other instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _paper(row: RowMapping) -> Paper:
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=row["authors"],
+        categories=row["categories"],
+        version=row["version"],
+        published=row["published"],
+        updated=row["updated"],
+        sources=row["sources"],
+        extras=row["extras"],
+    )
+
+
+def _columns(paper: Paper) -> dict:
+    return {
+        "id": paper.id,
+        "norm_title": normalize_title(paper.title),
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "version": paper.version,
+        "published": paper.published,
+        "updated": paper.updated,
+        "sources": list(paper.sources),
+        "extras": dict(paper.extras),
+    }
+
+
+class Store:
+    """Papers and everything the bot remembers, behind one SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to `url`, creating the SQLite file's folder, and migrate to the latest schema."""
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        config = alembic.config.Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            alembic.command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # Papers ---------------------------------------------------------------------------
+
+    def upsert(self, batch: Sequence[Paper], *, now: datetime) -> UpsertResult:
+        """Add or merge a batch of papers in one transaction (all of it lands, or none)."""
+        result = UpsertResult()
+        with self.engine.begin() as conn:
+            known = _Known.load(conn, batch)
+            for paper in batch:
+                _upsert_one(conn, known, paper, now, result)
+        return result
+
+    def get(self, paper_id: str) -> Paper | None:
+        """The paper with this id, following the alias a merged title-only record left."""
+        with self.engine.connect() as conn:
+            target = conn.scalar(
+                select(paper_aliases.c.paper_id).where(paper_aliases.c.alias == paper_id)
+            )
+            row = (
+                conn.execute(select(papers).where(papers.c.id == (target or paper_id)))
+                .mappings()
+                .first()
+            )
+        return _paper(row) if row else None
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(papers)) or 0
+
+    def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
+        """Every paper, in the order they were first stored."""
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=batch_size).execute(
+                select(papers).order_by(papers.c.pk)
+            )
+            for row in rows.mappings():
+                yield _paper(row)
+
+    def stats(self) -> StoreStats:
+        by_source: dict[str, int] = {}
+        by_category: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            query = select(papers.c.sources, papers.c.categories)
+            for sources, categories in conn.execution_options(yield_per=5000).execute(query):
+                for source in sources:
+                    by_source[source] = by_source.get(source, 0) + 1
+                if categories:
+                    by_category[categories[0]] = by_category.get(categories[0], 0) + 1
+            total, newest, last = conn.execute(
+                select(func.count(), func.max(papers.c.published), func.max(papers.c.changed))
+            ).one()
+        return StoreStats(
+            papers=total,
+            by_source=dict(sorted(by_source.items(), key=lambda kv: -kv[1])),
+            by_category=dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
+            newest_published=papers.c.published.type.process_result_value(newest, None),
+            last_ingested=papers.c.changed.type.process_result_value(last, None),
+        )
+
+
+@dataclass
+class _Known:
+    """The stored papers a batch can touch, fetched once and kept current as it is applied."""
+
+    by_id: dict[str, Paper]
+    aliases: dict[str, str]
+    by_title: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, conn: Connection, batch: Sequence[Paper]) -> _Known:
+        ids = {paper.id for paper in batch}
+        aliases = dict(
+            conn.execute(
+                select(paper_aliases.c.alias, paper_aliases.c.paper_id).where(
+                    paper_aliases.c.alias.in_(ids)
+                )
+            ).all()
+        )
+        titles = {normalize_title(paper.title) for paper in batch}
+        rows = conn.execute(
+            select(papers).where(
+                papers.c.id.in_(ids | set(aliases.values())) | papers.c.norm_title.in_(titles)
+            )
+        ).mappings()
+        known = cls(by_id={}, aliases=aliases, by_title={})
+        for row in rows:
+            known.remember(_paper(row))
+        return known
+
+    def remember(self, paper: Paper) -> None:
+        self.by_id[paper.id] = paper
+        ids = self.by_title.setdefault(normalize_title(paper.title), [])
+        if paper.id not in ids:
+            ids.append(paper.id)
+
+    def forget(self, paper_id: str) -> None:
+        paper = self.by_id.pop(paper_id)
+        self.by_title[normalize_title(paper.title)].remove(paper_id)
+
+    def same_title(self, paper: Paper, *, title_ids: bool) -> list[str]:
+        ids = self.by_title.get(normalize_title(paper.title), [])
+        return [i for i in ids if is_title_id(i) == title_ids and i != paper.id]
+
+
+def _upsert_one(
+    conn: Connection, known: _Known, paper: Paper, now: datetime, result: UpsertResult
+) -> None:
+    target = known.aliases.get(paper.id, paper.id)
+    if target not in known.by_id and is_title_id(paper.id):
+        # A title-only record joins the one arXiv paper of that title; with several
+        # candidates we cannot tell which, so it stays on its own.
+        matches = known.same_title(paper, title_ids=False)
+        if len(matches) == 1:
+            target = matches[0]
+            _add_alias(conn, known, paper.id, target)
+    if target in known.by_id:
+        _merge_into(conn, known, known.by_id[target], paper, now, result)
+        return
+    title_only = known.same_title(paper, title_ids=True) if not is_title_id(paper.id) else []
+    if title_only:
+        # The arXiv record of a paper first seen by title: it takes over that row (and its
+        # integer key, which the indexes use), and the title id becomes an alias.
+        old = known.by_id[title_only[0]]
+        known.forget(old.id)
+        conn.execute(papers.update().where(papers.c.id == old.id).values(id=paper.id))
+        _add_alias(conn, known, old.id, paper.id)
+        _merge_into(conn, known, replace(old, id=paper.id), paper, now, result, moved=True)
+        return
+    conn.execute(papers.insert().values(**_columns(paper), first_seen=now, changed=now))
+    known.remember(paper)
+    result.added.append(paper.id)
+
+
+def _merge_into(
+    conn: Connection,
+    known: _Known,
+    stored: Paper,
+    paper: Paper,
+    now: datetime,
+    result: UpsertResult,
+    *,
+    moved: bool = False,
+) -> None:
+    merged = dedupe.merge(stored, paper)
+    if stored.id in known.by_id:
+        known.forget(stored.id)
+    known.remember(merged)
+    if merged == stored and not moved:
+        if stored.id not in result.added + result.updated + result.unchanged:
+            result.unchanged.append(stored.id)
+        return
+    conn.execute(
+        papers.update().where(papers.c.id == stored.id).values(**_columns(merged), changed=now)
+    )
+    if stored.id not in result.added + result.updated:
+        result.updated.append(stored.id)
+
+
+def _add_alias(conn: Connection, known: _Known, alias: str, paper_id: str) -> None:
+    conn.execute(paper_aliases.insert().values(alias=alias, paper_id=paper_id))
+    known.aliases[alias] = paper_id

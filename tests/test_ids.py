@@ -1,0 +1,55 @@
+import pytest
+
+from recommender.errors import InvalidArxivId
+from recommender.ids import (
+    find_arxiv_id,
+    is_title_id,
+    normalize_title,
+    parse_arxiv_id,
+    title_id,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2507.07186", ("2507.07186", None)),
+        ("2507.07186v2", ("2507.07186", 2)),
+        ("arXiv:2507.07186v1", ("2507.07186", 1)),
+        ("https://arxiv.org/abs/2507.07186v3", ("2507.07186", 3)),
+        ("http://arxiv.org/pdf/2507.07186v3.pdf", ("2507.07186", 3)),
+        ("0704.0007", ("0704.0007", None)),
+        ("hep-th/9901001", ("hep-th/9901001", None)),
+        ("hep-th/9901001v3", ("hep-th/9901001", 3)),
+        ("math.GT/0309136", ("math/0309136", None)),
+        ("oai:arXiv.org:cs/0006008", ("cs/0006008", None)),
+        (" 1501.05201 ", ("1501.05201", None)),
+    ],
+)
+def test_parse_arxiv_id(text, expected):
+    assert parse_arxiv_id(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "2507.071", "12345.6789", "hep-th/99", "v2"])
+def test_parse_arxiv_id_rejects(text):
+    with pytest.raises(InvalidArxivId, match="not an arXiv id"):
+        parse_arxiv_id(text)
+
+
+def test_find_arxiv_id_in_text():
+    assert find_arxiv_id("see [x](https://arxiv.org/abs/2507.07186v2) now") == ("2507.07186", 2)
+    assert find_arxiv_id("Arxiv: arXiv:hep-th/9901001") == ("hep-th/9901001", None)
+    assert find_arxiv_id("no id here") is None
+
+
+def test_normalize_title_ignores_case_punctuation_and_spacing():
+    a = normalize_title("Prune&Comp: Free Lunch for Layer-Pruned LLMs")
+    b = normalize_title("prune&comp  free lunch for layer pruned llms")
+    assert a == b == "prune comp free lunch for layer pruned llms"
+
+
+def test_title_id_is_stable_and_marked():
+    tid = title_id("RISER: Orchestrating Latent Reasoning Skills")
+    assert tid == title_id("riser orchestrating latent reasoning skills")
+    assert tid.startswith("title:") and len(tid) == len("title:") + 16
+    assert is_title_id(tid) and not is_title_id("2507.07186")

@@ -1,0 +1,142 @@
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect
+
+from recommender.ids import title_id
+from recommender.models import Paper
+from recommender.store import Store
+
+NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
+LATER = datetime(2025, 7, 26, 12, tzinfo=UTC)
+
+
+def paper(pid="2507.07186", version=1, title="Planted in Pretraining", **kw) -> Paper:
+    kw.setdefault("sources", ("arxiv-api",))
+    return Paper(
+        id=pid, title=title, abstract=kw.pop("abstract", "An abstract."), version=version, **kw
+    )
+
+
+def test_schema_is_created_by_migrations(store: Store):
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"papers", "paper_aliases", "alembic_version"} <= tables
+
+
+def test_round_trip_keeps_every_field(store: Store):
+    original = paper(
+        authors=("A. Author", "B. Author"),
+        categories=("cs.CL", "cs.LG"),
+        published=datetime(2025, 7, 9, 17, 59, 1, tzinfo=UTC),
+        updated=datetime(2025, 7, 10, 8, 0, tzinfo=UTC),
+        extras={"doi": "10.1/x", "hf_upvotes": 12, "ai_keywords": ["LLM", "bias"]},
+    )
+    assert store.upsert([original], now=NOW).added == ["2507.07186"]
+    assert store.get("2507.07186") == original
+
+
+def test_reingesting_the_same_batch_changes_nothing(store: Store):
+    batch = [paper(), paper("2507.07188", title="Prompt Perturbations")]
+    store.upsert(batch, now=NOW)
+    result = store.upsert(batch, now=LATER)
+    assert result.added == [] and result.updated == []
+    assert sorted(result.unchanged) == ["2507.07186", "2507.07188"]
+    assert store.count() == 2
+    assert store.stats().last_ingested == NOW
+
+
+def test_v2_updates_the_v1_row(store: Store):
+    store.upsert([paper(version=1)], now=NOW)
+    result = store.upsert([paper(version=2, title="Planted, revised", abstract="New.")], now=LATER)
+    assert result.updated == ["2507.07186"]
+    stored = store.get("2507.07186")
+    assert (stored.version, stored.title, stored.abstract) == (2, "Planted, revised", "New.")
+    assert store.count() == 1
+
+
+def test_v1_and_v2_in_one_batch_make_one_row(store: Store):
+    result = store.upsert([paper(version=2, title="New title"), paper(version=1)], now=NOW)
+    assert result.added == ["2507.07186"] and result.unchanged == []
+    assert store.get("2507.07186").title == "New title"
+
+
+def test_title_only_record_merges_into_the_arxiv_record(store: Store):
+    store.upsert([paper(title="Planted in Pretraining: A Case Study")], now=NOW)
+    hf = Paper(
+        id=title_id("planted in pretraining a case study"),
+        title="Planted in Pretraining - a case study",
+        abstract="Other text.",
+        sources=("hf-papers-text",),
+        extras={"hf_upvotes": 5},
+    )
+    result = store.upsert([hf], now=LATER)
+    assert result.updated == ["2507.07186"] and store.count() == 1
+    merged = store.get(hf.id)
+    assert merged.id == "2507.07186" and merged.title == "Planted in Pretraining: A Case Study"
+    assert merged.extras["hf_upvotes"] == 5
+    assert merged.sources == ("arxiv-api", "hf-papers-text")
+    assert store.upsert([hf], now=LATER).unchanged == ["2507.07186"]
+
+
+def test_arxiv_record_takes_over_an_earlier_title_only_row(store: Store):
+    hf = Paper(
+        id=title_id("Grove MoE"),
+        title="Grove MoE",
+        abstract="HF text.",
+        sources=("hf-papers-text",),
+    )
+    store.upsert([hf], now=NOW)
+    result = store.upsert(
+        [paper("2508.07785", title="Grove MoE", abstract="arXiv text.")], now=LATER
+    )
+    assert result.updated == ["2508.07785"] and store.count() == 1
+    assert store.get(hf.id).id == "2508.07785"
+    assert store.get("2508.07785").abstract == "arXiv text."
+
+
+def test_two_arxiv_papers_with_one_title_stay_apart(store: Store):
+    store.upsert(
+        [paper("2501.00001", title="Introduction"), paper("2501.00002", title="Introduction")],
+        now=NOW,
+    )
+    orphan = Paper(id=title_id("Introduction"), title="Introduction", sources=("hf-daily-text",))
+    assert store.upsert([orphan], now=NOW).added == [orphan.id]
+    assert store.count() == 3
+
+
+def test_failed_batch_changes_nothing(store: Store):
+    store.upsert([paper()], now=NOW)
+    naive = paper("2507.07188", published=datetime(2025, 7, 9))  # no time zone: refused
+    with pytest.raises(Exception, match="naive datetime"):
+        store.upsert([paper(version=2, title="Changed"), naive], now=LATER)
+    assert store.get("2507.07186").title == "Planted in Pretraining"
+    assert store.get("2507.07188") is None and store.count() == 1
+
+
+def test_stats_counts_sources_and_primary_categories(store: Store):
+    store.upsert(
+        [
+            paper(categories=("cs.CL", "cs.AI")),
+            paper(
+                "2507.07188",
+                categories=("cs.LG",),
+                sources=("hf-daily",),
+                published=datetime(2025, 7, 10, tzinfo=UTC),
+            ),
+        ],
+        now=NOW,
+    )
+    stats = store.stats()
+    assert stats.papers == 2
+    assert stats.by_source == {"arxiv-api": 1, "hf-daily": 1}
+    assert stats.by_category == {"cs.CL": 1, "cs.LG": 1}
+    assert stats.newest_published == datetime(2025, 7, 10, tzinfo=UTC)
+
+
+def test_reopening_an_existing_database_keeps_papers(database_url: str):
+    first = Store.open(database_url)
+    first.upsert([paper()], now=NOW)
+    first.close()
+    again = Store.open(database_url)
+    assert again.get("2507.07186").title == "Planted in Pretraining"
+    again.close()
