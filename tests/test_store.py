@@ -140,3 +140,75 @@ def test_reopening_an_existing_database_keeps_papers(database_url: str):
     again = Store.open(database_url)
     assert again.get("2507.07186").title == "Planted in Pretraining"
     again.close()
+
+
+def _three(store: Store) -> None:
+    store.upsert(
+        [
+            paper(
+                "2501.00001",
+                title="One",
+                authors=("Jürgen Schmidhuber",),
+                categories=("cs.LG", "cs.CL"),
+                published=datetime(2025, 1, 1, tzinfo=UTC),
+            ),
+            paper(
+                "2501.00002",
+                title="Two",
+                authors=("Yann LeCun",),
+                categories=("cs.CV",),
+                published=datetime(2025, 2, 1, tzinfo=UTC),
+            ),
+            paper(
+                "2501.00003",
+                title="Three",
+                authors=("A_B 100%",),
+                categories=("cs.CL",),
+                published=datetime(2025, 3, 1, tzinfo=UTC),
+            ),
+        ],
+        now=NOW,
+    )
+
+
+def test_keys_and_lookup_by_key(store: Store):
+    _three(store)
+    keys = store.keys()
+    assert len(keys) == 3 and keys == sorted(keys)
+    found = store.by_keys([keys[2], keys[0], 10**9])
+    assert {p.title for p in found.values()} == {"One", "Three"}
+    assert [pk for pk, _ in store.iter_keyed(after=keys[0])] == keys[1:]
+
+
+@pytest.mark.parametrize(
+    ("filters", "titles"),
+    [
+        ({"category": "cs.CL"}, {"One", "Three"}),
+        ({"category": "cs.C"}, set()),
+        ({"since": datetime(2025, 2, 1, tzinfo=UTC)}, {"Two", "Three"}),
+        ({"until": datetime(2025, 2, 1, tzinfo=UTC)}, {"One"}),
+        ({"author": "jürgen"}, {"One"}),
+        ({"author": "lecun"}, {"Two"}),
+        ({"author": "%"}, {"Three"}),
+        ({"author": "a_b"}, {"Three"}),
+        ({"author": "a%b"}, set()),
+        ({"category": "cs.CL", "author": "schmid"}, {"One"}),
+    ],
+)
+def test_filter_keys(store: Store, filters, titles):
+    _three(store)
+    keys = store.filter_keys(store.keys(), **filters)
+    assert {p.title for p in store.by_keys(keys).values()} == titles
+
+
+def test_embeddings_are_stored_per_model_and_replaced(store: Store):
+    _three(store)
+    first, second, _ = store.keys()
+    store.save_embeddings("m1", [(first, "h1", b"\x00\x01"), (second, "h2", b"\x02")])
+    store.save_embeddings("m2", [(first, "h1", b"\x09")])
+    store.save_embeddings("m1", [(first, "h3", b"\x03")])
+    assert store.embeddings("m1", [first, second]) == {
+        first: ("h3", b"\x03"),
+        second: ("h2", b"\x02"),
+    }
+    assert store.embeddings("m2", [first, second]) == {first: ("h1", b"\x09")}

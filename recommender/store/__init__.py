@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import alembic.command
 import alembic.config
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, Text, cast, create_engine, event, func, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from recommender import dedupe
 from recommender.ids import is_title_id, normalize_title
 from recommender.models import Paper
-from recommender.store.schema import paper_aliases, papers
+from recommender.store.schema import embeddings, paper_aliases, papers
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _contains(column, needle: str, *, lower: bool = False):
+    """A JSON column whose text contains `needle` (LIKE wildcards in it are taken literally)."""
+    text = cast(column, Text)
+    if lower:
+        text = func.lower(text)
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return text.like(f"%{escaped}%", escape="\\")
 
 
 def _paper(row: RowMapping) -> Paper:
@@ -98,7 +108,8 @@ class Store:
         """Connect to `url`, creating the SQLite file's folder, and migrate to the latest schema."""
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        # Unicode stays readable in JSON columns, so that author search matches "Jürgen".
+        engine = create_engine(url, json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False))
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine)
@@ -144,14 +155,76 @@ class Store:
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).select_from(papers)) or 0
 
-    def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
-        """Every paper, in the order they were first stored."""
+    def iter_keyed(self, *, after: int = 0, batch_size: int = 1000) -> Iterator[tuple[int, Paper]]:
+        """Every paper with its integer key (the indexes' key), in the order first stored."""
         with self.engine.connect() as conn:
             rows = conn.execution_options(yield_per=batch_size).execute(
-                select(papers).order_by(papers.c.pk)
+                select(papers).where(papers.c.pk > after).order_by(papers.c.pk)
             )
             for row in rows.mappings():
-                yield _paper(row)
+                yield row["pk"], _paper(row)
+
+    def by_keys(self, keys: Iterable[int]) -> dict[int, Paper]:
+        """The papers with these integer keys (unknown keys are left out)."""
+        wanted = [int(key) for key in keys]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(papers).where(papers.c.pk.in_(wanted))).mappings()
+            return {row["pk"]: _paper(row) for row in rows}
+
+    def keys(self) -> list[int]:
+        """The integer key of every paper, ascending."""
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(papers.c.pk).order_by(papers.c.pk)))
+
+    def filter_keys(
+        self,
+        keys: Iterable[int],
+        *,
+        category: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        author: str | None = None,
+    ) -> set[int]:
+        """The `keys` whose paper is in `category`, published in [since, until), by `author`."""
+        query = select(papers.c.pk).where(papers.c.pk.in_([int(k) for k in keys]))
+        if category:
+            query = query.where(_contains(papers.c.categories, f'"{category}"'))
+        if since:
+            query = query.where(papers.c.published >= since)
+        if until:
+            query = query.where(papers.c.published < until)
+        if author:
+            query = query.where(_contains(papers.c.authors, author.lower(), lower=True))
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query))
+
+    # Embeddings -----------------------------------------------------------------------
+
+    def embeddings(self, model: str, keys: Iterable[int]) -> dict[int, tuple[str, bytes]]:
+        """Stored vectors of `model` for these papers: key -> (text hash, float32 bytes)."""
+        wanted = [int(key) for key in keys]
+        query = select(embeddings.c.paper_pk, embeddings.c.text_hash, embeddings.c.vector).where(
+            embeddings.c.model == model, embeddings.c.paper_pk.in_(wanted)
+        )
+        with self.engine.connect() as conn:
+            return {pk: (text_hash, bytes(vector)) for pk, text_hash, vector in conn.execute(query)}
+
+    def save_embeddings(self, model: str, rows: Sequence[tuple[int, str, bytes]]) -> None:
+        """Store (key, text hash, float32 bytes) vectors of `model`, replacing older ones."""
+        keys = [int(pk) for pk, _, _ in rows]
+        with self.engine.begin() as conn:
+            conn.execute(
+                embeddings.delete().where(
+                    embeddings.c.model == model, embeddings.c.paper_pk.in_(keys)
+                )
+            )
+            conn.execute(
+                embeddings.insert(),
+                [
+                    {"paper_pk": int(pk), "model": model, "text_hash": h, "vector": vector}
+                    for pk, h, vector in rows
+                ],
+            )
 
     def stats(self) -> StoreStats:
         by_source: dict[str, int] = {}

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
@@ -54,4 +64,15 @@ paper_aliases = Table(
     metadata,
     Column("alias", String(64), primary_key=True),
     Column("paper_id", String(64), nullable=False, index=True),
+)
+
+# One vector per paper and embedding model, computed once; `text_hash` tells when the paper's
+# text changed (a new version) so that the vector must be computed again.
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("paper_pk", Integer, primary_key=True),
+    Column("model", String(200), primary_key=True),
+    Column("text_hash", String(40), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
 )
