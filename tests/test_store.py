@@ -212,3 +212,14 @@ def test_embeddings_are_stored_per_model_and_replaced(store: Store):
         second: ("h2", b"\x02"),
     }
     assert store.embeddings("m2", [first, second]) == {first: ("h1", b"\x09")}
+
+
+def test_watermark_and_changes_since(store: Store):
+    assert store.watermark().papers == 0 and store.watermark().max_key == 0
+    _three(store)
+    mark = store.watermark()
+    assert mark.papers == 3 and mark.max_key == max(store.keys()) and mark.changed == NOW
+    store.upsert([paper("2501.00002", version=2, title="Two, revised")], now=LATER)
+    changed = store.changed_since(NOW, up_to=mark.max_key)
+    assert [p.title for _, p in changed] == ["Two, revised"]
+    assert store.watermark().changed == LATER

@@ -39,6 +39,15 @@ class UpsertResult:
 
 
 @dataclass(frozen=True)
+class Watermark:
+    """Enough to tell whether an index built from the store is still current."""
+
+    papers: int
+    max_key: int
+    changed: datetime | None
+
+
+@dataclass(frozen=True)
 class StoreStats:
     papers: int
     by_source: dict[str, int]
@@ -171,6 +180,20 @@ class Store:
             rows = conn.execute(select(papers).where(papers.c.pk.in_(wanted))).mappings()
             return {row["pk"]: _paper(row) for row in rows}
 
+    def changed_since(self, when: datetime, *, up_to: int) -> list[tuple[int, Paper]]:
+        """Papers with key <= `up_to` whose record changed after `when` (new versions, merges)."""
+        query = select(papers).where(papers.c.changed > when, papers.c.pk <= up_to)
+        with self.engine.connect() as conn:
+            return [(row["pk"], _paper(row)) for row in conn.execute(query).mappings()]
+
+    def watermark(self) -> Watermark:
+        """How many papers there are, the highest key, and when anything last changed."""
+        with self.engine.connect() as conn:
+            count, top, changed = conn.execute(
+                select(func.count(), func.max(papers.c.pk), func.max(papers.c.changed))
+            ).one()
+        return Watermark(papers=count, max_key=top or 0, changed=changed)
+
     def keys(self) -> list[int]:
         """The integer key of every paper, ascending."""
         with self.engine.connect() as conn:
@@ -243,8 +266,8 @@ class Store:
             papers=total,
             by_source=dict(sorted(by_source.items(), key=lambda kv: -kv[1])),
             by_category=dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
-            newest_published=papers.c.published.type.process_result_value(newest, None),
-            last_ingested=papers.c.changed.type.process_result_value(last, None),
+            newest_published=newest,
+            last_ingested=last,
         )
 
 
