@@ -67,6 +67,11 @@ def is_title_id(paper_id: str) -> bool:
     return paper_id.startswith(TITLE_ID_PREFIX)
 
 
+def is_arxiv_id(paper_id: str) -> bool:
+    """Whether a canonical paper id is an arXiv id (others carry a `prefix:`)."""
+    return ":" not in paper_id
+
+
 def arxiv_links(paper_id: str) -> tuple[str, str]:
     """The abstract page and PDF links of an arXiv paper (latest version)."""
     return f"https://arxiv.org/abs/{paper_id}", f"https://arxiv.org/pdf/{paper_id}"

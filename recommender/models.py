@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from recommender.ids import arxiv_links, is_title_id
+from recommender.ids import arxiv_links, is_arxiv_id
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -19,11 +19,12 @@ def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 class Paper:
     """One paper as a source saw it (or as the store merged it from several sources).
 
-    `id` is the canonical arXiv id without version (`2507.07186`, `hep-th/9901001`), or for a
-    paper with no arXiv id a stable id derived from its normalized title (see `ids.title_id`).
+    `id` is the canonical arXiv id without version (`2507.07186`, `hep-th/9901001`). A paper
+    with no arXiv id has a prefixed id: `title:` and a hash of its normalized title (see
+    `ids.title_id`), or `beir:` and its id in an evaluation collection.
     Datetimes are timezone-aware UTC. `categories` lists the primary category first.
     `extras` holds what only some sources give: comments, journal_ref, doi, hf_upvotes,
-    ai_summary, ai_keywords, tldr_zh, github_repo.
+    ai_summary, ai_keywords, github_repo, tldr_zh, summary_zh, announce_type.
     """
 
     id: str
@@ -45,7 +46,7 @@ class Paper:
 
     @property
     def arxiv_id(self) -> str | None:
-        return None if is_title_id(self.id) else self.id
+        return self.id if is_arxiv_id(self.id) else None
 
     @property
     def abs_url(self) -> str | None:

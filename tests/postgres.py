@@ -52,11 +52,11 @@ def postgres_server() -> Iterator[str]:
         owner = pwd.getpwnam("postgres")
         os.chown(root, owner.pw_uid, owner.pw_gid)
     data, port = root / "data", _free_port()
-    run = (
-        lambda *args: subprocess.run(  # noqa: E731
-            _as_owner([str(bindir / args[0]), *args[1:]]), check=True, capture_output=True
-        )
-    )
+
+    def run(program: str, *args: str) -> None:
+        command = _as_owner([str(bindir / program), *args])
+        subprocess.run(command, check=True, capture_output=True)
+
     try:
         run("initdb", "-D", str(data), "-U", "papers", "--auth=trust", "-E", "UTF8")
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"

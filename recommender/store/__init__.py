@@ -15,7 +15,7 @@ from sqlalchemy import Engine, Text, cast, create_engine, event, func, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from recommender import dedupe
-from recommender.ids import is_title_id, normalize_title
+from recommender.ids import is_arxiv_id, is_title_id, normalize_title
 from recommender.models import Paper
 from recommender.store.schema import embeddings, paper_aliases, papers
 
@@ -311,8 +311,10 @@ class _Known:
         self.by_title[normalize_title(paper.title)].remove(paper_id)
 
     def same_title(self, paper: Paper, *, title_ids: bool) -> list[str]:
+        """Other papers of the same normalized title: title-only ones, or arXiv ones."""
         ids = self.by_title.get(normalize_title(paper.title), [])
-        return [i for i in ids if is_title_id(i) == title_ids and i != paper.id]
+        wanted = is_title_id if title_ids else is_arxiv_id
+        return [i for i in ids if wanted(i) and i != paper.id]
 
 
 def _upsert_one(
@@ -329,7 +331,7 @@ def _upsert_one(
     if target in known.by_id:
         _merge_into(conn, known, known.by_id[target], paper, now, result)
         return
-    title_only = known.same_title(paper, title_ids=True) if not is_title_id(paper.id) else []
+    title_only = known.same_title(paper, title_ids=True) if paper.arxiv_id else []
     if title_only:
         # The arXiv record of a paper first seen by title: it takes over that row (and its
         # integer key, which the indexes use), and the title id becomes an alias.

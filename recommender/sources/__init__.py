@@ -1,0 +1,65 @@
+"""Every source of papers: a fetch step that returns bytes and a pure parse step.
+
+Each format module has `FORMAT` (its name for `--format`), `sniff(data, name)` (does this
+look like mine?) and `parse(data, origin) -> Parsed`. Detection asks them in the order of
+`FORMATS`, most specific first.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from recommender.errors import UnknownFormat
+from recommender.models import Parsed
+from recommender.sources import (
+    arxiv_abs,
+    arxiv_api,
+    arxiv_daily_md,
+    arxiv_rss,
+    beir,
+    digest_tldr,
+    enriched_md,
+    hf_daily,
+    hf_daily_text,
+    hf_papers_text,
+    http_record,
+    kaggle,
+    oai_pmh,
+)
+
+FORMATS: dict[str, ModuleType] = {
+    module.FORMAT: module
+    for module in (
+        http_record,
+        hf_daily,
+        kaggle,
+        beir,
+        oai_pmh,
+        arxiv_api,
+        arxiv_rss,
+        arxiv_abs,
+        digest_tldr,
+        arxiv_daily_md,
+        enriched_md,
+        hf_daily_text,
+        hf_papers_text,
+    )
+}
+
+
+def detect_format(data: bytes, name: str) -> str:
+    """The name of the format `data` (read from file `name`) is in."""
+    for fmt, module in FORMATS.items():
+        if module.sniff(data, name):
+            return fmt
+    known = ", ".join(FORMATS)
+    raise UnknownFormat(f"{name}: not a format papers can read (known formats: {known})")
+
+
+def parse_file(data: bytes, name: str, fmt: str | None = None) -> Parsed:
+    """Parse a saved file, detecting its format unless `fmt` names it."""
+    if fmt is None:
+        fmt = detect_format(data, name)
+    elif fmt not in FORMATS:
+        raise UnknownFormat(f"unknown format {fmt!r} (known formats: {', '.join(FORMATS)})")
+    return FORMATS[fmt].parse(data, name)

@@ -1,0 +1,44 @@
+"""Helpers shared by the parsers of saved text digests: decoding, ids, messages."""
+
+from __future__ import annotations
+
+from recommender.errors import InvalidArxivId
+from recommender.ids import find_arxiv_id, parse_arxiv_id, title_id
+
+# Sniffers look at the start of a file only: every digest shows its layout in its first lines.
+SNIFF_BYTES = 65536
+
+
+def decode(data: bytes) -> str:
+    """The text of a saved digest: UTF-8 with bad bytes replaced, no BOM, `\\n` line ends."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def head(data: bytes) -> str:
+    """The decoded start of a file, for sniffing."""
+    return decode(data[:SNIFF_BYTES])
+
+
+def paper_key(title: str, *refs: str | None) -> tuple[str, int | None]:
+    """The arXiv id and version in the first of `refs` that has one, else the title's id.
+
+    A ref is a link, an `arXiv:` reference or a bare id such as `2510.13832v2`.
+    """
+    for ref in refs:
+        if not ref:
+            continue
+        found = find_arxiv_id(ref)
+        if found:
+            return found
+        try:
+            return parse_arxiv_id(ref)
+        except InvalidArxivId:
+            continue
+    return title_id(title), None
+
+
+def snippet(text: str, width: int = 60) -> str:
+    """`text` quoted and cut to `width` characters, to name an entry in a rejection."""
+    text = " ".join(text.split())
+    return repr(text if len(text) <= width else text[: width - 3] + "...")
