@@ -1,11 +1,14 @@
 from datetime import UTC, datetime
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from recommender.ids import title_id
 from recommender.models import Paper
 from recommender.store import Store
+from recommender.store.schema import metadata
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
 LATER = datetime(2025, 7, 26, 12, tzinfo=UTC)
@@ -21,6 +24,12 @@ def paper(pid="2507.07186", version=1, title="Planted in Pretraining", **kw) -> 
 def test_schema_is_created_by_migrations(store: Store):
     tables = set(inspect(store.engine).get_table_names())
     assert {"papers", "paper_aliases", "alembic_version"} <= tables
+
+
+def test_migrations_match_the_schema_module(store: Store):
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        assert compare_metadata(context, metadata) == []
 
 
 def test_round_trip_keeps_every_field(store: Store):

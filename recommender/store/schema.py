@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     Integer,
     LargeBinary,
@@ -75,4 +76,80 @@ embeddings = Table(
     Column("model", String(200), primary_key=True),
     Column("text_hash", String(40), nullable=False),
     Column("vector", LargeBinary, nullable=False),
+)
+
+# Interest profiles. `target` names who gets the digest: `user:TEAM:USER`, `channel:TEAM:CHANNEL`
+# or `file:NAME` for a team profile kept in git. `settings` is the profile as JSON.
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("target", String(200), primary_key=True),
+    Column("settings", JSON, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+# Every button press and explicit like: what the profile learns from.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(200), nullable=False, index=True),
+    Column("paper_id", String(64), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# What each target was sent: a paper is never recommended twice to the same target.
+sent = Table(
+    "sent",
+    metadata,
+    Column("target", String(200), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("digest_date", Date, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=False),
+)
+
+saved = Table(
+    "saved",
+    metadata,
+    Column("target", String(200), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("saved_at", UTCDateTime, nullable=False),
+)
+
+# One row per digest that is due: written before posting and completed after, so that a
+# crash and restart neither posts a digest twice nor drops it.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("target", String(200), primary_key=True),
+    Column("digest_date", Date, primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("posted", JSON, nullable=False),
+    Column("error", Text),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+# Each scheduled job run, for `papers status` and /healthz.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(50), nullable=False, index=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("finished", UTCDateTime),
+    Column("status", String(20), nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("error", Text),
+)
+
+# A named lease with expiry: only its holder acts (one scheduler at a time).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires", UTCDateTime, nullable=False),
 )
