@@ -1,0 +1,196 @@
+"""The hybrid search: BM25 and dense runs over the indexes, fused into one ranking.
+
+One `Engine.search` answers the CLI, the slash command and the digest, so their rankings
+cannot drift apart. `recommender.indexes` builds what it searches.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from recommender.embed import Embedder
+from recommender.errors import IndexMissing, InvalidQuery
+from recommender.fusion import convex_fuse, reciprocal_rank_fuse
+from recommender.indexes import STATE_FILE, IndexSet
+from recommender.models import Paper
+from recommender.store import Store
+from recommender.text import tokenize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search to a category, a publication window and an author (substring)."""
+
+    category: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    author: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any((self.category, self.since, self.until, self.author))
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the two rankings become one.
+
+    `convex`: min-max normalize each run, then `dense_weight * dense + (1 - dense_weight) *
+    bm25`, the weight tuned with `papers eval` (docs/BENCHMARKS.md). `rrf`: reciprocal rank
+    fusion with smoothing constant `rrf_k`. `depth`: candidates each index contributes.
+    """
+
+    method: str = "convex"
+    dense_weight: float = 0.5
+    depth: int = 100
+    rrf_k: int = 60
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result and the evidence for it: each index's score and 1-based rank."""
+
+    key: int
+    paper: Paper
+    score: float
+    bm25_score: float | None = None
+    bm25_rank: int | None = None
+    dense_score: float | None = None
+    dense_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One index's answer: keys best first and their scores."""
+
+    keys: np.ndarray
+    scores: np.ndarray
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.keys.tolist(), self.scores.tolist(), strict=True))
+
+
+class Engine:
+    """Indexes over one store, kept in `index_dir`, for one embedding model."""
+
+    def __init__(
+        self, store: Store, index_dir: Path, embedder: Embedder, fusion: Fusion | None = None
+    ) -> None:
+        self.store = store
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.fusion = fusion or Fusion()
+        self._indexes: IndexSet | None = None
+        self._stamp: int | None = None
+        self._lock = threading.Lock()
+
+    # Loading --------------------------------------------------------------------------
+
+    def indexes(self) -> IndexSet:
+        """The indexes on disk, reloaded when another process (the scheduler) replaced them."""
+        with self._lock:
+            try:
+                stamp = (self.index_dir / STATE_FILE).stat().st_mtime_ns
+            except OSError:
+                stamp = None
+            if self._indexes is None or self._stamp != stamp:
+                self._indexes = IndexSet.load(self.index_dir, model=self.embedder.name)
+                self._stamp = stamp
+            return self._indexes
+
+    def is_current(self) -> bool:
+        """Whether the indexes on disk hold every paper in the store, as it is now."""
+        try:
+            return self.indexes().reflects(self.store.watermark())
+        except IndexMissing:
+            return False
+
+    # Searching ------------------------------------------------------------------------
+
+    def bm25_run(self, query: str, depth: int) -> Run:
+        keys, scores = self.indexes().bm25.search(query, depth)
+        return Run(keys, scores)
+
+    def dense_run(self, query: str, depth: int) -> Run:
+        vector = self.embedder.encode([query])[0]
+        keys, scores = self.indexes().dense.search(vector, depth)
+        return Run(keys, scores)
+
+    def search(
+        self, query: str, *, k: int = 10, offset: int = 0, filters: Filters | None = None
+    ) -> list[Hit]:
+        """The `k` best papers for `query` after the first `offset`, with their evidence."""
+        query = " ".join(query.split())
+        if not query:
+            raise InvalidQuery("the query is empty: type a few words, e.g. `speculative decoding`")
+        if not tokenize(query):
+            raise InvalidQuery(
+                f"`{query[:50]}` has only common words; add a topic, method or author"
+            )
+        filters = filters or Filters()
+        # A filter removes candidates after retrieval, so ask each index for more of them.
+        depth = max(self.fusion.depth, offset + k) * (10 if filters.active else 1)
+        bm25, dense = self.bm25_run(query, depth), self.dense_run(query, depth)
+        if filters.active:
+            allowed = self.store.filter_keys(
+                set(bm25.keys.tolist()) | set(dense.keys.tolist()),
+                category=filters.category,
+                since=filters.since,
+                until=filters.until,
+                author=filters.author,
+            )
+            bm25, dense = _only(bm25, allowed), _only(dense, allowed)
+        fused = list(self.fuse(bm25, dense).items())[offset : offset + k]
+        return self._hits(fused, bm25, dense)
+
+    def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> list[Hit]:
+        """Papers like `paper_id` ("More like this"): its title and abstract as the query."""
+        paper = self.store.get(paper_id)
+        if paper is None:
+            raise InvalidQuery(f"no paper {paper_id!r} in the archive")
+        query = f"{paper.title}. {paper.abstract}"
+        hits = self.search(query, k=k + offset + 1)
+        return [hit for hit in hits if hit.paper.id != paper.id][offset : offset + k]
+
+    def fuse(self, bm25: Run, dense: Run) -> dict[int, float]:
+        """The two runs as one ranking, best first, by the configured fusion."""
+        if self.fusion.method == "rrf":
+            rankings = {"bm25": bm25.keys.tolist(), "dense": dense.keys.tolist()}
+            return reciprocal_rank_fuse(rankings, k=self.fusion.rrf_k)
+        weight = self.fusion.dense_weight
+        runs = {"bm25": bm25.as_dict(), "dense": dense.as_dict()}
+        return convex_fuse(runs, {"bm25": 1.0 - weight, "dense": weight})
+
+    def _hits(self, fused: list[tuple[int, float]], bm25: Run, dense: Run) -> list[Hit]:
+        papers = self.store.by_keys([key for key, _ in fused])
+        evidence = {name: _ranks(run) for name, run in (("bm25", bm25), ("dense", dense))}
+        hits = []
+        for key, score in fused:
+            if key not in papers:
+                continue  # removed from the store since the index was built
+            b_rank, b_score = evidence["bm25"].get(key, (None, None))
+            d_rank, d_score = evidence["dense"].get(key, (None, None))
+            hits.append(Hit(key, papers[key], score, b_score, b_rank, d_score, d_rank))
+        return hits
+
+
+def _only(run: Run, allowed: set[int]) -> Run:
+    mask = np.array([key in allowed for key in run.keys.tolist()], dtype=bool)
+    return Run(run.keys[mask], run.scores[mask])
+
+
+def _ranks(run: Run) -> dict[int, tuple[int, float]]:
+    return {
+        key: (rank, score)
+        for rank, (key, score) in enumerate(
+            zip(run.keys.tolist(), run.scores.tolist(), strict=True), 1
+        )
+    }

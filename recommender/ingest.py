@@ -1,0 +1,88 @@
+"""Getting parsed papers into the store, batch by batch, and saying what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from recommender.errors import FeedError, UnknownFormat
+from recommender.models import Paper, Parsed, Rejection
+from recommender.sources import parse_file
+from recommender.store import Store
+
+# Papers written per transaction: a crash loses at most the batch in flight, never half of it.
+BATCH_SIZE = 1000
+
+
+@dataclass
+class IngestReport:
+    """What an ingest added, updated, found unchanged, and rejected (with reasons)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    def summary(self) -> str:
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, "
+            f"unchanged {len(self.unchanged)}, rejected {len(self.rejected)}"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "rejected": [
+                {"origin": r.origin, "entry": r.entry, "reason": r.reason} for r in self.rejected
+            ],
+        }
+
+
+def _chunks(papers: tuple[Paper, ...]) -> Iterator[tuple[Paper, ...]]:
+    for start in range(0, len(papers), BATCH_SIZE):
+        yield papers[start : start + BATCH_SIZE]
+
+
+def store_parsed(store: Store, parsed: Parsed, report: IngestReport, *, now: datetime) -> None:
+    """Write one parse result into the store, one transaction per batch."""
+    report.rejected.extend(parsed.rejected)
+    for chunk in _chunks(parsed.papers):
+        result = store.upsert(chunk, now=now)
+        report.added.extend(result.added)
+        report.updated.extend(result.updated)
+        report.unchanged.extend(result.unchanged)
+
+
+def ingest_file(
+    store: Store, path: Path, report: IngestReport, *, now: datetime, fmt: str | None = None
+) -> None:
+    """Parse one saved file and store its papers; an unreadable file becomes a rejection."""
+    try:
+        data = Path(path).read_bytes()
+        parsed = parse_file(data, str(path), fmt)
+    except OSError as error:
+        report.rejected.append(Rejection(str(path), "file", error.strerror or str(error)))
+        return
+    except (UnknownFormat, FeedError) as error:
+        report.rejected.append(Rejection(str(path), "file", str(error).removeprefix(f"{path}: ")))
+        return
+    store_parsed(store, parsed, report, now=now)
+
+
+def ingest_pages(
+    store: Store, pages: Iterable[Parsed], report: IngestReport, *, origin: str, now: datetime
+) -> None:
+    """Store a remote listing page by page; a failing page stops it but keeps what came before."""
+    try:
+        for parsed in pages:
+            store_parsed(store, parsed, report, now=now)
+    except FeedError as error:
+        report.rejected.append(Rejection(error.origin or origin, "request", error.reason))
