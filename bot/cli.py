@@ -1,0 +1,362 @@
+"""The `papers` command: a thin click layer over the library, where errors become messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from functools import wraps
+from itertools import islice
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from bot.config import Settings
+from recommender import SAMPLES_DIR
+from recommender.embed import SentenceTransformerEmbedder
+from recommender.engine import Engine, Filters, Fusion, Hit
+from recommender.errors import PapersError
+from recommender.evaluate import evaluate, load_qrels, load_queries
+from recommender.http import HttpClient
+from recommender.indexes import Indexer
+from recommender.ingest import IngestReport, ingest_file, ingest_pages
+from recommender.models import Parsed
+from recommender.sources import FORMATS, arxiv_api, arxiv_rss, hf_daily, oai_pmh
+from recommender.store import Store, sqlite_url
+
+
+class App:
+    """What every command needs: settings read once, and the store opened on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings.database_url)
+        return self._store
+
+    @property
+    def index_dir(self) -> Path:
+        return self.settings.data_dir / "index"
+
+    def embedder(self) -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(self.settings.embedding_model)
+
+    def engine(self, fusion: Fusion | None = None) -> Engine:
+        return Engine(self.store, self.index_dir, self.embedder(), fusion)
+
+    def indexer(self) -> Indexer:
+        return Indexer(self.store, self.index_dir, self.embedder())
+
+    def http(self, *, arxiv: bool = False) -> HttpClient:
+        """A client for remote feeds; arXiv's own endpoints get arXiv's pace."""
+        interval = self.settings.arxiv_interval if arxiv else 0.0
+        return HttpClient(min_interval=interval, retries=self.settings.http_retries)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn the library's named errors into a one-line CLI error instead of a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PapersError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, for debugging.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Recommend new research papers: ingest, index, search, and deliver digests."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = App(Settings.from_env())
+
+
+def _finish(report: IngestReport, as_json: bool, what: str) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for rejection in report.rejected:
+            click.echo(f"rejected: {rejection}", err=True)
+        click.echo(f"{what}: {report.summary()}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.group()
+def ingest() -> None:
+    """Add papers to the store from files or remote feeds."""
+
+
+@ingest.command("file")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), help="Skip detection.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+@friendly_errors
+def ingest_files(app: App, paths: tuple[Path, ...], fmt: str | None, as_json: bool) -> None:
+    """Ingest saved files: digests, feed responses, .abs files, Kaggle or BEIR JSON lines."""
+    report = IngestReport()
+    for path in tqdm(paths, desc="files", unit="file", disable=len(paths) < 10 or as_json):
+        ingest_file(app.store, path, report, now=app.now(), fmt=fmt)
+    _finish(report, as_json, f"{len(paths)} file(s)")
+
+
+def _single(page: Callable[[], Parsed]) -> Iterator[Parsed]:
+    """A one-page listing whose fetch runs inside the ingest, so a failure is reported there."""
+    yield page()
+
+
+def _remote(app: App, pages: Iterable[Parsed], origin: str, as_json: bool) -> None:
+    report = IngestReport()
+    progress = tqdm(pages, desc=origin, unit="page", disable=as_json)
+    ingest_pages(app.store, progress, report, origin=origin, now=app.now())
+    _finish(report, as_json, origin)
+
+
+@ingest.command("arxiv")
+@click.option("--category", required=True, help="An arXiv category, e.g. cs.CL.")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 60))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def ingest_arxiv(app: App, category: str, days: int, as_json: bool) -> None:
+    """Ingest a category's papers submitted in the last DAYS days from the arXiv API."""
+    today = app.now().date()
+    client = app.http(arxiv=True)
+    pages = arxiv_api.harvest(
+        client,
+        category=category,
+        date_from=today - timedelta(days=days),
+        date_to=today,
+        base_url=app.settings.arxiv_api_url,
+    )
+    _remote(app, pages, f"arXiv API {category}", as_json)
+
+
+@ingest.command("rss")
+@click.argument("categories")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def ingest_rss(app: App, categories: str, as_json: bool) -> None:
+    """Ingest today's arXiv announcements for CATEGORIES, e.g. cs.CL+cs.LG."""
+    client = app.http(arxiv=True)
+    origin = f"arXiv RSS {categories}"
+
+    def page() -> Parsed:
+        return arxiv_rss.parse(
+            arxiv_rss.fetch(client, categories, base_url=app.settings.arxiv_rss_url), origin
+        )
+
+    _remote(app, _single(page), origin, as_json)
+
+
+@ingest.command("hf")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def ingest_hf(app: App, day: datetime | None, as_json: bool) -> None:
+    """Ingest Hugging Face daily papers of one day."""
+    when: date = day.date() if day else app.now().date()
+    client = app.http()
+    origin = f"Hugging Face daily papers {when}"
+
+    def page() -> Parsed:
+        return hf_daily.parse(hf_daily.fetch(client, when, base_url=app.settings.hf_url), origin)
+
+    _remote(app, _single(page), origin, as_json)
+
+
+@ingest.command("oai")
+@click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--set", "set_spec", help="An OAI set, e.g. cs or physics:hep-th.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def ingest_oai(app: App, from_day: datetime, set_spec: str | None, as_json: bool) -> None:
+    """Backfill from arXiv's OAI-PMH interface, following resumption tokens."""
+    client = app.http(arxiv=True)
+    pages = oai_pmh.harvest(
+        client, from_date=from_day.date(), set_spec=set_spec, base_url=app.settings.oai_url
+    )
+    _remote(app, pages, f"OAI-PMH {set_spec or 'all'}", as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def stats(app: App, as_json: bool) -> None:
+    """How many papers the store holds, by source and primary category."""
+    result = app.store.stats()
+    if as_json:
+        click.echo(json.dumps(result.__dict__, default=str, indent=2))
+        return
+    click.echo(f"papers: {result.papers}")
+    click.echo(f"newest published: {result.newest_published or '-'}")
+    click.echo(f"last ingested: {result.last_ingested or '-'}")
+    click.echo("by source: " + ", ".join(f"{k} {v}" for k, v in result.by_source.items()))
+    top = list(result.by_category.items())[:10]
+    click.echo("top categories: " + (", ".join(f"{k} {v}" for k, v in top) or "-"))
+
+
+def _update(indexer: Indexer, rebuild: bool = False) -> str:
+    total = indexer.store.count()
+    with tqdm(total=total, desc="embedding", unit="paper", disable=total < 500) as bar:
+        return indexer.update(rebuild=rebuild, progress=bar.update).summary()
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Start over (after changing the model).")
+@click.pass_obj
+@friendly_errors
+def index(app: App, rebuild: bool) -> None:
+    """Build or update the BM25 and dense indexes from the store."""
+    click.echo(_update(app.indexer(), rebuild))
+
+
+def _since(text: str) -> datetime:
+    """`7d`, `2w` or an ISO date, as the start of a publication window (UTC)."""
+    units = {"d": 1, "w": 7}
+    if text[:-1].isdigit() and text[-1:] in units:
+        return datetime.now(UTC) - timedelta(days=int(text[:-1]) * units[text[-1]])
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError as error:
+        raise click.BadParameter(f"{text!r}: use a date like 2025-07-01, or 7d, or 2w") from error
+
+
+def _hit_dict(hit: Hit) -> dict:
+    paper = hit.paper
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "published": paper.published.isoformat() if paper.published else None,
+        "url": paper.abs_url,
+        "score": round(hit.score, 6),
+        "bm25": {"score": hit.bm25_score, "rank": hit.bm25_rank},
+        "dense": {"score": hit.dense_score, "rank": hit.dense_rank},
+    }
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "--k", default=10, show_default=True, type=click.IntRange(1, 200))
+@click.option("--since", help="Published since: 2025-07-01, 7d or 2w.")
+@click.option("--category", help="Only papers in this arXiv category, e.g. cs.CL.")
+@click.option("--author", help="Only papers with an author whose name contains this.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def search(app: App, query: str, k: int, since, category, author, as_json: bool) -> None:
+    """Hybrid search over the archive (BM25 + dense, fused)."""
+    engine = app.engine()
+    if not engine.is_current():
+        click.echo(_update(app.indexer()), err=True)
+    filters = Filters(category=category, since=_since(since) if since else None, author=author)
+    hits = engine.search(query, k=k, filters=filters)
+    if as_json:
+        click.echo(json.dumps([_hit_dict(hit) for hit in hits], indent=2))
+        return
+    if not hits:
+        click.echo("No papers match; try fewer filters or broader words.")
+    for rank, hit in enumerate(hits, 1):
+        paper = hit.paper
+        when = paper.published.date().isoformat() if paper.published else "????-??-??"
+        click.echo(f"{rank:>2}. [{paper.id}] {paper.title}")
+        click.echo(f"    {when}  {', '.join(paper.authors[:3])}  score {hit.score:.3f}")
+
+
+@cli.command("eval")
+@click.option("--corpus", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--queries", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--qrels", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option(
+    "--work-dir",
+    type=click.Path(path_type=Path),
+    help="Keep the collection's store and indexes here to rerun without re-embedding.",
+)
+@click.option("--fusion", type=click.Choice(["convex", "rrf"]), default=Fusion.method)
+@click.option("--dense-weight", type=click.FloatRange(0, 1), default=Fusion.dense_weight)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def eval_command(app: App, corpus, queries, qrels, work_dir, fusion, dense_weight, as_json):
+    """Measure nDCG@10, Recall@100 and MRR@10 of bm25, dense and hybrid on a BEIR collection."""
+    with _work_dir(work_dir) as root:
+        store = Store.open(sqlite_url(root))
+        report = IngestReport()
+        ingest_file(store, corpus, report, now=app.now(), fmt="beir-corpus")
+        if report.rejected:
+            raise click.ClickException(f"{corpus}: {report.rejected[0]}")
+        embedder = app.embedder()
+        engine = Engine(store, root / "index", embedder, Fusion(fusion, dense_weight))
+        if not engine.is_current():
+            click.echo(_update(Indexer(store, root / "index", embedder)), err=True)
+        doc_ids = {pk: p.extras["beir_id"] for pk, p in store.iter_keyed()}
+        result = evaluate(engine, load_queries(queries), load_qrels(qrels), doc_ids)
+        store.close()
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    click.echo(f"{'':8}{'nDCG@10':>9}{'R@100':>9}{'MRR@10':>9}")
+    for name in ("bm25", "dense", "hybrid"):
+        row = getattr(result, name)
+        click.echo(f"{name:8}{row['ndcg@10']:>9.4f}{row['recall@100']:>9.4f}{row['mrr@10']:>9.4f}")
+    click.echo(
+        f"hybrid search latency: p50 {result.latency_ms['p50']} ms, "
+        f"p95 {result.latency_ms['p95']} ms"
+    )
+
+
+@contextmanager
+def _work_dir(path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="papers-eval-") as tmp:
+        yield Path(tmp)
+
+
+@cli.command()
+@click.pass_obj
+@friendly_errors
+def demo(app: App) -> None:
+    """Ingest the bundled sample digests and show what was stored."""
+    report = IngestReport()
+    samples = sorted(SAMPLES_DIR.glob("*.txt"))
+    for path in samples:
+        ingest_file(app.store, path, report, now=app.now())
+    click.echo(f"{len(samples)} bundled sample digests: {report.summary()}")
+    for rejection in report.rejected:
+        click.echo(f"rejected: {rejection}", err=True)
+    for _, paper in islice(app.store.iter_keyed(), 5):
+        click.echo(f"  {paper.id}  {paper.title[:90]}")
+    click.echo(f"store: {app.settings.database_url} ({app.store.count()} papers)")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,53 @@
+"""Settings, read once from the environment at an entry point and passed down as one value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recommender.embed import DEFAULT_MODEL
+from recommender.store import sqlite_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Secrets are kept out of repr so they never reach a log."""
+
+    data_dir: Path
+    database_url: str
+    embedding_model: str = DEFAULT_MODEL
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_rss_url: str = "https://rss.arxiv.org/rss"
+    oai_url: str = "https://oaipmh.arxiv.org/oai"
+    hf_url: str = "https://huggingface.co/api/daily_papers"
+    # arXiv asks API and OAI-PMH clients to wait 3 seconds between calls.
+    arxiv_interval: float = 3.0
+    http_retries: int = 4
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = 3000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        data_dir = Path(env.get("PAPERS_DATA_DIR", "data"))
+        defaults = cls(data_dir=data_dir, database_url="")
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL") or sqlite_url(data_dir),
+            embedding_model=env.get("PAPERS_EMBEDDING_MODEL", defaults.embedding_model),
+            arxiv_api_url=env.get("PAPERS_ARXIV_API_URL", defaults.arxiv_api_url),
+            arxiv_rss_url=env.get("PAPERS_ARXIV_RSS_URL", defaults.arxiv_rss_url),
+            oai_url=env.get("PAPERS_OAI_URL", defaults.oai_url),
+            hf_url=env.get("PAPERS_HF_URL", defaults.hf_url),
+            arxiv_interval=float(env.get("PAPERS_ARXIV_INTERVAL", defaults.arxiv_interval)),
+            http_retries=int(env.get("PAPERS_HTTP_RETRIES", defaults.http_retries)),
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=env.get("SLACK_API_URL", defaults.slack_api_url),
+            port=int(env.get("PORT", defaults.port)),
+        )

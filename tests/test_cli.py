@@ -1,0 +1,147 @@
+"""The `papers` command, run through click with real settings, store and loopback feeds."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from bot.cli import cli
+from tests.support import recorded_body
+
+
+@pytest.fixture
+def env(tmp_path: Path, httpserver: HTTPServer) -> dict[str, str]:
+    """Settings for a throwaway data dir and feeds on loopback, without arXiv's 3 s pace."""
+    base = httpserver.url_for("")
+    return {
+        "PAPERS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": "",
+        "PAPERS_ARXIV_API_URL": f"{base}api/query",
+        "PAPERS_ARXIV_RSS_URL": f"{base}rss",
+        "PAPERS_OAI_URL": f"{base}oai",
+        "PAPERS_HF_URL": f"{base}api/daily_papers",
+        "PAPERS_ARXIV_INTERVAL": "0",
+        "PAPERS_HTTP_RETRIES": "1",
+    }
+
+
+def run(env: dict[str, str], *args: str):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_ingest_files_reports_and_stats_count(env, samples_dir):
+    result = run(env, "ingest", "file", *map(str, sorted(samples_dir.glob("*.txt"))))
+    assert result.exit_code == 0, result.output
+    assert "5 file(s): added 364, updated 0, unchanged 0, rejected 0" in result.output
+    again = run(env, "ingest", "file", "--json", str(samples_dir / "000_aa4dc63787281bb6.txt"))
+    assert json.loads(again.output) == {"added": 0, "updated": 0, "unchanged": 10, "rejected": []}
+    stats = run(env, "stats", "--json")
+    assert json.loads(stats.output)["papers"] == 364
+
+
+def test_ingest_file_with_bad_input_names_it_and_exits_nonzero(env, samples_dir, tmp_path):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("nothing like a paper feed")
+    result = run(env, "ingest", "file", str(samples_dir / "000_aa4dc63787281bb6.txt"), str(junk))
+    assert result.exit_code == 1
+    assert re.search(r"rejected: .*junk\.txt: file: .*not a format papers can read", result.output)
+    assert "added 10" in result.output
+
+
+def test_ingest_file_with_a_named_format(env, fixtures_dir):
+    path = fixtures_dir / "beir" / "corpus.jsonl"
+    result = run(env, "ingest", "file", "--format", "beir-corpus", "--json", str(path))
+    assert result.exit_code == 0 and json.loads(result.output)["added"] > 0
+    wrong = run(env, "ingest", "file", "--format", "nope", str(path))
+    assert wrong.exit_code == 2 and "Invalid value for '--format'" in wrong.output
+
+
+def _api_page(fixtures_dir: Path, name: str, total: int) -> bytes:
+    body = recorded_body(fixtures_dir / "arxiv-api" / name).decode("utf-8")
+    return re.sub(
+        r"<opensearch:totalResults>\d+", f"<opensearch:totalResults>{total}", body
+    ).encode()
+
+
+def test_ingest_arxiv_pages_through_the_api(env, fixtures_dir, httpserver: HTTPServer):
+    first = _api_page(fixtures_dir, "q_testing_s0_m10_bc5a6c384fe9.json", 110)
+    second = _api_page(fixtures_dir, "q_testing_s10_m10_34e56e15aaac.json", 110)
+    pages = {"0": first, "100": second}
+    httpserver.expect_request("/api/query").respond_with_handler(
+        lambda request: Response(pages[request.args["start"]])
+    )
+    result = run(env, "ingest", "arxiv", "--category", "cs.SE", "--days", "2", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["added"] == 20
+    query = httpserver.log[0][0].args
+    assert query["search_query"].startswith("cat:cs.SE AND submittedDate:[")
+
+
+def test_ingest_arxiv_server_error_keeps_earlier_pages(env, fixtures_dir, httpserver: HTTPServer):
+    first = _api_page(fixtures_dir, "q_testing_s0_m10_bc5a6c384fe9.json", 110)
+
+    def first_page_only(request):
+        if request.args["start"] == "0":
+            return Response(first)
+        return Response("oops", status=500)
+
+    httpserver.expect_request("/api/query").respond_with_handler(first_page_only)
+    result = run(env, "ingest", "arxiv", "--category", "cs.SE")
+    assert result.exit_code == 1
+    assert "HTTP 500" in result.output and "added 10" in result.output
+    assert json.loads(run(env, "stats", "--json").output)["papers"] == 10
+
+
+def test_ingest_rss_and_an_empty_weekend_feed(env, fixtures_dir, httpserver: HTTPServer):
+    feed = (fixtures_dir / "rss" / "cs.CL.rss.xml").read_bytes()
+    httpserver.expect_oneshot_request("/rss/cs.CL+cs.LG").respond_with_data(feed)
+    result = run(env, "ingest", "rss", "cs.CL+cs.LG", "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["added"] == 4
+    empty = (fixtures_dir / "rss" / "empty.rss.xml").read_bytes()
+    httpserver.expect_oneshot_request("/rss/cs.CL+cs.LG").respond_with_data(empty)
+    weekend = run(env, "ingest", "rss", "cs.CL+cs.LG")
+    assert weekend.exit_code == 0 and "added 0" in weekend.output
+
+
+def test_ingest_hf_day(env, fixtures_dir, httpserver: HTTPServer):
+    day = (fixtures_dir / "hf" / "daily_papers_2025-07-10.json").read_bytes()
+    httpserver.expect_request(
+        "/api/daily_papers", query_string="date=2025-07-10"
+    ).respond_with_data(day)
+    result = run(env, "ingest", "hf", "--date", "2025-07-10", "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["added"] > 0
+
+
+def test_ingest_hf_unreachable_names_the_url(env, httpserver: HTTPServer):
+    httpserver.expect_request("/api/daily_papers").respond_with_data("down", status=503)
+    result = run(env, "ingest", "hf", "--date", "2025-07-10")
+    assert result.exit_code == 1
+    assert "api/daily_papers" in result.output and "HTTP 503" in result.output
+
+
+def test_ingest_oai_follows_the_resumption_token(env, fixtures_dir, httpserver: HTTPServer):
+    listing = (fixtures_dir / "oai-pmh" / "ListRecordsResponse.xml").read_bytes()
+    last = (fixtures_dir / "oai-pmh" / "ErrorResponseNoRecordsMatch.xml").read_bytes()
+    httpserver.expect_request("/oai").respond_with_handler(
+        lambda request: Response(last if "resumptionToken" in request.args else listing)
+    )
+    result = run(env, "ingest", "oai", "--from", "2014-10-01", "--set", "physics", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["added"] == 6
+    assert httpserver.log[1][0].args["resumptionToken"] == "726959|1001"
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    commands = []
+    for name, command in cli.commands.items():
+        subcommands = getattr(command, "commands", None)
+        commands += (
+            [f"papers {name} {sub}" for sub in subcommands] if subcommands else [f"papers {name}"]
+        )
+    missing = [command for command in commands if command not in readme]
+    assert missing == []

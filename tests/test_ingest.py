@@ -1,0 +1,198 @@
+"""Ingest end to end: real files through the real parsers into the real store."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from recommender.errors import FeedError
+from recommender.ingest import IngestReport, ingest_file, ingest_pages
+from recommender.models import Paper, Parsed, Rejection
+from recommender.store import Store
+
+NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
+
+# Papers per seed digest, counted by hand in tests/sources/test_*.py for each format.
+SEED_COUNTS = {
+    "000_aa4dc63787281bb6.txt": 10,
+    "001_67aa88f9a95c7108.txt": 119,
+    "002_08d72c18e80195cb.txt": 53,
+    "003_eeac043868082917.txt": 132,
+    "004_5c3c9183be0891e9.txt": 50,
+}
+
+
+def ingest(store: Store, *paths: Path, fmt: str | None = None) -> IngestReport:
+    report = IngestReport()
+    for path in paths:
+        ingest_file(store, path, report, now=NOW, fmt=fmt)
+    return report
+
+
+def snapshot(store: Store) -> list[Paper]:
+    return [paper for _, paper in store.iter_keyed()]
+
+
+def test_each_seed_digest_yields_exactly_its_papers(sqlite_store, samples_dir):
+    for name, count in SEED_COUNTS.items():
+        report = ingest(sqlite_store, samples_dir / name)
+        assert report.rejected == [], name
+        assert len(report.added) == count, name
+    # No paper appears in two of the five digests, so nothing merges across them.
+    assert sqlite_store.count() == sum(SEED_COUNTS.values()) == 364
+
+
+def test_seed_papers_come_through_whole(sqlite_store, samples_dir):
+    ingest(sqlite_store, *sorted(samples_dir.glob("*.txt")))
+    planted = sqlite_store.get("2507.07186")
+    assert planted.title.startswith("Planted in Pretraining, Swayed by Finetuning")
+    assert planted.authors == ("Itay Itzhak", "Yonatan Belinkov", "Gabriel Stanovsky")
+    assert planted.abstract.startswith("Large language models (LLMs) exhibit cognitive biases")
+    assert planted.abstract.endswith("mitigating bias in LLMs.")
+    for paper in snapshot(sqlite_store):
+        for text in (paper.title, paper.abstract):
+            assert "Subscribe" not in text and "![" not in text and "shields.io" not in text
+        assert paper.title and len(paper.abstract) > 100, paper.id
+
+
+def test_reingesting_the_seeds_changes_nothing(sqlite_store, samples_dir):
+    seeds = sorted(samples_dir.glob("*.txt"))
+    ingest(sqlite_store, *seeds)
+    before = snapshot(sqlite_store)
+    again = ingest(sqlite_store, *seeds)
+    assert again.added == [] and again.updated == [] and len(again.unchanged) == 364
+    assert snapshot(sqlite_store) == before
+
+
+@pytest.mark.parametrize(
+    ("folder", "pattern", "papers", "rejected"),
+    [
+        # id_abc is arXiv's HTTP 400 error response; 0000.0000 is an empty result.
+        ("arxiv-api", "*.json", None, 1),
+        # Four of the five OAI error responses are errors; noRecordsMatch is an empty list.
+        ("oai-pmh", "*.xml", 7, 4),
+        # cs-0006007.abs is a byte-for-byte copy of cs-0006008.abs: one paper, not two.
+        ("arxiv-abs", "*.abs", 156, 0),
+    ],
+)
+def test_every_recorded_fixture_ingests(store, fixtures_dir, folder, pattern, papers, rejected):
+    report = ingest(store, *sorted((fixtures_dir / folder).glob(pattern)))
+    assert len(report.rejected) == rejected, report.rejected
+    if papers is not None:
+        assert store.count() == papers
+    again = ingest(store, *sorted((fixtures_dir / folder).glob(pattern)))
+    assert again.added == [] and again.updated == []
+
+
+def test_arxiv_api_error_is_rejected_with_its_reason(sqlite_store, fixtures_dir):
+    report = ingest(sqlite_store, fixtures_dir / "arxiv-api" / "id_abc_s0_m100_b79c8dcf6bc3.json")
+    [rejection] = report.rejected
+    assert "HTTP 400" in rejection.reason and "incorrect id format for abc" in rejection.reason
+    assert sqlite_store.count() == 0
+
+
+def test_v1_then_v2_is_one_row_at_v2(sqlite_store, fixtures_dir):
+    # The OAI GetRecord of 1302.2146 lists v1 and v2; an API answer for v1 came first.
+    v1 = Paper(
+        id="1302.2146",
+        title="The Same-Sign Dilepton Signature of RPV/MFV SUSY",
+        abstract="Old text.",
+        version=1,
+        sources=("arxiv-api",),
+    )
+    sqlite_store.upsert([v1], now=NOW)
+    report = ingest(sqlite_store, fixtures_dir / "oai-pmh" / "GetRecordResponse.xml")
+    assert report.updated == ["1302.2146"]
+    stored = sqlite_store.get("1302.2146")
+    assert stored.version == 2 and stored.abstract.startswith("The lack of observation")
+    assert sqlite_store.count() == 1
+
+
+def test_rss_replacement_updates_instead_of_adding(sqlite_store, fixtures_dir):
+    old = Paper(
+        id="2406.01234",
+        title="Calibrated Abstention for Retrieval-Augmented QA",
+        abstract="v2 text.",
+        version=2,
+        sources=("arxiv-api",),
+    )
+    sqlite_store.upsert([old], now=NOW)
+    report = ingest(sqlite_store, fixtures_dir / "rss" / "cs.CL.rss.xml")
+    assert "2406.01234" in report.updated and "2406.01234" not in report.added
+    assert sqlite_store.get("2406.01234").version == 3
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_bad_files_are_rejected_and_change_nothing(
+    sqlite_store, samples_dir, fixtures_dir, tmp_path
+):
+    ingest(sqlite_store, samples_dir / "000_aa4dc63787281bb6.txt")
+    before = snapshot(sqlite_store)
+    bad = [
+        _write(tmp_path, "unknown.bin", b"\x00\x01 just some bytes"),
+        _write(tmp_path, "broken.xml", b"<?xml version='1.0'?><feed><entry><title>x"),
+        _write(tmp_path, "empty.json", b""),
+        tmp_path / "missing.xml",
+        fixtures_dir / "oai-pmh" / "ErrorResponseBadArgument.xml",
+    ]
+    report = ingest(sqlite_store, *bad)
+    reasons = {Path(r.origin).name: r.reason for r in report.rejected}
+    assert set(reasons) == {p.name for p in bad}
+    assert "not a format papers can read" in reasons["unknown.bin"]
+    assert "No such file" in reasons["missing.xml"]
+    assert "badArgument" in reasons["ErrorResponseBadArgument.xml"]
+    assert report.added == [] and snapshot(sqlite_store) == before
+
+
+def test_truncated_download_keeps_the_complete_entries(sqlite_store, fixtures_dir, tmp_path):
+    body = json.loads(
+        (fixtures_dir / "arxiv-api" / "q_testing_s0_m10_bc5a6c384fe9.json").read_bytes()
+    )["body"]
+    cut = body.encode("utf-8")[: len(body) // 2]
+    report = ingest(sqlite_store, _write(tmp_path, "cut.xml", cut))
+    assert 0 < len(report.added) < 10
+    [rejection] = report.rejected
+    assert rejection.entry.startswith("line ") and "column" in rejection.entry
+    assert "broken off" in rejection.reason
+
+
+def test_entry_without_title_is_rejected_others_kept(sqlite_store, tmp_path):
+    lines = [
+        b'{"_id": "a", "title": "A fine paper", "text": "About things."}',
+        b'{"_id": "b", "title": "", "text": ""}',
+        b"{not json",
+        b'{"_id": "c", "title": "Another fine paper", "text": "More."}',
+    ]
+    report = ingest(
+        sqlite_store, _write(tmp_path, "corpus.jsonl", b"\n".join(lines)), fmt="beir-corpus"
+    )
+    assert sorted(report.added) == ["beir:a", "beir:c"]
+    assert [r.entry for r in report.rejected] == ["line 2 (_id b)", "line 3"]
+
+
+def test_a_failing_listing_keeps_the_pages_before_it(sqlite_store):
+    good = Parsed(papers=(Paper(id="2501.00001", title="One", sources=("arxiv-api",)),))
+
+    def pages():
+        yield good
+        raise FeedError("https://export.arxiv.org/api/query", "HTTP 503 after 4 tries")
+
+    report = IngestReport()
+    ingest_pages(sqlite_store, pages(), report, origin="arXiv API cs.CL", now=NOW)
+    assert report.added == ["2501.00001"] and sqlite_store.count() == 1
+    assert report.rejected == [
+        Rejection("https://export.arxiv.org/api/query", "request", "HTTP 503 after 4 tries")
+    ]
+
+
+def test_report_as_dict_and_summary():
+    report = IngestReport(added=["a"], updated=["b", "c"], rejected=[Rejection("f", "line 2", "x")])
+    assert report.summary() == "added 1, updated 2, unchanged 0, rejected 1"
+    assert report.as_dict()["rejected"] == [{"origin": "f", "entry": "line 2", "reason": "x"}]
+    assert not report.ok
