@@ -4,7 +4,8 @@ Exact search (IndexFlatIP) while the corpus is small: at 200k vectors of 384 dim
 scans in about 30 ms a query on two cores, which a chat bot does not notice. Above
 `hnsw_threshold` at build time it builds HNSW (Malkov & Yashunin, "Efficient and robust
 approximate nearest neighbor search using Hierarchical Navigable Small World graphs",
-IEEE TPAMI 2020). Either way an IndexIDMap2 maps FAISS's row numbers to our keys.
+IEEE TPAMI 2020) over float16 copies of the vectors (see HNSW_M below). Either way an
+IndexIDMap2 maps FAISS's row numbers to our keys.
 Concurrent searches are safe; `add` and `replace` must not run while another thread searches.
 """
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import faiss
@@ -30,26 +33,62 @@ DEFAULT_HNSW_THRESHOLD = 200_000
 # (as sentence embeddings are), 2 cores: M=32, efConstruction=100 built in 22 s and gave
 # recall@20 0.986 at efSearch=64, 0.999 at 128 (0.5 ms a query). efConstruction=200 took
 # 40% longer for no measurable recall; on unstructured vectors M=16 recalled much less
-# than M=32. M=32 costs 256 bytes of graph a vector, beside 1,536 for the vector itself.
+# than M=32. M=32 costs 256 bytes of graph a vector.
+# A million vectors then need 1.5 GB as float32 and about 20 minutes to build here, so
+# HNSW stores them as float16 (768 bytes a vector) and builds with efConstruction=40: on
+# 30k clustered vectors that built in 14 s instead of 24-28 s (float32, 100) with
+# recall@100 0.999 against exact search (1.000 before) and recall@10 0.98.
+# bench/search_bench.py measures it at 100k and 1M (docs/BENCHMARKS.md). Its synthetic
+# vectors are harder than those clusters (a flat similarity profile: a query's best match
+# has cosine 0.34, its 100th 0.18): at 100k, k=100, the beam efSearch recalled
+#   efSearch     200   400   800  1600  3200
+#   recall@10   0.79  0.87  0.93  0.97  0.99
+#   recall@100  0.54  0.67  0.80  0.91  0.97
+#   ms/query     4.5   9.3  13.4  32.7  66.8   (two cores shared with other work)
+# so the beam is 8k wide: recall@10 0.93 there, and more on sentence embeddings.
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 100
+HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
+HNSW_BEAM_PER_RESULT = 8
 
-_FORMAT = 1
+_FORMAT = 2
 _INDEX = "dense.faiss"
+_FRESH = "fresh.faiss"
+_STALE = "stale.npy"
 _META = "meta.json"
 _NORM_TOLERANCE = 1e-3
 
 
 class DenseIndex:
-    """Unit-length float32 vectors under unique int64 keys, for nearest-neighbour search."""
+    """Unit-length float32 vectors under unique int64 keys, for nearest-neighbour search.
 
-    def __init__(self, index: faiss.IndexIDMap2, *, model: str, kind: str) -> None:
-        # Use `build` or `load`.
+    Two segments, like `recommender.bm25.BM25Index`: the main one (flat or HNSW), built in one
+    go and never changed after, and a fresh exact one that `add` and `replace` write to. A
+    replaced key's main vector stays but is excluded from searches (an HNSW graph cannot
+    delete a node, and rebuilding a million-node graph for one new version takes minutes).
+    So an update writes only the fresh segment; saving links the main file instead of
+    rewriting it. `recommender.indexes` rebuilds everything into one main segment when the
+    fresh one grows past a few percent.
+    """
+
+    def __init__(
+        self,
+        index: faiss.IndexIDMap2,
+        *,
+        model: str,
+        kind: str,
+        fresh: faiss.IndexIDMap2 | None = None,
+        stale: np.ndarray | None = None,
+    ) -> None:
+        # Use `build`, `build_batches` or `load`.
         self._index = index
+        self._fresh = fresh if fresh is not None else _new_faiss_index(index.d, FLAT)
         self._model = model
         self._kind = kind
-        self._key_set: set[int] | None = None
+        self._stale = np.empty(0, dtype=np.int64)
+        self._exclude: tuple | None = None  # a FAISS selector of the stale keys, and its parts
+        self._set_stale(stale if stale is not None else self._stale)
+        self._source: Path | None = None  # where the unchanged main file can be linked from
 
     @classmethod
     def build(
@@ -68,11 +107,37 @@ class DenseIndex:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be a 2-D array, not shape {vectors.shape}")
-        kind = HNSW if len(vectors) > hnsw_threshold else FLAT
-        log.info("building a %s index of %d vectors", kind, len(vectors))
-        index = cls(_new_faiss_index(vectors.shape[1], kind), model=model, kind=kind)
-        index.add(keys, vectors)
-        return index
+        return cls.build_batches(
+            [(keys, vectors)],
+            model=model,
+            dim=vectors.shape[1],
+            size=len(vectors),
+            hnsw_threshold=hnsw_threshold,
+        )
+
+    @classmethod
+    def build_batches(
+        cls,
+        batches: Iterable[tuple[Sequence[int] | np.ndarray, np.ndarray]],
+        *,
+        model: str,
+        dim: int,
+        size: int,
+        hnsw_threshold: int = DEFAULT_HNSW_THRESHOLD,
+    ) -> DenseIndex:
+        """Index (keys, vectors) batches as one main segment; HNSW if `size` > the threshold.
+
+        Only one batch is held at a time besides the index itself.
+        """
+        kind = HNSW if size > hnsw_threshold else FLAT
+        log.info("building a %s index of about %d vectors", kind, size)
+        main = _new_faiss_index(dim, kind)
+        for keys, vectors in batches:
+            key_array, vectors = _checked_batch(keys, vectors, dim)
+            main.add_with_ids(vectors, key_array)
+        if len(np.unique(_ids(main))) != main.ntotal:
+            raise ValueError("keys repeat across batches")
+        return cls(main, model=model, kind=kind)
 
     @property
     def model(self) -> str:
@@ -80,7 +145,7 @@ class DenseIndex:
 
     @property
     def kind(self) -> str:
-        """`flat` (exact) or `hnsw` (approximate)."""
+        """`flat` (exact) or `hnsw` (approximate): the main segment's kind."""
         return self._kind
 
     @property
@@ -88,72 +153,65 @@ class DenseIndex:
         return self._index.d
 
     def __len__(self) -> int:
-        return self._index.ntotal
+        return self._index.ntotal - len(self._stale) + self._fresh.ntotal
 
     def keys(self) -> np.ndarray:
-        """The keys held, as an int64 array in the order they were added."""
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64, copy=False)
+        """The keys held, as an int64 array: the main segment's, then the fresh one's."""
+        main = _ids(self._index)
+        return np.concatenate([main[~np.isin(main, self._stale)], _ids(self._fresh)])
 
     def add(self, keys: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
-        """Add new vectors in place, at a cost proportional to them; a held key is a ValueError."""
+        """Add new vectors, at a cost proportional to them; a held key is a ValueError."""
         key_array, vectors = _checked_batch(keys, vectors, self.dim)
-        clashes = self._held().intersection(key_array.tolist())
-        if clashes:
-            raise ValueError(f"keys already in the index: {sorted(clashes)[:10]}")
-        if len(key_array):
-            self._index.add_with_ids(vectors, key_array)
-            self._held().update(key_array.tolist())
+        clashes = key_array[np.isin(key_array, self.keys())]
+        if len(clashes):
+            raise ValueError(f"keys already in the index: {sorted(clashes.tolist())[:10]}")
+        self._fresh.add_with_ids(vectors, key_array)
 
     def replace(self, keys: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
         """Give keys already held new vectors (a paper's text changed); others are a ValueError.
 
-        Exact indexes delete and re-add the rows. An HNSW graph cannot delete a node, so it
-        is rebuilt from its stored vectors: cost proportional to the whole index.
+        The new vectors go to the fresh segment; main ones are excluded from then on.
         """
         key_array, vectors = _checked_batch(keys, vectors, self.dim)
-        absent = set(key_array.tolist()) - self._held()
-        if absent:
-            raise ValueError(f"keys not in the index: {sorted(absent)[:10]}")
-        if not len(key_array):
-            return
-        if self._kind == FLAT:
-            self._index.remove_ids(key_array)
-            self._index.add_with_ids(vectors, key_array)
-            return
-        log.info("rebuilding the HNSW graph of %d vectors to replace %d", len(self), len(key_array))
-        all_keys = self.keys()
-        all_vectors = self._index.index.reconstruct_n(0, len(self))
-        rows = {key: row for row, key in enumerate(all_keys.tolist())}
-        all_vectors[[rows[key] for key in key_array.tolist()]] = vectors
-        self._index = _new_faiss_index(self.dim, HNSW)
-        self._index.add_with_ids(all_vectors, all_keys)
+        absent = key_array[~np.isin(key_array, self.keys())]
+        if len(absent):
+            raise ValueError(f"keys not in the index: {sorted(absent.tolist())[:10]}")
+        in_fresh = np.isin(key_array, _ids(self._fresh))
+        self._fresh.remove_ids(key_array[in_fresh])
+        self._set_stale(np.union1d(self._stale, key_array[~in_fresh]))
+        self._fresh.add_with_ids(vectors, key_array)
 
-    def _held(self) -> set[int]:
-        # Built on first use: loading should not pay for a set that only writers need.
-        if self._key_set is None:
-            self._key_set = set(self.keys().tolist())
-        return self._key_set
+    def _set_stale(self, stale: np.ndarray) -> None:
+        self._stale = np.asarray(stale, dtype=np.int64)
+        if len(self._stale):
+            # The selector is built once, not per query; the Not keeps only a pointer to the
+            # batch selector, so both are held here.
+            batch = faiss.IDSelectorBatch(self._stale)
+            self._exclude = (faiss.IDSelectorNot(batch), batch)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return up to `k` (keys, inner products) nearest to one query vector, best first."""
         query = np.asarray(query, dtype=np.float32).reshape(1, -1)
         if query.shape[1] != self.dim:
             raise ValueError(f"query has {query.shape[1]} dimensions, the index {self.dim}")
-        k = min(k, len(self))
-        if k <= 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        scores, labels = self._index.search(query, k, params=self._search_params(k))
-        # FAISS pads with -1 when it finds fewer than k (HNSW can, on a sparse graph).
-        found = labels[0] != -1
-        return labels[0][found].astype(np.int64), scores[0][found]
+        parts = [
+            _search(self._index, query, min(k, self._index.ntotal), self._search_params(k)),
+            _search(self._fresh, query, min(k, self._fresh.ntotal), None),
+        ]
+        keys = np.concatenate([part[0] for part in parts])
+        scores = np.concatenate([part[1] for part in parts])
+        order = np.argsort(-scores, kind="stable")[: max(k, 0)]
+        return keys[order], scores[order]
 
     def _search_params(self, k: int) -> faiss.SearchParameters | None:
-        if self._kind != HNSW:
-            return None
-        params = faiss.SearchParametersHNSW()
-        # The beam must be wider than k, or recall falls for long result lists
-        # (0.65 at efSearch = k = 200 in our measurements, 1.0 at 2k).
-        params.efSearch = max(HNSW_EF_SEARCH, 2 * k)
+        params = faiss.SearchParametersHNSW() if self._kind == HNSW else faiss.SearchParameters()
+        if self._kind == HNSW:
+            # The beam must be wider than k, or recall falls for long result lists
+            # (0.65 at efSearch = k = 200 in our measurements; see HNSW_BEAM_PER_RESULT).
+            params.efSearch = max(HNSW_EF_SEARCH, HNSW_BEAM_PER_RESULT * k)
+        if self._exclude is not None:
+            params.sel = self._exclude[0]
         return params
 
     def save(self, directory: Path) -> None:
@@ -162,11 +220,19 @@ class DenseIndex:
             "format": _FORMAT,
             "model": self._model,
             "dim": self.dim,
-            "count": len(self),
+            "count": self._index.ntotal,
             "kind": self._kind,
+            "fresh": self._fresh.ntotal,
+            "stale": len(self._stale),
         }
         with replace_directory(directory) as staging:
-            faiss.write_index(self._index, str(staging / _INDEX))
+            if self._source is None:
+                faiss.write_index(self._index, str(staging / _INDEX))
+            else:
+                # The main segment never changes once built: link it, don't rewrite it.
+                _link_or_copy(self._source / _INDEX, staging / _INDEX)
+            faiss.write_index(self._fresh, str(staging / _FRESH))
+            np.save(staging / _STALE, self._stale, allow_pickle=False)
             (staging / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
     @classmethod
@@ -183,14 +249,40 @@ class DenseIndex:
                 f"the dense index at {directory} was built with {meta['model']!r}, but the "
                 f"configured model is {model!r}; run `papers index --rebuild`"
             )
-        index = _read_faiss(directory / _INDEX, meta)
-        return cls(index, model=model, kind=meta["kind"])
+        main = _read_faiss(directory / _INDEX, meta["count"], meta["dim"])
+        fresh = _read_faiss(directory / _FRESH, meta["fresh"], meta["dim"])
+        stale = _read_stale(directory / _STALE, meta["stale"])
+        index = cls(main, model=model, kind=meta["kind"], fresh=fresh, stale=stale)
+        index._source = directory
+        return index
+
+
+def _ids(index: faiss.IndexIDMap2) -> np.ndarray:
+    return faiss.vector_to_array(index.id_map).astype(np.int64, copy=False)
+
+
+def _search(index: faiss.IndexIDMap2, query: np.ndarray, k: int, params) -> tuple:
+    if k <= 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    scores, labels = index.search(query, k, params=params)
+    # FAISS pads with -1 when it finds fewer than k (HNSW can, on a sparse graph).
+    found = labels[0] != -1
+    return labels[0][found].astype(np.int64), scores[0][found]
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
 
 
 def _new_faiss_index(dim: int, kind: str) -> faiss.IndexIDMap2:
     if kind == FLAT:
         return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-    graph = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    graph = faiss.IndexHNSWSQ(
+        dim, faiss.ScalarQuantizer.QT_fp16, HNSW_M, faiss.METRIC_INNER_PRODUCT
+    )
     graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     graph.hnsw.efSearch = HNSW_EF_SEARCH
     # faiss's Python wrapper keeps `graph` alive as long as the IndexIDMap2 that holds it.
@@ -221,7 +313,15 @@ def _read_meta(path: Path) -> dict:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise _missing(path, str(exc)) from exc
-    expected = {"format": int, "model": str, "dim": int, "count": int, "kind": str}
+    expected = {
+        "format": int,
+        "model": str,
+        "dim": int,
+        "count": int,
+        "kind": str,
+        "fresh": int,
+        "stale": int,
+    }
     if (
         not isinstance(meta, dict)
         or meta.get("format") != _FORMAT
@@ -233,7 +333,7 @@ def _read_meta(path: Path) -> dict:
     return meta
 
 
-def _read_faiss(path: Path, meta: dict) -> faiss.IndexIDMap2:
+def _read_faiss(path: Path, count: int, dim: int) -> faiss.IndexIDMap2:
     try:
         # FAISS reports every I/O or format failure as RuntimeError.
         index = faiss.read_index(str(path))
@@ -242,13 +342,22 @@ def _read_faiss(path: Path, meta: dict) -> faiss.IndexIDMap2:
         raise _missing(path, "FAISS cannot read it") from exc
     if not isinstance(index, faiss.IndexIDMap2):
         raise _missing(path, f"holds a {type(index).__name__}, not an IndexIDMap2")
-    if (index.ntotal, index.d) != (meta["count"], meta["dim"]):
+    if (index.ntotal, index.d) != (count, dim):
         raise _missing(
             path,
-            f"holds {index.ntotal} vectors of {index.d} dimensions, "
-            f"meta says {meta['count']} of {meta['dim']}",
+            f"holds {index.ntotal} vectors of {index.d} dimensions, meta says {count} of {dim}",
         )
     return index
+
+
+def _read_stale(path: Path, count: int) -> np.ndarray:
+    try:
+        stale = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise _missing(path, str(exc)) from exc
+    if stale.dtype != np.int64 or stale.shape != (count,):
+        raise _missing(path, f"holds {stale.shape} {stale.dtype}, expected ({count},) int64")
+    return stale
 
 
 def _missing(path: Path, reason: str) -> IndexMissing:

@@ -32,3 +32,33 @@ class ModelMismatch(PapersError):
 
 class InvalidQuery(PapersError):
     """A search query with nothing to search for (empty, or only common words)."""
+
+
+class ProfileError(PapersError):
+    """A profile that cannot be used as written; the message names where and which field."""
+
+    def __init__(self, source: str, field: str, reason: str) -> None:
+        super().__init__(f"{source}: {field}: {reason}" if field else f"{source}: {reason}")
+        self.source = source
+        self.field = field
+        self.reason = reason
+
+    def at(self, source: str) -> "ProfileError":
+        """The same error, said of another source (the file the profile came from)."""
+        return type(self)(source, self.field, self.reason)
+
+
+class EmptyProfile(ProfileError):
+    """A profile with nothing to match papers against: no description, keywords, seeds, authors."""
+
+
+class ProfileNotFound(PapersError):
+    """No profile is stored for a target (a person or channel that never subscribed)."""
+
+
+class InvalidTarget(PapersError):
+    """A target name that is not `user:TEAM:USER`, `channel:TEAM:CHANNEL` or `file:NAME`."""
+
+
+class InvalidFeedback(PapersError):
+    """A feedback action the profiles do not know (see `recommender.profiles.ACTIONS`)."""

@@ -1,8 +1,19 @@
 """Building and keeping the indexes: BM25 and dense, over every paper in the store.
 
-Embeddings are computed once per paper (kept in the store, keyed by paper and model); an
-update embeds only new or changed papers and adds them to the dense index. The BM25 index is
-rebuilt from the store's text on each update. Both indexes and their state are one directory,
+Both indexes have a main segment, built in one go, and a fresh one for what came since
+(`BM25Index.add`, `DenseIndex.add` and `replace`). An update reads only the papers stored
+after the last one (`iter_keyed(after=max_key)`) and those changed since
+(`changed_since`), embeds those whose text is new (embeddings are kept in the store, keyed by
+paper and model, with a hash of the text), and adds them to the fresh segments. The main
+segments' files are linked into the new index directory, not rewritten, so an update costs
+time in proportion to the new papers: adding 1,000 papers to a million takes seconds
+besides embedding them (docs/BENCHMARKS.md). When the fresh segments pass `merge_share`
+(5%) of the papers the main ones were built from, the update rebuilds both from the store
+instead, reusing every stored embedding: BM25's fresh segment is scored with the main
+segment's statistics (see `recommender.bm25`), and 5% bounds how far those drift.
+
+A full build reads the store twice in batches (once per index), so that neither the papers
+nor both indexes are ever in memory at once. Both indexes and their state are one directory,
 swapped into place atomically: a crash mid-build leaves the previous one serving.
 """
 
@@ -11,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +42,14 @@ log = logging.getLogger(__name__)
 
 # Papers embedded per model call and per store write: bounds memory on a big backfill.
 EMBED_BATCH = 256
+# Papers read from the store per step of a build: bounds the Paper objects held at once.
+READ_BATCH = 5000
+# Fresh segments are scored with the main segments' statistics; past this share of the
+# papers the main ones hold, an update rebuilds (see the module docstring).
+MERGE_SHARE = 0.05
 STATE_FILE = "state.json"
+BM25_DIR = "bm25"
+DENSE_DIR = "dense"
 Progress = Callable[[int], None]
 
 
@@ -67,8 +86,8 @@ class IndexSet:
                 f"{state_file}: no readable index ({error.__class__.__name__}); "
                 "run `papers index` to build it"
             ) from error
-        bm25 = BM25Index.load(Path(index_dir) / "bm25")
-        dense = DenseIndex.load(Path(index_dir) / "dense", model=model)
+        bm25 = BM25Index.load(Path(index_dir) / BM25_DIR)
+        dense = DenseIndex.load(Path(index_dir) / DENSE_DIR, model=model)
         return cls(bm25, dense, state)
 
     def reflects(self, mark: Watermark) -> bool:
@@ -87,43 +106,56 @@ class IndexReport:
     """What an index update did."""
 
     papers: int = 0
+    added: int = 0
+    changed: int = 0
     embedded: int = 0
     reused: int = 0
-    dense_added: int = 0
-    dense_rebuilt: bool = False
+    rebuilt: bool = False
 
     def summary(self) -> str:
-        dense = "rebuilt" if self.dense_rebuilt else f"+{self.dense_added}"
+        if self.rebuilt:
+            what = "indexes rebuilt"
+        else:
+            what = f"{self.added} new and {self.changed} changed papers indexed"
         return (
-            f"{self.papers} papers indexed: {self.embedded} embedded, {self.reused} embeddings "
-            f"reused; dense index {dense}; BM25 rebuilt"
+            f"{self.papers} papers: {what}; {self.embedded} embedded, "
+            f"{self.reused} embeddings reused"
         )
 
 
 class Indexer:
     """Keeps the indexes in `index_dir` current with the store, for one embedding model."""
 
-    def __init__(self, store: Store, index_dir: Path, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        store: Store,
+        index_dir: Path,
+        embedder: Embedder,
+        *,
+        merge_share: float = MERGE_SHARE,
+    ) -> None:
         self.store = store
         self.index_dir = Path(index_dir)
         self.embedder = embedder
+        self.merge_share = merge_share
 
     def update(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Bring the indexes up to date with the store, embedding only new or changed papers."""
+        """Bring the indexes up to date with the store, embedding only new or changed papers.
+
+        New and changed papers go into the fresh segments; when those would pass
+        `merge_share` of the papers the main ones were built from, or with `rebuild`,
+        everything is rebuilt from the store (reusing the stored embeddings).
+        """
         mark = self.store.watermark()
         current = None if rebuild else self._current()
-        keyed = list(self.store.iter_keyed())
-        report = IndexReport(papers=len(keyed))
-        keys = np.array([pk for pk, _ in keyed], dtype=np.int64)
-        if current is None:
-            vectors = self._vectors(keyed, report, progress)
-            dense = DenseIndex.build(keys, vectors, model=self.embedder.name)
-            report.dense_rebuilt = True
-        else:
-            dense = self._grown(current, keyed, report, progress)
-        bm25 = BM25Index.build(keys, [lexical_text(paper) for _, paper in keyed])
-        self._save(bm25, dense, mark)
-        return report
+        if current is None or self._due_for_merge(current.state, mark):
+            return self._build(mark, progress)
+        return self._catch_up(current, mark, progress)
+
+    def _due_for_merge(self, state: dict, mark: Watermark) -> bool:
+        """Whether the fresh segments and the papers stored since pass the merge share."""
+        pending = max(mark.papers - state["papers"], 0)
+        return state["fresh"] + pending > self.merge_share * state["built"]
 
     def _current(self) -> IndexSet | None:
         try:
@@ -132,29 +164,78 @@ class Indexer:
             log.info("building the indexes from scratch: %s", error)
             return None
 
-    def _grown(self, current: IndexSet, keyed, report: IndexReport, progress) -> DenseIndex:
-        """The current dense index plus the papers added or changed since it was built."""
-        held = set(current.dense.keys().tolist())
-        changed = self._changed_keys(current.state)
-        todo = [(pk, paper) for pk, paper in keyed if pk not in held or pk in changed]
-        vectors = self._vectors(todo, report, progress)
-        report.reused += len(keyed) - len(todo)
-        new = np.array([pk not in held for pk, _ in todo], dtype=bool)
-        keys = np.array([pk for pk, _ in todo], dtype=np.int64)
-        current.dense.add(keys[new], vectors[new])
-        report.dense_added = int(new.sum())
-        if (~new).any():
-            current.dense.replace(keys[~new], vectors[~new])
-        return current.dense
+    def _build(self, mark: Watermark, progress: Progress | None) -> IndexReport:
+        """Both indexes from every paper up to `mark`, read twice in batches, never all at once."""
+        report = IndexReport(papers=mark.papers, rebuilt=True)
+        with replace_directory(self.index_dir) as staging:
+            # One index at a time, so that the peak memory is the larger one's, not the sum.
+            texts = (
+                (_keys(batch), [lexical_text(paper) for _, paper in batch])
+                for batch in self._batches(0, mark.max_key)
+            )
+            start = time.perf_counter()
+            BM25Index.build_batches(texts).save(staging / BM25_DIR)
+            log.info("BM25 index of %d papers built in %.1f s", mark.papers, _since(start))
+            start = time.perf_counter()
+            vectors = (
+                (_keys(batch), self._vectors(batch, report, progress))
+                for batch in self._batches(0, mark.max_key)
+            )
+            dense = DenseIndex.build_batches(
+                vectors, model=self.embedder.name, dim=self.embedder.dim, size=mark.papers
+            )
+            dense.save(staging / DENSE_DIR)
+            log.info("dense index of %d papers built in %.1f s", mark.papers, _since(start))
+            _write_state(staging, self.embedder.name, mark, built=mark.papers, fresh=0)
+        return report
 
-    def _changed_keys(self, state: dict) -> set[int]:
-        if not state.get("changed"):
-            return set()
+    def _catch_up(
+        self, current: IndexSet, mark: Watermark, progress: Progress | None
+    ) -> IndexReport:
+        """Add the papers stored since `current` was built, and re-index the changed ones."""
+        state = current.state
+        new = [pair for batch in self._batches(state["max_key"], mark.max_key) for pair in batch]
+        changed = self._changed_since(state)
+        report = IndexReport(papers=mark.papers, added=len(new), changed=len(changed))
+        todo = new + changed
+        if not todo and current.reflects(mark):
+            return report  # nothing to write: readers keep the index they have loaded
+        if todo:
+            keys = _keys(todo)
+            current.bm25.add(keys, [lexical_text(paper) for _, paper in todo])
+            vectors = self._vectors(todo, report, progress)
+            current.dense.add(keys[: len(new)], vectors[: len(new)])
+            # Always replaced, even when the text hash is unchanged: the store may hold a
+            # vector that a crashed update computed but never put in the index.
+            current.dense.replace(keys[len(new) :], vectors[len(new) :])
+        with replace_directory(self.index_dir) as staging:
+            current.bm25.save(staging / BM25_DIR)
+            current.dense.save(staging / DENSE_DIR)
+            fresh = state["fresh"] + len(todo)
+            _write_state(staging, self.embedder.name, mark, built=state["built"], fresh=fresh)
+        return report
+
+    def _batches(self, after: int, up_to: int) -> Iterator[list[tuple[int, Paper]]]:
+        """The papers with keys in (after, up_to], in key order, `READ_BATCH` at a time."""
+        batch: list[tuple[int, Paper]] = []
+        for key, paper in self.store.iter_keyed(after=after, batch_size=READ_BATCH):
+            if key > up_to:  # stored after the watermark was taken: the next update's
+                break
+            batch.append((key, paper))
+            if len(batch) == READ_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _changed_since(self, state: dict) -> list[tuple[int, Paper]]:
+        if not state["changed"]:
+            return []
         since = datetime.fromisoformat(state["changed"])
-        return {pk for pk, _ in self.store.changed_since(since, up_to=state["max_key"])}
+        return self.store.changed_since(since, up_to=state["max_key"])
 
     def _vectors(
-        self, keyed: Sequence[tuple[int, Paper]], report: IndexReport, progress
+        self, keyed: Sequence[tuple[int, Paper]], report: IndexReport, progress: Progress | None
     ) -> np.ndarray:
         """A vector per paper: the stored one while the text is unchanged, else the model's."""
         out = np.zeros((len(keyed), self.embedder.dim), dtype=np.float32)
@@ -168,30 +249,38 @@ class Indexer:
     def _chunk_vectors(self, chunk: Sequence[tuple[int, Paper]], report: IndexReport):
         texts = [dense_text(paper) for _, paper in chunk]
         hashes = [_text_hash(text) for text in texts]
-        stored = self.store.embeddings(self.embedder.name, [pk for pk, _ in chunk])
-        todo = [i for i, (pk, _) in enumerate(chunk) if stored.get(pk, ("",))[0] != hashes[i]]
-        fresh = self.embedder.encode([texts[i] for i in todo])
-        self.store.save_embeddings(
-            self.embedder.name,
-            [(chunk[i][0], hashes[i], fresh[j].tobytes()) for j, i in enumerate(todo)],
-        )
+        stored = self.store.embeddings(self.embedder.name, [key for key, _ in chunk])
         out = np.zeros((len(chunk), self.embedder.dim), dtype=np.float32)
-        for i, (pk, _) in enumerate(chunk):
-            if pk in stored and stored[pk][0] == hashes[i]:
-                out[i] = np.frombuffer(stored[pk][1], dtype=np.float32)
-        out[todo] = fresh
+        todo = []
+        for i, (key, _) in enumerate(chunk):
+            if stored.get(key, ("",))[0] == hashes[i]:
+                out[i] = np.frombuffer(stored[key][1], dtype=np.float32)
+            else:
+                todo.append(i)
+        if todo:
+            out[todo] = self.embedder.encode([texts[i] for i in todo])
+            rows = [(chunk[i][0], hashes[i], out[i].tobytes()) for i in todo]
+            self.store.save_embeddings(self.embedder.name, rows)
         report.embedded += len(todo)
         report.reused += len(chunk) - len(todo)
         return out
 
-    def _save(self, bm25: BM25Index, dense: DenseIndex, mark: Watermark) -> None:
-        state = {
-            "model": self.embedder.name,
-            "papers": mark.papers,
-            "max_key": mark.max_key,
-            "changed": mark.changed.isoformat() if mark.changed else None,
-        }
-        with replace_directory(self.index_dir) as staging:
-            bm25.save(staging / "bm25")
-            dense.save(staging / "dense")
-            (staging / STATE_FILE).write_text(json.dumps(state, indent=2))
+
+def _since(start: float) -> float:
+    return time.perf_counter() - start
+
+
+def _keys(keyed: Sequence[tuple[int, Paper]]) -> np.ndarray:
+    return np.fromiter((key for key, _ in keyed), dtype=np.int64, count=len(keyed))
+
+
+def _write_state(staging: Path, model: str, mark: Watermark, *, built: int, fresh: int) -> None:
+    state = {
+        "model": model,
+        "papers": mark.papers,
+        "max_key": mark.max_key,
+        "changed": mark.changed.isoformat() if mark.changed else None,
+        "built": built,
+        "fresh": fresh,
+    }
+    (staging / STATE_FILE).write_text(json.dumps(state, indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 import bm25s
@@ -257,3 +258,93 @@ def test_a_deleted_engine_file_is_index_missing(abstracts: BM25Index, tmp_path: 
 
     with pytest.raises(IndexMissing, match="data.csc.index.npy"):
         BM25Index.load(tmp_path / "bm25")
+
+
+# Segments: documents added after the build are scored with the main segment's statistics.
+MAIN, FRESH = ABSTRACTS[:6], ABSTRACTS[6:]
+
+
+def okapi_with_appended(query: str) -> tuple[np.ndarray, np.ndarray]:
+    """rank_bm25 over MAIN, with FRESH appended without recomputing idf or avgdl."""
+    okapi = BM25Okapi([tokenize(text) for text in MAIN], k1=1.2, b=0.75, epsilon=0.0)
+    for text in FRESH:
+        terms = tokenize(text)
+        okapi.doc_freqs.append(Counter(terms))
+        okapi.doc_len.append(len(terms))
+        for term in terms:  # a term MAIN lacks has df 0: idf ln((N + 0.5) / 0.5)
+            okapi.idf.setdefault(term, math.log((len(MAIN) + 0.5) / 0.5))
+    okapi.corpus_size = len(okapi.doc_freqs)
+    scores = okapi.get_scores(tokenize(query))
+    keys = np.array(KEYS)
+    order = np.lexsort((keys, -scores))
+    order = order[scores[order] > 0]
+    return keys[order], scores[order]
+
+
+@pytest.fixture
+def segmented() -> BM25Index:
+    index = BM25Index.build(KEYS[:6], MAIN)
+    index.add(KEYS[6:], FRESH)
+    return index
+
+
+@pytest.mark.parametrize("query", RARE_QUERIES + COMMON_QUERIES)
+def test_fresh_documents_score_as_okapi_with_the_main_statistics(
+    segmented: BM25Index, query: str
+) -> None:
+    expected_keys, expected_scores = okapi_with_appended(query)
+
+    keys, scores = segmented.search(query, 10)
+
+    assert len(segmented) == 8
+    assert keys.tolist() == expected_keys.tolist()
+    assert scores.tolist() == pytest.approx(expected_scores.tolist(), abs=1e-6)
+
+
+def test_adding_a_held_key_reindexes_it() -> None:
+    index = BM25Index.build(list(THREE), list(THREE.values()))
+
+    index.add([20, 40], ["Birds sing.", "Mice sing."])
+    index.add([40], ["Cats purr."])
+
+    assert len(index) == 4
+    assert index.search("dogs", 5)[0].tolist() == []
+    assert index.search("birds", 5)[0].tolist() == [20, 30]
+    assert index.search("mice", 5)[0].tolist() == [10]
+    assert index.search("purr", 5)[0].tolist() == [40]
+
+
+def test_segments_round_trip_and_the_main_files_are_linked(
+    segmented: BM25Index, tmp_path: Path
+) -> None:
+    segmented.save(tmp_path / "bm25")
+    data = tmp_path / "bm25" / "bm25s" / "data.csc.index.npy"
+    inode = data.stat().st_ino
+
+    loaded = BM25Index.load(tmp_path / "bm25")
+    loaded.add([104], ["Coral reefs learn in-context."])
+    loaded.save(tmp_path / "bm25")
+
+    assert data.stat().st_ino == inode  # linked into the new directory, not rewritten
+    reloaded = BM25Index.load(tmp_path / "bm25")
+    assert len(reloaded) == 8
+    for query in RARE_QUERIES + ["coral learn"]:
+        assert reloaded.search(query, 10)[0].tolist() == loaded.search(query, 10)[0].tolist()
+    assert reloaded.search("learn in-context", 1)[0].tolist() == [104]
+
+
+def test_batches_build_the_matrix_bm25s_builds(tmp_path: Path) -> None:
+    docs = [tokenize(text) for text in ABSTRACTS]
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(term, len(vocab)) for term in doc] for doc in docs]
+    reference = bm25s.BM25(k1=1.2, b=0.75, method="atire", idf_method="robertson")
+    reference.index((ids, vocab), create_empty_token=False, show_progress=False)
+
+    batched = BM25Index.build_batches([(KEYS[:3], ABSTRACTS[:3]), (KEYS[3:], ABSTRACTS[3:])])
+    batched.save(tmp_path / "bm25")
+    ours = bm25s.BM25.load(tmp_path / "bm25" / "bm25s", show_progress=False)
+
+    assert ours.vocab_dict == vocab
+    for name in ("indptr", "indices"):
+        assert ours.scores[name].tolist() == reference.scores[name].tolist()
+    assert ours.scores["data"] == pytest.approx(reference.scores["data"], abs=1e-6)

@@ -6,18 +6,31 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import alembic.command
 import alembic.config
 from sqlalchemy import Engine, Text, cast, create_engine, event, func, select
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from recommender import dedupe
 from recommender.ids import is_arxiv_id, is_title_id, normalize_title
 from recommender.models import Paper
-from recommender.store.schema import embeddings, paper_aliases, papers
+from recommender.profiles import Profile, check_action, check_target, profile_from_dict
+from recommender.store.deliveries import Deliveries
+from recommender.store.jobs import Jobs
+from recommender.store.schema import (
+    embeddings,
+    feedback,
+    paper_aliases,
+    papers,
+    profiles,
+    saved,
+    sent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +58,15 @@ class Watermark:
     papers: int
     max_key: int
     changed: datetime | None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One button press: what a target said about a paper, and when."""
+
+    paper_id: str
+    action: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -135,6 +157,16 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        """Scheduled job runs and the scheduler's lease."""
+        return Jobs(self.engine)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        """Subscriptions and the ledger of digests delivered."""
+        return Deliveries(self.engine)
 
     # Papers ---------------------------------------------------------------------------
 
@@ -268,6 +300,188 @@ class Store:
             by_category=dict(sorted(by_category.items(), key=lambda kv: -kv[1])),
             newest_published=newest,
             last_ingested=last,
+        )
+
+    # Saved papers ---------------------------------------------------------------------
+
+    def save_paper(self, target: str, paper_id: str, *, now: datetime) -> bool:
+        """Remember that `target` saved `paper_id`; False when it had saved it before."""
+        row = {"target": target, "paper_id": paper_id, "saved_at": now}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(saved.insert().values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+    def saved_ids(self, target: str) -> list[str]:
+        """The ids of the papers `target` saved, the most recent first."""
+        query = (
+            select(saved.c.paper_id)
+            .where(saved.c.target == target)
+            .order_by(saved.c.saved_at.desc(), saved.c.paper_id)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    # Profiles, feedback and the sent ledger -------------------------------------------
+
+    def save_profile(self, target: str, profile: Profile, *, now: datetime) -> None:
+        """Create or replace the profile of `target` (see `recommender.profiles.check_target`)."""
+        check_target(target)
+        settings = profile.to_dict()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                profiles.update()
+                .where(profiles.c.target == target)
+                .values(settings=settings, updated=now)
+            ).rowcount
+            if not changed:
+                row = {"target": target, "settings": settings, "created": now, "updated": now}
+                conn.execute(profiles.insert().values(**row))
+
+    def get_profile(self, target: str) -> Profile | None:
+        """The stored profile of `target`, or None if it has none."""
+        query = select(profiles.c.settings).where(profiles.c.target == target)
+        with self.engine.connect() as conn:
+            settings = conn.scalar(query)
+        return None if settings is None else profile_from_dict(settings, f"profile of {target}")
+
+    def list_profiles(self) -> dict[str, Profile]:
+        """Every stored profile by target, in target order."""
+        query = select(profiles.c.target, profiles.c.settings).order_by(profiles.c.target)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {t: profile_from_dict(settings, f"profile of {t}") for t, settings in rows}
+
+    def delete_profile(self, target: str) -> bool:
+        """Forget the profile of `target`; False if there was none."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(profiles.delete().where(profiles.c.target == target)).rowcount)
+
+    def record_feedback(self, target: str, paper_id: str, action: str, *, now: datetime) -> None:
+        """Log one button press (`recommender.profiles.ACTIONS`) of `target` on a paper."""
+        check_action(action)
+        row = {"target": target, "paper_id": paper_id, "action": action, "at": now}
+        with self.engine.begin() as conn:
+            conn.execute(feedback.insert().values(**row))
+
+    def feedback_for(self, target: str) -> list[Feedback]:
+        """Every button press of `target`, oldest first."""
+        query = (
+            select(feedback.c.paper_id, feedback.c.action, feedback.c.at)
+            .where(feedback.c.target == target)
+            .order_by(feedback.c.at, feedback.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [Feedback(*row) for row in conn.execute(query)]
+
+    def mark_sent(
+        self, target: str, paper_ids: Iterable[str], *, digest_date: date, now: datetime
+    ) -> None:
+        """Record that `target` was sent these papers; papers sent before keep their record."""
+        wanted = list(dict.fromkeys(paper_ids))
+        with self.engine.begin() as conn:
+            known = {i for _, i in conn.execute(self._sent_query([target], wanted))}
+            rows = [
+                {"target": target, "paper_id": i, "digest_date": digest_date, "sent_at": now}
+                for i in wanted
+                if i not in known
+            ]
+            if rows:
+                conn.execute(sent.insert(), rows)
+
+    def already_sent(self, target: str, paper_ids: Iterable[str]) -> set[str]:
+        """Which of `paper_ids` `target` was sent before."""
+        return self.sent_to([target], paper_ids).get(target, set())
+
+    def sent_to(self, targets: Iterable[str], paper_ids: Iterable[str]) -> dict[str, set[str]]:
+        """Which of `paper_ids` each of `targets` was sent before (targets sent none are left out).
+
+        One query for a whole batch of digests over the same new papers.
+        """
+        sent_before: dict[str, set[str]] = {}
+        ids = list(dict.fromkeys(paper_ids))
+        with self.engine.connect() as conn:
+            for some in self._chunks(list(dict.fromkeys(targets)), 1000):
+                for chunk in self._chunks(ids, 10_000):
+                    for target, paper_id in conn.execute(self._sent_query(some, chunk)):
+                        sent_before.setdefault(target, set()).add(paper_id)
+        return sent_before
+
+    def last_digest(self, target: str) -> datetime | None:
+        """When `target` was last sent a paper, or None if never."""
+        return self.last_digests([target]).get(target)
+
+    def last_digests(self, targets: Iterable[str]) -> dict[str, datetime]:
+        """When each of `targets` was last sent a paper (targets never sent one are left out)."""
+        last: dict[str, datetime] = {}
+        with self.engine.connect() as conn:
+            for chunk in self._chunks(list(dict.fromkeys(targets)), 1000):
+                query = (
+                    select(sent.c.target, func.max(sent.c.sent_at))
+                    .where(sent.c.target.in_(chunk))
+                    .group_by(sent.c.target)
+                )
+                last.update(conn.execute(query).all())
+        return last
+
+    def latest_first_seen(self, *, until: datetime) -> datetime | None:
+        """When the newest paper first seen at or before `until` was stored."""
+        query = select(func.max(papers.c.first_seen)).where(papers.c.first_seen <= until)
+        with self.engine.connect() as conn:
+            return conn.scalar(query)
+
+    def new_papers(
+        self, since: datetime, until: datetime, *, published_after: datetime
+    ) -> list[int]:
+        """Keys of the papers first seen in (since, until], without old papers seen anew.
+
+        A paper first stored in the window but published before `published_after` is an
+        old paper re-announced (a new version, a late cross-list), not a new one; a paper
+        with no published date (many digests give none) counts as new.
+        """
+        recent = papers.c.published.is_(None) | (papers.c.published >= published_after)
+        query = (
+            select(papers.c.pk)
+            .where(papers.c.first_seen > since, papers.c.first_seen <= until, recent)
+            .order_by(papers.c.pk)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def keys_of(self, paper_ids: Iterable[str]) -> dict[str, int]:
+        """The integer key of each known paper id (following aliases); unknown ids are left out."""
+        wanted = list(dict.fromkeys(paper_ids))
+        with self.engine.connect() as conn:
+            aliases = dict(
+                conn.execute(
+                    select(paper_aliases.c.alias, paper_aliases.c.paper_id).where(
+                        paper_aliases.c.alias.in_(wanted)
+                    )
+                ).all()
+            )
+            ids = {aliases.get(i, i) for i in wanted}
+            rows = conn.execute(select(papers.c.id, papers.c.pk).where(papers.c.id.in_(ids)))
+            keys = dict(rows.all())
+        return {i: keys[aliases.get(i, i)] for i in wanted if aliases.get(i, i) in keys}
+
+    def unsave_paper(self, target: str, paper_id: str) -> bool:
+        """Take a paper off `target`'s saved list; False if it was not on it."""
+        query = saved.delete().where(saved.c.target == target, saved.c.paper_id == paper_id)
+        with self.engine.begin() as conn:
+            return bool(conn.execute(query).rowcount)
+
+    @staticmethod
+    def _chunks(items: list, size: int) -> Iterator[list]:
+        # Bounded IN lists: SQLite takes at most 32,766 parameters a statement.
+        for start in range(0, len(items), size):
+            yield items[start : start + size]
+
+    @staticmethod
+    def _sent_query(targets: list[str], paper_ids: list[str]):
+        return select(sent.c.target, sent.c.paper_id).where(
+            sent.c.target.in_(targets), sent.c.paper_id.in_(paper_ids)
         )
 
 

@@ -153,3 +153,14 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     Column("expires", UTCDateTime, nullable=False),
 )
+
+# Who gets digests, and when: a target's schedule (see recommender.schedule.Schedule). The
+# profile says what a target wants; a subscription says that it wants it delivered.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("target", String(200), primary_key=True),
+    Column("schedule", JSON, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,151 @@
+"""Candidate papers prepared once, so that many profiles can be scored against them cheaply.
+
+A `Pool` holds the day's new papers (or, for the feedback evaluation, a whole collection)
+with what every profile needs of them: their stored embeddings, their BM25 term scores
+(fetched per term and kept), and lookups for phrases, authors and categories. Scoring a
+thousand profiles against one pool then costs a few array operations per profile.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommender.bm25 import BM25Index
+from recommender.embed import Embedder
+from recommender.indexes import dense_text
+from recommender.models import Paper
+from recommender.profiles import category_allowed
+from recommender.store import Store
+from recommender.text import tokenize
+
+
+def paper_vectors(store: Store, embedder: Embedder, papers: Mapping[int, Paper]) -> np.ndarray:
+    """One unit vector per paper, in the mapping's order: the store's, else embedded now.
+
+    The indexer stores every paper's vector; a paper stored since the last index update
+    has none yet, and only those are embedded here (and not saved: the indexer owns that).
+    """
+    keys = list(papers)
+    stored = store.embeddings(embedder.name, keys)
+    out = np.zeros((len(keys), embedder.dim), dtype=np.float32)
+    missing = []
+    for row, key in enumerate(keys):
+        if key in stored:
+            out[row] = np.frombuffer(stored[key][1], dtype=np.float32)
+        else:
+            missing.append(row)
+    if missing:
+        out[missing] = embedder.encode([dense_text(papers[keys[row]]) for row in missing])
+    return out
+
+
+def author_key(name: str) -> str:
+    """A followed author's name as matched: accents, case, punctuation and order ignored.
+
+    So "Jürgen Schmidhuber", "jurgen schmidhuber" and "Schmidhuber, Jürgen" are the same
+    person; initials are not expanded ("J. Schmidhuber" is another key).
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return " ".join(sorted(re.findall(r"[a-z0-9]+", folded)))
+
+
+@dataclass
+class Pool:
+    """Candidate papers under their integer keys, with their vectors and lookups."""
+
+    keys: np.ndarray
+    papers: list[Paper]
+    vectors: np.ndarray
+    bm25: BM25Index
+    # Each paper's title and abstract as " term term ... ", to find phrases in.
+    _texts: list[str] = field(default_factory=list)
+    _row_of: dict[str, int] = field(default_factory=dict)
+    _rows_with: dict[str, list[int]] = field(default_factory=dict)
+    _authors: dict[str, list[int]] = field(default_factory=dict)
+    # Rows by category; papers whose source gave no categories are under "".
+    _categories: dict[str, list[int]] = field(default_factory=dict)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict)
+    _phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, store: Store, embedder: Embedder, bm25: BM25Index, keys: Iterable[int]) -> Pool:
+        """The papers of `keys` that are still in the store, in key order."""
+        papers = store.by_keys(sorted(set(keys)))
+        pool = cls(
+            keys=np.fromiter(papers, dtype=np.int64, count=len(papers)),
+            papers=list(papers.values()),
+            vectors=paper_vectors(store, embedder, papers),
+            bm25=bm25,
+        )
+        pool._index_text()
+        return pool
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def mask_without(self, paper_ids: Iterable[str]) -> np.ndarray:
+        """True for every paper but those of `paper_ids` (sent or rated before)."""
+        mask = np.ones(len(self), dtype=bool)
+        for paper_id in paper_ids:
+            row = self._row_of.get(paper_id)
+            if row is not None:
+                mask[row] = False
+        return mask
+
+    def _index_text(self) -> None:
+        for row, paper in enumerate(self.papers):
+            self._row_of[paper.id] = row
+            # Phrases are matched in the title and abstract, not the author list.
+            terms = tokenize(f"{paper.title} {paper.abstract}")
+            self._texts.append(f" {' '.join(terms)} ")
+            for term in set(terms):
+                self._rows_with.setdefault(term, []).append(row)
+            for author in paper.authors:
+                self._authors.setdefault(author_key(author), []).append(row)
+            for category in paper.categories or ("",):
+                self._categories.setdefault(category, []).append(row)
+
+    def lexical(self, weights: Mapping[str, float]) -> np.ndarray:
+        """Each paper's BM25 score for the weighted terms: sum of weight * term score."""
+        if not weights:
+            return np.zeros(len(self), dtype=np.float32)
+        missing = [term for term in weights if term not in self._columns]
+        if missing:
+            scores = self.bm25.term_scores(missing, self.keys)
+            self._columns.update(zip(missing, np.ascontiguousarray(scores.T), strict=True))
+        total = np.zeros(len(self), dtype=np.float32)
+        for term, weight in weights.items():
+            total += np.float32(weight) * self._columns[term]
+        return total
+
+    def phrase_mask(self, phrase: Sequence[str]) -> np.ndarray:
+        """Which papers hold the tokenized `phrase` as consecutive terms."""
+        phrase = tuple(phrase)
+        if phrase not in self._phrases:
+            mask = np.zeros(len(self), dtype=bool)
+            rows = set.intersection(*(set(self._rows_with.get(term, ())) for term in phrase))
+            padded = f" {' '.join(phrase)} "
+            for row in rows:
+                mask[row] = padded in self._texts[row]
+            self._phrases[phrase] = mask
+        return self._phrases[phrase]
+
+    def author_rows(self, names: Iterable[str]) -> dict[str, list[int]]:
+        """For each followed author who wrote a paper here, the rows of their papers."""
+        found = {name: self._authors.get(author_key(name), []) for name in names}
+        return {name: rows for name, rows in found.items() if rows}
+
+    def category_mask(self, allowed: tuple[str, ...]) -> np.ndarray:
+        """Which papers a profile's allowed categories let through (`category_allowed`)."""
+        if not allowed:
+            return np.ones(len(self), dtype=bool)
+        mask = np.zeros(len(self), dtype=bool)
+        for category, rows in self._categories.items():
+            if category_allowed(allowed, (category,) if category else ()):
+                mask[rows] = True
+        return mask

@@ -1,0 +1,159 @@
+"""Subscriptions and the delivery ledger: each digest goes out once, even across crashes.
+
+A delivery is claimed before anything is posted (`begin`, which also fixes the digest's
+content in the row), each message posted is recorded as it goes (`posted`), and the row is
+completed after the last one (`finish`). A crash between posts leaves a `pending` row that
+remembers what already went out, so the next attempt posts only the rest: no digest twice,
+none dropped. Only one scheduler delivers at a time (its lease), so a pending row is never
+being worked on by another process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from recommender.schedule import Schedule
+from recommender.store.schema import deliveries, subscriptions
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One target's digest of one local date: its content, and what of it went out."""
+
+    target: str
+    day: date
+    status: str
+    attempts: int
+    plan: dict[str, Any]
+    posted: tuple[Any, ...]
+    error: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.status == "sent"
+
+
+class Deliveries:
+    """Subscriptions and the delivery ledger, on the store's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def subscribe(self, target: str, schedule: Schedule, *, now: datetime) -> None:
+        """Start (or reschedule) `target`'s digests."""
+        values = {"schedule": schedule.as_dict(), "updated": now}
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(subscriptions).where(subscriptions.c.target == target).values(**values)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(subscriptions).values(target=target, created=now, **values))
+
+    def unsubscribe(self, target: str) -> bool:
+        """Stop `target`'s digests; False if it had none."""
+        with self.engine.begin() as conn:
+            query = subscriptions.delete().where(subscriptions.c.target == target)
+            return bool(conn.execute(query).rowcount)
+
+    def schedule(self, target: str) -> Schedule | None:
+        with self.engine.connect() as conn:
+            data = conn.scalar(
+                select(subscriptions.c.schedule).where(subscriptions.c.target == target)
+            )
+        return None if data is None else Schedule.from_dict(data)
+
+    def schedules(self) -> dict[str, Schedule]:
+        """Every subscription's schedule, by target."""
+        query = select(subscriptions.c.target, subscriptions.c.schedule)
+        with self.engine.connect() as conn:
+            return {t: Schedule.from_dict(s) for t, s in conn.execute(query.order_by("target"))}
+
+    def due(self, now: datetime, *, grace: timedelta) -> list[tuple[str, date]]:
+        """(target, local date) of every digest whose time came within `grace` and that has
+        not gone out, oldest first: after an outage, each missed day once."""
+        due = []
+        for target, schedule in self.schedules().items():
+            for day in schedule.due(now, grace=grace):
+                delivery = self.get(target, day)
+                if delivery is None or not delivery.done:
+                    due.append((schedule.slot(day), target, day))
+        return [(target, day) for _, target, day in sorted(due)]
+
+    def get(self, target: str, day: date) -> Delivery | None:
+        query = select(deliveries).where(
+            deliveries.c.target == target, deliveries.c.digest_date == day
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _delivery(row)
+
+    def begin(self, target: str, day: date, plan: dict[str, Any], *, now: datetime) -> Delivery:
+        """Claim a delivery: a new row holding `plan`, or the pending one of an earlier try
+        (whose plan wins, so a retry posts what the first try meant to)."""
+        row = {"target": target, "digest_date": day, "status": "pending", "attempts": 1,
+               "posted": {"plan": plan, "parts": []}, "updated": now}  # fmt: skip
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(**row))
+        except IntegrityError:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(deliveries)
+                    .where(_key(target, day), deliveries.c.status != "sent")
+                    .values(attempts=deliveries.c.attempts + 1, updated=now)
+                )
+        return self.get(target, day)
+
+    def posted(self, target: str, day: date, part: Any, *, now: datetime) -> None:
+        """Record that one more message of the digest went out (e.g. its Slack ts)."""
+        current = self.get(target, day)
+        record = {"plan": current.plan, "parts": [*current.posted, part]}
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries).where(_key(target, day)).values(posted=record, updated=now)
+            )
+
+    def finish(self, target: str, day: date, *, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(_key(target, day))
+                .values(status="sent", error=None, updated=now)
+            )
+
+    def fail(self, target: str, day: date, error: str, *, now: datetime) -> None:
+        """Note a failed try; the row stays open and the next tick tries again."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(_key(target, day))
+                .values(status="failed", error=error, updated=now)
+            )
+
+    def failing(self) -> list[Delivery]:
+        """Deliveries whose last try failed, most tries first (for `papers status`)."""
+        query = select(deliveries).where(deliveries.c.status == "failed")
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(deliveries.c.attempts.desc())).mappings().all()
+        return [_delivery(row) for row in rows]
+
+
+def _key(target: str, day: date):
+    return (deliveries.c.target == target) & (deliveries.c.digest_date == day)
+
+
+def _delivery(row) -> Delivery:
+    return Delivery(
+        target=row["target"],
+        day=row["digest_date"],
+        status=row["status"],
+        attempts=row["attempts"],
+        plan=row["posted"].get("plan", {}),
+        posted=tuple(row["posted"].get("parts", [])),
+        error=row["error"],
+    )

@@ -1,0 +1,65 @@
+"""Subscriptions and the delivery ledger, on SQLite and on a real PostgreSQL server."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from recommender.schedule import Schedule
+from recommender.store import Store
+
+NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
+DAY = date(2025, 7, 25)
+GRACE = timedelta(hours=12)
+
+
+def test_subscribe_reschedule_unsubscribe(store: Store):
+    ledger = store.deliveries
+    ledger.subscribe("user:T1:U1", Schedule(tz="Europe/Paris"), now=NOW)
+    ledger.subscribe("user:T1:U1", Schedule(at="07:30", tz="Europe/Paris"), now=NOW)
+    assert ledger.schedule("user:T1:U1") == Schedule(at="07:30", tz="Europe/Paris")
+    assert list(ledger.schedules()) == ["user:T1:U1"]
+    assert ledger.unsubscribe("user:T1:U1") and not ledger.unsubscribe("user:T1:U1")
+    assert ledger.schedule("user:T1:U1") is None
+
+
+def test_due_lists_each_undelivered_day_once(store: Store):
+    ledger = store.deliveries
+    ledger.subscribe("user:T1:U1", Schedule(at="09:00", tz="UTC"), now=NOW)
+    ledger.subscribe("channel:T1:C1", Schedule(at="11:00", tz="UTC"), now=NOW)
+    ledger.subscribe("user:T1:U2", Schedule(at="15:00", tz="UTC"), now=NOW)  # not yet
+    assert ledger.due(NOW, grace=GRACE) == [("user:T1:U1", DAY), ("channel:T1:C1", DAY)]
+    ledger.begin("user:T1:U1", DAY, {"picks": ["2507.07186"]}, now=NOW)
+    ledger.finish("user:T1:U1", DAY, now=NOW)
+    assert ledger.due(NOW, grace=GRACE) == [("channel:T1:C1", DAY)]
+
+
+def test_a_retry_keeps_the_first_plan_and_what_was_posted(store: Store):
+    ledger = store.deliveries
+    first = ledger.begin("user:T1:U1", DAY, {"picks": ["a", "b"]}, now=NOW)
+    assert (first.status, first.attempts, first.posted) == ("pending", 1, ())
+    ledger.posted("user:T1:U1", DAY, {"ts": "1.0"}, now=NOW)
+    # the process dies here; the next tick claims the same delivery again
+    again = ledger.begin("user:T1:U1", DAY, {"picks": ["c"]}, now=NOW + timedelta(minutes=5))
+    assert again.plan == {"picks": ["a", "b"]} and again.posted == ({"ts": "1.0"},)
+    assert again.attempts == 2 and not again.done
+
+
+def test_failures_are_visible_until_a_try_succeeds(store: Store):
+    ledger = store.deliveries
+    ledger.begin("user:T1:U1", DAY, {}, now=NOW)
+    ledger.fail("user:T1:U1", DAY, "channel_not_found", now=NOW)
+    [failed] = ledger.failing()
+    assert (failed.target, failed.error, failed.status) == (
+        "user:T1:U1",
+        "channel_not_found",
+        "failed",
+    )
+    ledger.begin("user:T1:U1", DAY, {}, now=NOW)
+    ledger.finish("user:T1:U1", DAY, now=NOW)
+    assert ledger.failing() == [] and ledger.get("user:T1:U1", DAY).done
+
+
+def test_a_finished_delivery_is_not_claimed_again(store: Store):
+    ledger = store.deliveries
+    ledger.begin("user:T1:U1", DAY, {"picks": ["a"]}, now=NOW)
+    ledger.finish("user:T1:U1", DAY, now=NOW)
+    again = ledger.begin("user:T1:U1", DAY, {"picks": ["b"]}, now=NOW)
+    assert again.done and again.attempts == 1 and again.plan == {"picks": ["a"]}

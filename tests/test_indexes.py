@@ -1,0 +1,196 @@
+"""Indexer: full builds, incremental updates into fresh segments, merges, atomic swaps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from recommender.embed import HashEmbedder
+from recommender.errors import ModelMismatch
+from recommender.indexes import STATE_FILE, Indexer, IndexSet
+from recommender.models import Paper
+from recommender.store import Store
+
+NOW = datetime(2025, 7, 1, tzinfo=UTC)
+LATER = NOW + timedelta(days=1)
+TOPICS = ["coral reef bleaching", "speculative decoding", "protein folding", "graph neural"]
+
+
+class CountingEmbedder(HashEmbedder):
+    """HashEmbedder that remembers every text it was asked to embed."""
+
+    def __init__(self, dim: int = 32) -> None:
+        super().__init__(dim)
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+
+def paper(n: int, *, version: int = 1, extra: str = "") -> Paper:
+    topic = TOPICS[n % len(TOPICS)]
+    return Paper(
+        id=f"2507.{n:05d}",
+        title=f"Study {n} of {topic}",
+        abstract=f"We study {topic} in setting number{n}. {extra}".strip(),
+        authors=(f"Author {n}",),
+        categories=("cs.LG",),
+        version=version,
+        sources=("arxiv-api",),
+    )
+
+
+def add_papers(store: Store, numbers: range) -> None:
+    store.upsert([paper(n) for n in numbers], now=NOW)
+
+
+@pytest.fixture
+def embedder() -> CountingEmbedder:
+    return CountingEmbedder()
+
+
+@pytest.fixture
+def indexer(sqlite_store: Store, tmp_path: Path, embedder: CountingEmbedder) -> Indexer:
+    add_papers(sqlite_store, range(20))
+    # A merge share of 1 keeps updates in the fresh segments until they match the main ones.
+    return Indexer(sqlite_store, tmp_path / "index", embedder, merge_share=1.0)
+
+
+def load(indexer: Indexer) -> IndexSet:
+    return IndexSet.load(indexer.index_dir, model=indexer.embedder.name)
+
+
+def test_the_first_update_builds_both_indexes(indexer: Indexer, embedder) -> None:
+    report = indexer.update()
+
+    assert (report.rebuilt, report.papers, report.embedded, report.reused) == (True, 20, 20, 0)
+    indexes = load(indexer)
+    assert indexes.reflects(indexer.store.watermark())
+    assert (len(indexes.bm25), len(indexes.dense)) == (20, 20)
+    assert len(embedder.texts) == 20
+
+
+def test_an_update_embeds_only_the_new_papers(indexer: Indexer, embedder) -> None:
+    indexer.update()
+    add_papers(indexer.store, range(20, 25))
+
+    report = indexer.update()
+
+    assert (report.rebuilt, report.added, report.changed) == (False, 5, 0)
+    assert (report.embedded, report.reused) == (5, 0)
+    topics = [TOPICS[n % len(TOPICS)] for n in range(20, 25)]
+    assert embedder.texts[20:] == [
+        f"Study {n} of {topic}. We study {topic} in setting number{n}."
+        for n, topic in zip(range(20, 25), topics, strict=True)
+    ]
+    indexes = load(indexer)
+    assert indexes.reflects(indexer.store.watermark())
+    assert indexes.bm25.search("number23", 5)[0].tolist() == [24]
+
+
+def test_an_index_missing_papers_is_detected_and_caught_up(indexer: Indexer) -> None:
+    indexer.update()
+    add_papers(indexer.store, range(20, 22))
+
+    assert not load(indexer).reflects(indexer.store.watermark())
+    indexer.update()
+
+    indexes = load(indexer)
+    assert indexes.reflects(indexer.store.watermark())
+    assert sorted(indexes.dense.keys().tolist()) == list(range(1, 23))
+
+
+def test_a_changed_text_is_embedded_again_and_replaces_the_old(indexer: Indexer, embedder) -> None:
+    indexer.update()
+    indexer.store.upsert([paper(3, version=2, extra="Now with kelp forests.")], now=LATER)
+
+    report = indexer.update()
+
+    assert (report.added, report.changed, report.embedded) == (0, 1, 1)
+    assert "kelp forests" in embedder.texts[-1]
+    indexes = load(indexer)
+    assert indexes.bm25.search("kelp", 5)[0].tolist() == [4]
+    assert len(indexes.bm25) == len(indexes.dense) == 20
+    new_vector = embedder.encode([embedder.texts[-1]])[0]
+    keys, scores = indexes.dense.search(new_vector, 1)
+    assert keys.tolist() == [4] and scores[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_changed_record_with_the_same_text_reuses_its_embedding(
+    indexer: Indexer, embedder
+) -> None:
+    indexer.update()
+    same = Paper(**{**paper(3).__dict__, "sources": ("hf-daily",)})
+    indexer.store.upsert([same], now=LATER)
+
+    report = indexer.update()
+
+    assert (report.changed, report.embedded, report.reused) == (1, 0, 1)
+    assert len(embedder.texts) == 20
+
+
+def test_fresh_segments_are_merged_past_the_share(indexer: Indexer) -> None:
+    indexer.merge_share = 0.2  # 4 papers beside the 20 of the main segments
+    indexer.update()
+    add_papers(indexer.store, range(20, 23))
+    assert not indexer.update().rebuilt
+
+    add_papers(indexer.store, range(23, 25))
+    report = indexer.update()
+
+    state = json.loads((indexer.index_dir / STATE_FILE).read_text())
+    assert report.rebuilt and report.embedded == 2 and report.reused == 23
+    assert (state["built"], state["fresh"]) == (25, 0)
+
+
+def test_a_failed_save_keeps_the_old_index_serving(
+    indexer: Indexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indexer.update()
+    add_papers(indexer.store, range(20, 25))
+    real_write = faiss.write_index
+
+    def write_then_fail(index: faiss.Index, path: str) -> None:
+        real_write(index, path)  # the dense files are half written ...
+        raise OSError("No space left on device")  # ... when the disk fills up
+
+    monkeypatch.setattr(faiss, "write_index", write_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        indexer.update()
+
+    old = load(indexer)
+    assert len(old.bm25) == len(old.dense) == 20
+    assert old.state["papers"] == 20
+    assert [p.name for p in indexer.index_dir.parent.iterdir() if "index" in p.name] == ["index"]
+    monkeypatch.setattr(faiss, "write_index", real_write)
+    assert indexer.update().added == 5
+
+
+def test_another_model_is_a_clear_error_until_rebuilt(indexer: Indexer) -> None:
+    indexer.update()
+    other = Indexer(indexer.store, indexer.index_dir, HashEmbedder(16))
+
+    with pytest.raises(ModelMismatch, match="papers index --rebuild"):
+        other.update()
+
+    report = other.update(rebuild=True)
+    assert report.rebuilt and report.embedded == 20
+    assert load(other).dense.model == "hash-16"
+
+
+def test_nothing_new_writes_nothing(indexer: Indexer) -> None:
+    indexer.update()
+    stamp = (indexer.index_dir / STATE_FILE).stat().st_mtime_ns
+
+    report = indexer.update()
+
+    assert (report.rebuilt, report.added, report.changed, report.embedded) == (False, 0, 0, 0)
+    # The bot reloads the indexes when the state file changes; here it must not.
+    assert (indexer.index_dir / STATE_FILE).stat().st_mtime_ns == stamp

@@ -1,0 +1,99 @@
+"""The store's profiles, feedback, sent ledger and new-paper window, on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from recommender.errors import InvalidFeedback, InvalidTarget
+from recommender.ids import title_id
+from recommender.models import Paper
+from recommender.profiles import Keyword, Profile
+from recommender.store import Feedback, Store
+
+MON = datetime(2025, 7, 21, 6, tzinfo=UTC)
+TUE = MON + timedelta(days=1)
+WED = MON + timedelta(days=2)
+
+
+def paper(pid: str, published: datetime | None = None, title: str | None = None) -> Paper:
+    return Paper(id=pid, title=title or f"Paper {pid}", abstract="Text.", published=published)
+
+
+def test_a_profile_round_trips_and_is_replaced(store: Store):
+    profile = Profile(description="Speech.", keywords=(Keyword("ASR", 2.0),), seeds=("2507.18181",))
+    store.save_profile("user:T1:U1", profile, now=MON)
+    assert store.get_profile("user:T1:U1") == profile
+    changed = Profile(description="Remote sensing.")
+    store.save_profile("user:T1:U1", changed, now=TUE)
+    assert store.get_profile("user:T1:U1") == changed
+    assert store.get_profile("user:T1:U2") is None
+
+
+def test_profiles_are_listed_by_target_and_deleted(store: Store):
+    for target in ("user:T1:U2", "channel:T1:C1", "file:speech"):
+        store.save_profile(target, Profile(description=target), now=MON)
+    assert list(store.list_profiles()) == ["channel:T1:C1", "file:speech", "user:T1:U2"]
+    assert store.delete_profile("file:speech") is True
+    assert store.delete_profile("file:speech") is False
+    assert list(store.list_profiles()) == ["channel:T1:C1", "user:T1:U2"]
+
+
+def test_a_profile_needs_a_real_target(store: Store):
+    with pytest.raises(InvalidTarget, match="'U1' is not a target"):
+        store.save_profile("U1", Profile(description="x1"), now=MON)
+
+
+def test_feedback_is_logged_oldest_first(store: Store):
+    store.record_feedback("user:T1:U1", "p2", "dislike", now=TUE)
+    store.record_feedback("user:T1:U1", "p1", "like", now=MON)
+    store.record_feedback("user:T1:U2", "p3", "save", now=MON)
+    assert store.feedback_for("user:T1:U1") == [
+        Feedback("p1", "like", MON),
+        Feedback("p2", "dislike", TUE),
+    ]
+    with pytest.raises(InvalidFeedback):
+        store.record_feedback("user:T1:U1", "p1", "love", now=MON)
+
+
+def test_the_sent_ledger(store: Store):
+    assert store.last_digest("user:T1:U1") is None
+    store.mark_sent("user:T1:U1", ["a", "b"], digest_date=MON.date(), now=MON)
+    store.mark_sent("user:T1:U1", ["b", "c", "c"], digest_date=TUE.date(), now=TUE)
+    assert store.already_sent("user:T1:U1", ["a", "c", "d"]) == {"a", "c"}
+    assert store.already_sent("user:T1:U2", ["a"]) == set()
+    assert store.last_digest("user:T1:U1") == TUE
+
+
+def test_new_papers_are_those_first_seen_in_the_window(store: Store):
+    store.upsert([paper("2507.00001", MON - timedelta(days=1))], now=MON)
+    store.upsert([paper("2507.00002", TUE - timedelta(days=1)), paper("2507.00003")], now=TUE)
+    store.upsert([paper("2507.00004", WED)], now=WED)
+    keys = store.keys_of(["2507.00002", "2507.00003"])
+    window = store.new_papers(MON, TUE, published_after=MON - timedelta(days=14))
+    assert window == sorted(keys.values())
+    assert store.latest_first_seen(until=TUE + timedelta(hours=1)) == TUE
+
+
+def test_an_old_paper_seen_anew_is_not_new(store: Store):
+    # First seen today, but published a year ago: a new version of an old paper.
+    store.upsert([paper("2407.00001", TUE - timedelta(days=365), "Old")], now=TUE)
+    store.upsert([paper("2507.00002", TUE - timedelta(days=2), "Recent")], now=TUE)
+    new = store.new_papers(MON, TUE, published_after=MON - timedelta(days=14))
+    assert new == [store.keys_of(["2507.00002"])["2507.00002"]]
+
+
+def test_keys_of_follows_aliases_and_skips_unknown_ids(store: Store):
+    hf = Paper(id=title_id("Planted in Pretraining"), title="Planted in Pretraining")
+    store.upsert([hf], now=MON)
+    store.upsert([Paper(id="2507.07186", title="Planted in Pretraining")], now=TUE)
+    keys = store.keys_of([hf.id, "2507.07186", "2507.99999"])
+    assert set(keys) == {hf.id, "2507.07186"}
+    assert keys[hf.id] == keys["2507.07186"]
+
+
+def test_a_saved_paper_can_be_removed(store: Store):
+    store.save_paper("user:T1:U1", "p1", now=MON)
+    assert store.unsave_paper("user:T1:U1", "p1") is True
+    assert store.unsave_paper("user:T1:U1", "p1") is False
+    assert store.saved_ids("user:T1:U1") == []
+
