@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
@@ -22,11 +22,14 @@ from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine, Filters, Fusion, Hit
 from recommender.errors import PapersError
 from recommender.evaluate import evaluate, load_qrels, load_queries
+from recommender.feedback_eval import FeedbackEvaluation, evaluate_feedback
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file, ingest_pages
-from recommender.models import Parsed
-from recommender.sources import FORMATS, arxiv_api, arxiv_rss, hf_daily, oai_pmh
+from recommender.matching import Digest, Matcher, record_digest
+from recommender.pipeline import Deliverer, Pipeline, Source, pages, parse_sources, pipeline_status
+from recommender.profiles import file_target, load_profile
+from recommender.sources import FORMATS
 from recommender.store import Store, sqlite_url
 
 
@@ -120,16 +123,14 @@ def ingest_files(app: App, paths: tuple[Path, ...], fmt: str | None, as_json: bo
     _finish(report, as_json, f"{len(paths)} file(s)")
 
 
-def _single(page: Callable[[], Parsed]) -> Iterator[Parsed]:
-    """A one-page listing whose fetch runs inside the ingest, so a failure is reported there."""
-    yield page()
-
-
-def _remote(app: App, pages: Iterable[Parsed], origin: str, as_json: bool) -> None:
+def _remote(app: App, source: Source, as_json: bool, *, since: date, until: date) -> None:
+    """Ingest one remote source page by page; a failing request is reported, not raised."""
+    client = app.http(arxiv=source.is_arxiv)
+    stream = pages(source, client, app.settings.endpoints(), since=since, until=until)
     report = IngestReport()
-    progress = tqdm(pages, desc=origin, unit="page", disable=as_json)
-    ingest_pages(app.store, progress, report, origin=origin, now=app.now())
-    _finish(report, as_json, origin)
+    progress = tqdm(stream, desc=str(source), unit="page", disable=as_json)
+    ingest_pages(app.store, progress, report, origin=str(source), now=app.now())
+    _finish(report, as_json, str(source))
 
 
 @ingest.command("arxiv")
@@ -141,15 +142,8 @@ def _remote(app: App, pages: Iterable[Parsed], origin: str, as_json: bool) -> No
 def ingest_arxiv(app: App, category: str, days: int, as_json: bool) -> None:
     """Ingest a category's papers submitted in the last DAYS days from the arXiv API."""
     today = app.now().date()
-    client = app.http(arxiv=True)
-    pages = arxiv_api.harvest(
-        client,
-        category=category,
-        date_from=today - timedelta(days=days),
-        date_to=today,
-        base_url=app.settings.arxiv_api_url,
-    )
-    _remote(app, pages, f"arXiv API {category}", as_json)
+    source = Source("arxiv-api", category)
+    _remote(app, source, as_json, since=today - timedelta(days=days), until=today)
 
 
 @ingest.command("rss")
@@ -159,15 +153,8 @@ def ingest_arxiv(app: App, category: str, days: int, as_json: bool) -> None:
 @friendly_errors
 def ingest_rss(app: App, categories: str, as_json: bool) -> None:
     """Ingest today's arXiv announcements for CATEGORIES, e.g. cs.CL+cs.LG."""
-    client = app.http(arxiv=True)
-    origin = f"arXiv RSS {categories}"
-
-    def page() -> Parsed:
-        return arxiv_rss.parse(
-            arxiv_rss.fetch(client, categories, base_url=app.settings.arxiv_rss_url), origin
-        )
-
-    _remote(app, _single(page), origin, as_json)
+    today = app.now().date()
+    _remote(app, Source("arxiv-rss", categories), as_json, since=today, until=today)
 
 
 @ingest.command("hf")
@@ -178,13 +165,7 @@ def ingest_rss(app: App, categories: str, as_json: bool) -> None:
 def ingest_hf(app: App, day: datetime | None, as_json: bool) -> None:
     """Ingest Hugging Face daily papers of one day."""
     when: date = day.date() if day else app.now().date()
-    client = app.http()
-    origin = f"Hugging Face daily papers {when}"
-
-    def page() -> Parsed:
-        return hf_daily.parse(hf_daily.fetch(client, when, base_url=app.settings.hf_url), origin)
-
-    _remote(app, _single(page), origin, as_json)
+    _remote(app, Source("hf"), as_json, since=when, until=when)
 
 
 @ingest.command("oai")
@@ -195,11 +176,8 @@ def ingest_hf(app: App, day: datetime | None, as_json: bool) -> None:
 @friendly_errors
 def ingest_oai(app: App, from_day: datetime, set_spec: str | None, as_json: bool) -> None:
     """Backfill from arXiv's OAI-PMH interface, following resumption tokens."""
-    client = app.http(arxiv=True)
-    pages = oai_pmh.harvest(
-        client, from_date=from_day.date(), set_spec=set_spec, base_url=app.settings.oai_url
-    )
-    _remote(app, pages, f"OAI-PMH {set_spec or 'all'}", as_json)
+    today = app.now().date()
+    _remote(app, Source("oai", set_spec or ""), as_json, since=from_day.date(), until=today)
 
 
 @cli.command()
@@ -300,10 +278,18 @@ def search(app: App, query: str, k: int, since, category, author, as_json: bool)
 )
 @click.option("--fusion", type=click.Choice(["convex", "rrf"]), default=Fusion.method)
 @click.option("--dense-weight", type=click.FloatRange(0, 1), default=Fusion.dense_weight)
+@click.option(
+    "--feedback-rounds",
+    type=click.IntRange(0, 20),
+    default=0,
+    help="Also measure learning from N rounds of simulated feedback (residual nDCG@10).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @friendly_errors
-def eval_command(app: App, corpus, queries, qrels, work_dir, fusion, dense_weight, as_json):
+def eval_command(
+    app: App, corpus, queries, qrels, work_dir, fusion, dense_weight, feedback_rounds, as_json
+):
     """Measure nDCG@10, Recall@100 and MRR@10 of bm25, dense and hybrid on a BEIR collection."""
     with _work_dir(work_dir) as root:
         store = Store.open(sqlite_url(root))
@@ -316,10 +302,16 @@ def eval_command(app: App, corpus, queries, qrels, work_dir, fusion, dense_weigh
         if not engine.is_current():
             click.echo(_update(Indexer(store, root / "index", embedder)), err=True)
         doc_ids = {pk: p.extras["beir_id"] for pk, p in store.iter_keyed()}
-        result = evaluate(engine, load_queries(queries), load_qrels(qrels), doc_ids)
+        texts, judged = load_queries(queries), load_qrels(qrels)
+        result = evaluate(engine, texts, judged, doc_ids)
+        learning = None
+        if feedback_rounds:
+            matcher = Matcher(engine)
+            learning = evaluate_feedback(matcher, texts, judged, doc_ids, rounds=feedback_rounds)
         store.close()
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        extra = learning.as_dict() if learning else {}
+        click.echo(json.dumps(result.as_dict() | extra, indent=2))
         return
     click.echo(f"{'':8}{'nDCG@10':>9}{'R@100':>9}{'MRR@10':>9}")
     for name in ("bm25", "dense", "hybrid"):
@@ -329,6 +321,16 @@ def eval_command(app: App, corpus, queries, qrels, work_dir, fusion, dense_weigh
         f"hybrid search latency: p50 {result.latency_ms['p50']} ms, "
         f"p95 {result.latency_ms['p95']} ms"
     )
+    if learning:
+        _echo_feedback(learning)
+
+
+def _echo_feedback(learning: FeedbackEvaluation) -> None:
+    click.echo("residual nDCG@10 after each feedback round:")
+    click.echo(f"{'round':>5}{'feedback':>10}{'no_feedback':>13}{'ratio':>7}")
+    rows = zip(learning.feedback, learning.no_feedback, learning.gains(), strict=True)
+    for number, (with_it, without, gain) in enumerate(rows):
+        click.echo(f"{number:>5}{with_it:>10.4f}{without:>13.4f}{gain:>7.2f}")
 
 
 @contextmanager
@@ -339,6 +341,151 @@ def _work_dir(path: Path | None) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="papers-eval-") as tmp:
         yield Path(tmp)
+
+
+@cli.command()
+@click.option("--socket", is_flag=True, help="Socket Mode (the default if SLACK_APP_TOKEN is set).")
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to bind.")
+@click.pass_obj
+@friendly_errors
+def serve(app: App, socket: bool, host: str) -> None:
+    """Run the Slack app: POST /slack/events and GET /healthz on PORT, or Socket Mode."""
+    # Imported here: Bolt and waitress add a quarter second that other commands need not pay.
+    from bot.serve import serve as serve_app
+    from bot.services import Services
+
+    services = Services(app.store, app.engine(), app.index_dir, clock=app.now)
+    serve_app(app.settings, services, socket=socket, host=host, announce=click.echo)
+
+
+@cli.command()
+@click.option(
+    "--profile",
+    "path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A YAML profile, e.g. profiles/efficient-llm.yaml.",
+)
+@click.option(
+    "--since",
+    help="Papers first seen since 2025-07-01, 7d or 2w (default: since "
+    "this profile's last digest; the first digest: the last announcement day).",
+)
+@click.option("-k", "--k", type=click.IntRange(1, 50), help="Picks (default: digest_size).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--dry-run", is_flag=True, help="Show the picks without recording them as sent.")
+@click.pass_obj
+@friendly_errors
+def digest(app: App, path: Path, since, k, as_json: bool, dry_run: bool) -> None:
+    """The new papers that match a profile file, with why each was picked."""
+    profile = load_profile(path)
+    engine = app.engine()
+    if not engine.is_current():
+        click.echo(_update(app.indexer()), err=True)
+    start = _since(since) if since else None
+    result = Matcher(engine).digest(file_target(path), profile, now=app.now(), since=start, k=k)
+    if not dry_run:
+        record_digest(app.store, result)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    _echo_digest(result, profile.name or path.stem, dry_run)
+
+
+def _echo_digest(result: Digest, name: str, dry_run: bool) -> None:
+    click.echo(f"{name}: {result.headline()}")
+    for notice in result.notices:
+        click.echo(f"note: {notice}")
+    for rank, pick in enumerate(result.picks, 1):
+        paper = pick.paper
+        click.echo(f"{rank:>2}. [{paper.id}] {paper.title}")
+        click.echo(f"    why: {pick.explanation.text() or 'close to the profile'}")
+        if paper.abs_url:
+            click.echo(f"    {paper.abs_url}")
+    if dry_run and result.picks:
+        click.echo("(dry run: not recorded as sent, so the next digest may show these again)")
+
+
+def _pipeline(app: App, sources: list[Source] | None = None) -> Pipeline:
+    return Pipeline(
+        store=app.store,
+        indexer=app.indexer(),
+        sources=parse_sources(app.settings.sources) if sources is None else sources,
+        client_for=lambda source: app.http(arxiv=source.is_arxiv),
+        clock=app.now,
+        endpoints=app.settings.endpoints(),
+    )
+
+
+def _deliverer(app: App, *, dry_run: bool = False) -> Deliverer:
+    """Slack when a bot token is configured, else the console, as the digests would read."""
+    grace = timedelta(hours=app.settings.delivery_grace_hours)
+    matcher = Matcher(app.engine())
+    if app.settings.slack_bot_token and not dry_run:
+        from bot.delivery import SlackDeliverer
+        from bot.serve import web_client
+
+        client = web_client(app.settings)
+        return SlackDeliverer(app.store, matcher, client, app.now, grace=grace)
+    from bot.console import ConsoleDeliverer
+
+    return ConsoleDeliverer(
+        app.store, matcher, app.now, click.echo, grace=grace, record=not dry_run
+    )
+
+
+@cli.command("run-once")
+@click.option("--dry-run", is_flag=True, help="Print the digests instead of posting them.")
+@click.pass_obj
+@friendly_errors
+def run_once(app: App, dry_run: bool) -> None:
+    """The whole pipeline once: ingest the configured sources, index, deliver what is due."""
+    pipeline = _pipeline(app)
+    for source, report in pipeline.ingest().items():
+        click.echo(f"{source}: {report.summary()}")
+        for rejection in report.rejected:
+            click.echo(f"rejected: {rejection}", err=True)
+    click.echo(pipeline.index())
+    counts = pipeline.deliver(_deliverer(app, dry_run=dry_run))
+    click.echo("delivered: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing due"))
+
+
+@cli.command()
+@click.pass_obj
+@friendly_errors
+def scheduler(app: App) -> None:
+    """The clock process: ingest after each arXiv announcement, index, deliver on time."""
+    from bot.scheduler import LEASE, Clockwork, build
+
+    clockwork = Clockwork(_pipeline(app), _deliverer(app), app.now)
+    clockwork.catch_up()
+    click.echo(f"scheduler {clockwork.holder} running; Ctrl-C stops it")
+    try:
+        build(clockwork).start()
+    finally:
+        app.store.jobs.release(LEASE, clockwork.holder)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def status(app: App, as_json: bool) -> None:
+    """Last job runs, papers, index freshness, next deliveries and failing ones."""
+    report = pipeline_status(app.store, app.engine(), now=app.now())
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+        return
+    click.echo(f"papers: {report['papers']}  index: {report['index']}")
+    for run in report["runs"]:
+        error = f"  error: {run['error']}" if run["error"] else ""
+        click.echo(f"  {run['started']}  {run['job']:<8} {run['status']:<8} {run['counts']}{error}")
+    for item in report["next_deliveries"]:
+        click.echo(f"  next: {item['target']} at {item['at']}")
+    for item in report["failing"]:
+        click.echo(
+            f"  failing: {item['target']} {item['day']} x{item['attempts']}: {item['error']}"
+        )
 
 
 @cli.command()

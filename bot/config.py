@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recommender.embed import DEFAULT_MODEL
+from recommender.pipeline import Endpoints
 from recommender.store import sqlite_url
 
 
@@ -18,18 +19,26 @@ class Settings:
     data_dir: Path
     database_url: str
     embedding_model: str = DEFAULT_MODEL
-    arxiv_api_url: str = "https://export.arxiv.org/api/query"
-    arxiv_rss_url: str = "https://rss.arxiv.org/rss"
-    oai_url: str = "https://oaipmh.arxiv.org/oai"
-    hf_url: str = "https://huggingface.co/api/daily_papers"
+    arxiv_api_url: str = Endpoints.arxiv_api
+    arxiv_rss_url: str = Endpoints.arxiv_rss
+    oai_url: str = Endpoints.oai
+    hf_url: str = Endpoints.hf
     # arXiv asks API and OAI-PMH clients to wait 3 seconds between calls.
     arxiv_interval: float = 3.0
     http_retries: int = 4
+    # What the scheduled ingest reads (recommender.pipeline.parse_sources).
+    sources: str = "arxiv-rss:cs.CL+cs.LG+cs.AI+stat.ML,hf"
+    delivery_grace_hours: float = 12.0
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
     port: int = 3000
+
+    def endpoints(self) -> Endpoints:
+        return Endpoints(self.arxiv_api_url, self.arxiv_rss_url, self.oai_url, self.hf_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -45,9 +54,15 @@ class Settings:
             hf_url=env.get("PAPERS_HF_URL", defaults.hf_url),
             arxiv_interval=float(env.get("PAPERS_ARXIV_INTERVAL", defaults.arxiv_interval)),
             http_retries=int(env.get("PAPERS_HTTP_RETRIES", defaults.http_retries)),
+            sources=env.get("PAPERS_SOURCES", defaults.sources),
+            delivery_grace_hours=float(
+                env.get("PAPERS_DELIVERY_GRACE_HOURS", defaults.delivery_grace_hours)
+            ),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_client_id=env.get("SLACK_CLIENT_ID") or None,
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             slack_api_url=env.get("SLACK_API_URL", defaults.slack_api_url),
             port=int(env.get("PORT", defaults.port)),
         )

@@ -49,7 +49,7 @@ class Fusion:
     """
 
     method: str = "convex"
-    dense_weight: float = 0.5
+    dense_weight: float = 0.4
     depth: int = 100
     rrf_k: int = 60
 

@@ -1,0 +1,192 @@
+"""The daily rhythm as functions: ingest the configured sources, update the indexes, and
+deliver what is due. The scheduler runs them on triggers; `papers run-once` runs them once.
+
+Each step records a job run in the store (start, end, counts, error) for `papers status`. A
+failing source does not stop the others, a failed index build leaves the old index serving,
+and a failed delivery to one target does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from recommender.engine import Engine
+from recommender.errors import PapersError
+from recommender.http import Fetcher
+from recommender.indexes import Indexer
+from recommender.ingest import IngestReport, ingest_pages
+from recommender.models import Parsed
+from recommender.sources import arxiv_api, arxiv_rss, hf_daily, oai_pmh, parse_file
+from recommender.store import Store
+
+log = logging.getLogger(__name__)
+
+SOURCE_KINDS = ("arxiv-rss", "arxiv-api", "hf", "oai", "files")
+
+
+class SourceError(PapersError):
+    """A configured source that is not one papers knows."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place papers come from: `arxiv-rss:cs.CL+cs.LG`, `arxiv-api:cs.CL`, `hf`,
+    `oai:cs` (from the last day), or `files:/path/*.txt`."""
+
+    kind: str
+    arg: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+
+    @property
+    def is_arxiv(self) -> bool:
+        return self.kind in ("arxiv-rss", "arxiv-api", "oai")
+
+
+def parse_sources(text: str) -> list[Source]:
+    """Sources from a comma-separated list such as `arxiv-rss:cs.CL+cs.LG,hf`."""
+    sources = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        kind, _, arg = item.partition(":")
+        if kind not in SOURCE_KINDS:
+            raise SourceError(f"source {item!r}: kind must be one of {', '.join(SOURCE_KINDS)}")
+        if kind in ("arxiv-rss", "arxiv-api", "files") and not arg:
+            raise SourceError(f"source {item!r}: say which, e.g. {kind}:cs.CL")
+        sources.append(Source(kind, arg))
+    return sources
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the remote sources live (settable, so tests point them at loopback)."""
+
+    arxiv_api: str = arxiv_api.API_URL
+    arxiv_rss: str = arxiv_rss.RSS_URL
+    oai: str = oai_pmh.OAI_URL
+    hf: str = hf_daily.DAILY_URL
+
+
+def pages(
+    source: Source, client: Fetcher, endpoints: Endpoints, *, since: date, until: date
+) -> Iterator[Parsed]:
+    """The parsed pages one source gives for [since, until], fetched as they are read.
+
+    The announcement feed is always today's; Hugging Face gives the day `until`.
+    """
+    if source.kind == "arxiv-rss":
+        data = arxiv_rss.fetch(client, source.arg, base_url=endpoints.arxiv_rss)
+        yield arxiv_rss.parse(data, f"arXiv RSS {source.arg}")
+    elif source.kind == "arxiv-api":
+        yield from arxiv_api.harvest(
+            client, category=source.arg, date_from=since, date_to=until,
+            base_url=endpoints.arxiv_api,
+        )  # fmt: skip
+    elif source.kind == "oai":
+        yield from oai_pmh.harvest(
+            client, from_date=since, set_spec=source.arg or None, base_url=endpoints.oai
+        )
+    elif source.kind == "hf":
+        data = hf_daily.fetch(client, until, base_url=endpoints.hf)
+        yield hf_daily.parse(data, f"Hugging Face daily papers {until}")
+    else:
+        for name in sorted(glob.glob(source.arg)):
+            yield parse_file(Path(name).read_bytes(), name)
+
+
+class Deliverer(Protocol):
+    """Sends every digest that is due and not yet delivered; returns what it counted."""
+
+    def deliver_due(self, now: datetime) -> dict[str, Any]: ...
+
+
+@dataclass
+class Pipeline:
+    """The steps of a day, over one store, with their job runs recorded."""
+
+    store: Store
+    indexer: Indexer
+    sources: list[Source]
+    client_for: Callable[[Source], Fetcher]
+    clock: Callable[[], datetime]
+    endpoints: Endpoints = Endpoints()
+
+    def ingest(self) -> dict[str, IngestReport]:
+        """Ingest every source, each on its own: one failing leaves the others' papers in."""
+        reports = {}
+        with self._job("ingest") as counts:
+            now = self.clock()
+            for source in self.sources:
+                report = IngestReport()
+                today = now.date()
+                stream = pages(
+                    source, self.client_for(source), self.endpoints,
+                    since=today - timedelta(days=1), until=today,
+                )  # fmt: skip
+                ingest_pages(self.store, stream, report, origin=str(source), now=now)
+                reports[str(source)] = report
+                counts[str(source)] = report.as_dict() | {"rejected": len(report.rejected)}
+            failed = [name for name, r in reports.items() if not r.ok]
+            if failed and len(failed) == len(reports):
+                raise PapersError(f"every source failed: {', '.join(failed)}")
+        return reports
+
+    def index(self) -> str:
+        """Bring the indexes up to date; on failure the previous ones keep serving."""
+        with self._job("index") as counts:
+            report = self.indexer.update()
+            counts.update(papers=report.papers, embedded=report.embedded)
+        return report.summary()
+
+    def deliver(self, deliverer: Deliverer) -> dict[str, Any]:
+        """Deliver what is due (the deliverer keeps the ledger of what went out)."""
+        with self._job("deliver") as counts:
+            counts.update(deliverer.deliver_due(self.clock()))
+        return counts
+
+    @contextmanager
+    def _job(self, name: str) -> Iterator[dict[str, Any]]:
+        """Record a job's run around a block: `ok` with its counts, or `failed` and re-raise."""
+        jobs = self.store.jobs
+        run_id = jobs.start(name, now=self.clock())
+        counts: dict[str, Any] = {}
+        try:
+            yield counts
+        except Exception as error:
+            message = f"{error.__class__.__name__}: {error}"
+            jobs.finish(run_id, now=self.clock(), status="failed", counts=counts, error=message)
+            log.error("job %s failed: %s", name, message)
+            raise
+        jobs.finish(run_id, now=self.clock(), status="ok", counts=counts)
+
+
+def pipeline_status(store: Store, engine: Engine, *, now: datetime, runs: int = 10) -> dict:
+    """What `papers status` and /healthz report: recent job runs, papers, index freshness,
+    the next deliveries, and deliveries whose last try failed."""
+    try:
+        engine.indexes()
+        index = "current" if engine.is_current() else "behind the store: run `papers index`"
+    except PapersError as error:
+        index = f"missing ({error})"
+    upcoming = []
+    for target, schedule in store.deliveries.schedules().items():
+        slot = schedule.next_slot(now)
+        if slot is not None:
+            upcoming.append({"target": target, "at": slot.astimezone(schedule.zone).isoformat()})
+    return {
+        "papers": store.count(),
+        "index": index,
+        "runs": [asdict(run) for run in store.jobs.recent(limit=runs)],
+        "next_deliveries": sorted(upcoming, key=lambda item: item["at"])[:10],
+        "failing": [
+            {"target": d.target, "day": d.day, "attempts": d.attempts, "error": d.error}
+            for d in store.deliveries.failing()
+        ],
+    }

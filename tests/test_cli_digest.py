@@ -1,0 +1,112 @@
+"""`papers digest` and `papers eval --feedback-rounds`, through click, with the hashing embedder."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import App, cli
+from recommender.embed import HashEmbedder
+from recommender.models import Paper
+from recommender.store import Store, sqlite_url
+
+MON = datetime(2025, 7, 21, 6, tzinfo=UTC)
+BEIR = Path(__file__).parent / "fixtures" / "feedback-beir"
+PROFILE = """
+name: Quantization
+keywords: [quantization]
+digest_size: 3
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A throwaway data dir, a fixed clock, and the hashing embedder instead of the model."""
+    monkeypatch.setattr(App, "embedder", lambda self: HashEmbedder(256))
+    monkeypatch.setattr(App, "now", lambda self: MON + timedelta(hours=1))
+    return {"PAPERS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""}
+
+
+@pytest.fixture
+def store(env: dict[str, str]) -> Store:
+    opened = Store.open(sqlite_url(Path(env["PAPERS_DATA_DIR"])))
+    papers = [
+        Paper(id=f"2507.1000{i}", title=f"Quantization method {i}", abstract=f"Low-bit {i}.")
+        for i in range(1, 5)
+    ]
+    papers.append(Paper(id="2507.20001", title="Speech recognition", abstract="Audio."))
+    opened.upsert(papers, now=MON)
+    yield opened
+    opened.close()
+
+
+def run(env: dict[str, str], *args: str):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def profile_file(tmp_path: Path, text: str = PROFILE) -> Path:
+    path = tmp_path / "quant.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_dry_run_prints_the_picks_and_records_nothing(env, store, tmp_path):
+    result = run(env, "digest", "--profile", str(profile_file(tmp_path)), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Quantization: 3 picks from 5 new papers since 2025-07-20 06:00 UTC" in result.stdout
+    assert result.stdout.count('why: matches "quantization"') == 3
+    assert "https://arxiv.org/abs/2507.1000" in result.stdout
+    assert "(dry run: not recorded as sent" in result.stdout
+    assert store.last_digest("file:quant") is None
+
+
+def test_a_digest_is_recorded_and_not_sent_again(env, store, tmp_path):
+    path = str(profile_file(tmp_path))
+    first = json.loads(run(env, "digest", "--profile", path, "--json").stdout)
+    sent = {pick["id"] for pick in first["picks"]}
+    assert len(sent) == 3 and store.already_sent("file:quant", sent) == sent
+    again = run(env, "digest", "--profile", path)
+    assert "Nothing new since 2025-07-21 07:00 UTC" in again.stdout
+    back = json.loads(run(env, "digest", "--profile", path, "--since", "2025-07-01", "--json").stdout)
+    assert [pick["id"] for pick in back["picks"]] == ["2507.10004"]
+
+
+def test_a_bad_profile_is_a_one_line_error_naming_file_and_field(env, store, tmp_path):
+    path = profile_file(tmp_path, "keywords: [{phrase: quantization, weight: 0}]\n")
+    result = run(env, "digest", "--profile", str(path))
+    assert result.exit_code == 1
+    assert f"Error: {path}: keywords[0].weight: must be a number > 0" in result.output
+
+
+def test_feedback_rounds_add_two_series_to_the_json(env, tmp_path):
+    result = run(
+        env,
+        "eval",
+        "--corpus", str(BEIR / "corpus.jsonl"),
+        "--queries", str(BEIR / "queries.jsonl"),
+        "--qrels", str(BEIR / "qrels.tsv"),
+        "--work-dir", str(tmp_path / "work"),
+        "--feedback-rounds", "2",
+        "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"bm25", "dense", "hybrid", "feedback", "no_feedback"} <= set(data)
+    assert len(data["feedback"]) == len(data["no_feedback"]) == 3
+    assert data["feedback"][0] == data["no_feedback"][0]
+
+
+def test_feedback_rounds_print_a_table(env, tmp_path):
+    result = run(
+        env,
+        "eval",
+        "--corpus", str(BEIR / "corpus.jsonl"),
+        "--queries", str(BEIR / "queries.jsonl"),
+        "--qrels", str(BEIR / "qrels.tsv"),
+        "--feedback-rounds", "1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "round  feedback  no_feedback  ratio" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-2].split()[-1] == "1.00"

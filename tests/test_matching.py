@@ -1,0 +1,357 @@
+"""Matching plumbing on a hand-made archive, with the hashing embedder (fast, no model)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommender.embed import HashEmbedder
+from recommender.engine import Engine
+from recommender.errors import ProfileNotFound
+from recommender.indexes import Indexer
+from recommender.matching import Digest, Matcher, MatchSettings, diversify, record_digest
+from recommender.matching import record_feedback as press
+from recommender.models import Paper
+from recommender.profiles import Keyword, Profile
+from recommender.store import Store
+from recommender.text import tokenize
+
+MON = datetime(2025, 7, 21, 6, tzinfo=UTC)
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+
+def paper(pid: str, title: str, abstract: str, **fields) -> Paper:
+    fields.setdefault("categories", ("cs.LG",))
+    fields.setdefault("published", MON - DAY)
+    return Paper(id=pid, title=title, abstract=abstract, **fields)
+
+
+QUANT = [
+    paper(
+        "2507.10001",
+        "Post-training quantization of LLM weights to four bits",
+        "We quantize the weights of large language models to 4-bit integers after training "
+        "and handle outliers with rotations, keeping accuracy within one point.",
+        authors=("Grace Hopper",),
+    ),
+    paper(
+        "2507.10002",
+        "Activation quantization with outlier smoothing",
+        "Smoothing activation outliers lets us quantize activations of transformers to 8 bits "
+        "for fast integer inference of language models.",
+    ),
+    paper(
+        "2507.10003",
+        "FP8 quantization for LLM serving",
+        "Eight-bit floating point quantization doubles the serving throughput of language "
+        "models on modern accelerators with little loss.",
+    ),
+]
+SPEECH = [
+    paper(
+        "2507.10011",
+        "Streaming speech recognition with transducers",
+        "Automatic speech recognition of streaming audio with neural transducers lowers the "
+        "word error rate on spoken conversations.",
+        categories=("eess.AS",),
+    ),
+    paper(
+        "2507.10012",
+        "Speech recognition for low-resource languages",
+        "Self-supervised audio encoders improve speech recognition for languages with little "
+        "transcribed speech.",
+        categories=("eess.AS", "cs.CL"),
+    ),
+]
+OTHER = [
+    paper(
+        "2507.10021",
+        "Remote sensing segmentation of satellite imagery",
+        "Segmenting satellite images of farmland into crops with a vision transformer trained "
+        "on remote sensing data.",
+        categories=("cs.CV",),
+        authors=("Ada Lovelace",),
+    ),
+    paper(
+        "2507.10031",
+        "Quantization of diffusion models for image generation",
+        "Diffusion models for text-to-image generation quantized to 4 bits keep image quality "
+        "while sampling twice as fast.",
+        categories=("cs.CV",),
+    ),
+    paper(
+        "title:0000000000000001",
+        "Quantization without categories",
+        "A quantization method for language models, from a digest that gives no categories.",
+        categories=(),
+        published=None,
+    ),
+]
+EVERYTHING = QUANT + SPEECH + OTHER
+# Papers on other topics, so that no topic word is in more than half of a small archive
+# (BM25 gives such a word no weight).
+FILLER = [
+    paper("2507.10041", "Graph neural networks for molecules", "Message passing on atoms."),
+    paper("2507.10042", "Robot control by reinforcement learning", "Policies for arms."),
+]
+QUANTIZATION = Profile(description="Quantization of language models.", keywords=("quantization",))
+# The hashing embedder's cosines are low between related texts, so plumbing tests rely on
+# keywords and seeds, not on a dense-similarity floor.
+SETTINGS = MatchSettings(min_similarity=0.0)
+
+
+@dataclass
+class World:
+    """A store, its indexes over a hashing embedder, and a matcher over them."""
+
+    store: Store
+    index_dir: Path
+    matcher: Matcher
+
+    def ingest(self, papers: Iterable[Paper], at: datetime) -> None:
+        self.store.upsert(list(papers), now=at)
+        Indexer(self.store, self.index_dir, self.matcher.embedder).update()
+
+    def digest(self, profile: Profile, at: datetime, target: str = "user:T1:U1", **kw) -> Digest:
+        return self.matcher.digest(target, profile, now=at, **kw)
+
+    def ids(self, digest: Digest) -> list[str]:
+        return [pick.paper.id for pick in digest.picks]
+
+
+@pytest.fixture
+def world(sqlite_store: Store, tmp_path: Path) -> World:
+    engine = Engine(sqlite_store, tmp_path / "index", HashEmbedder(512))
+    return World(sqlite_store, tmp_path / "index", Matcher(engine, SETTINGS))
+
+
+def terms_of(paper: Paper) -> str:
+    return " " + " ".join(tokenize(f"{paper.title} {paper.abstract}")) + " "
+
+
+def test_a_quantization_profile_picks_quantization_papers(world: World):
+    world.ingest(EVERYTHING, MON)
+    digest = world.digest(QUANTIZATION, MON + HOUR)
+    assert digest.new == len(EVERYTHING)
+    assert len(digest.picks) == 5
+    assert all(" quantiz " in terms_of(pick.paper) for pick in digest.picks)
+    assert all('"quantization"' in pick.explanation.text() for pick in digest.picks)
+
+
+def test_a_muted_keyword_never_appears(world: World):
+    world.ingest(EVERYTHING, MON)
+    assert "2507.10031" in world.ids(world.digest(QUANTIZATION, MON + HOUR, k=10))
+    muted = replace(QUANTIZATION, muted=("diffusion", "image generation"))
+    picks = world.digest(muted, MON + HOUR, k=10).picks
+    assert picks and not any(" diffus " in terms_of(pick.paper) for pick in picks)
+
+
+def test_disallowed_categories_are_excluded_but_unknown_ones_pass(world: World):
+    world.ingest(EVERYTHING, MON)
+    profile = replace(QUANTIZATION, categories=("cs.CL", "cs.LG"))
+    ids = world.ids(world.digest(profile, MON + HOUR, k=10))
+    assert "2507.10031" not in ids  # cs.CV only
+    assert "title:0000000000000001" in ids  # no categories known
+
+
+def test_required_keywords_must_all_appear(world: World):
+    world.ingest(EVERYTHING, MON)
+    profile = Profile(
+        description="Efficient language models.",
+        keywords=(Keyword("quantization", required=True), Keyword("outliers", required=True)),
+    )
+    assert set(world.ids(world.digest(profile, MON + HOUR))) == {"2507.10001", "2507.10002"}
+
+
+def test_a_followed_author_is_boosted_and_named(world: World):
+    world.ingest(EVERYTHING, MON)
+    profile = replace(QUANTIZATION, authors=("lovelace, ada",))
+    picks = world.digest(profile, MON + HOUR, k=3).picks
+    pick = next(p for p in picks if p.paper.id == "2507.10021")
+    assert pick.explanation.authors == ("lovelace, ada",)
+    assert "by lovelace, ada" in pick.explanation.text()
+
+
+def test_every_pick_is_explained_by_its_closest_seed(world: World):
+    world.ingest(QUANT[:1] + SPEECH[:1], MON - 5 * DAY)
+    world.ingest(QUANT[1:] + SPEECH[1:] + OTHER, MON)
+    profile = Profile(seeds=("2507.10001", "2507.10011"), keywords=("speech",))
+    digest = world.digest(profile, MON + HOUR, k=4)
+    assert digest.picks and all(pick.explanation.text() for pick in digest.picks)
+    speech = next(p for p in digest.picks if p.paper.id == "2507.10012")
+    assert speech.explanation.keywords == ("speech",)
+    assert speech.explanation.closest.paper_id == "2507.10011"
+    assert speech.explanation.closest.kind == "seed"
+    assert 'close to the seed "Streaming speech recognition' in speech.explanation.text()
+
+
+def test_two_interests_are_both_served(world: World):
+    world.ingest(QUANT[:1] + SPEECH[:1], MON - 5 * DAY)
+    world.ingest(QUANT[1:] + SPEECH[1:] + OTHER, MON)
+    profile = Profile(seeds=("2507.10001", "2507.10011"), digest_size=3)
+    ids = world.ids(world.digest(profile, MON + HOUR))
+    assert {"2507.10012"} <= set(ids) and set(ids) & {"2507.10002", "2507.10003"}
+
+
+def test_an_unknown_seed_is_named_and_the_rest_still_works(world: World):
+    world.ingest(EVERYTHING, MON)
+    profile = replace(QUANTIZATION, seeds=("2507.99999", "2507.10001"))
+    digest = world.digest(profile, MON + HOUR)
+    assert digest.notices == (
+        "seed 2507.99999 is not in the archive (yet); the rest of the profile still works",
+    )
+    assert len(digest.picks) == 5 and "2507.10001" not in world.ids(digest)
+
+
+@pytest.mark.parametrize(
+    ("profile", "says"),
+    [
+        (Profile(), "the profile is empty: add a description"),
+        (Profile(muted=("survey",), categories=("cs.CL",)), "only muted keywords"),
+    ],
+)
+def test_a_profile_without_interests_gets_a_notice_not_picks(world: World, profile, says):
+    world.ingest(EVERYTHING, MON)
+    digest = world.digest(profile, MON + HOUR)
+    assert digest.picks == () and says in digest.notices[0]
+
+
+def test_the_first_digest_covers_the_last_announcement_day(world: World):
+    world.ingest(SPEECH, MON - 3 * DAY)
+    world.ingest(QUANT, MON)
+    digest = world.digest(Profile(keywords=("quantization", "speech")), MON + HOUR)
+    assert digest.since == MON - DAY
+    assert digest.new == len(QUANT) and set(world.ids(digest)) == {p.id for p in QUANT}
+
+
+def test_an_old_paper_seen_anew_is_not_new(world: World):
+    old = paper("2407.00001", "Quantization of old models", "An old quantization paper.")
+    world.ingest(QUANT + [replace(old, version=3, published=MON - 300 * DAY)], MON)
+    digest = world.digest(QUANTIZATION, MON + HOUR)
+    assert digest.new == len(QUANT) and "2407.00001" not in world.ids(digest)
+
+
+def test_no_paper_is_sent_twice_across_days(world: World):
+    profile = replace(QUANTIZATION, digest_size=3)
+    world.ingest(QUANT + OTHER, MON)
+    monday = world.digest(profile, MON + HOUR)
+    record_digest(world.store, monday)
+    world.ingest(SPEECH + [paper("2507.20001", "Quantization of speech models", "Quantize.")], MON + DAY)
+    tuesday = world.digest(profile, MON + DAY + HOUR)
+    assert tuesday.since == MON + HOUR
+    assert world.ids(tuesday) and not set(world.ids(tuesday)) & set(world.ids(monday))
+    # Even asked to look back over both days, the ledger keeps Monday's picks out.
+    both = world.digest(profile, MON + DAY + HOUR, since=MON - DAY, k=10)
+    assert not set(world.ids(both)) & set(world.ids(monday))
+
+
+def test_a_day_without_announcements_says_so_and_the_next_digest_catches_up(world: World):
+    world.ingest(QUANT, MON)
+    monday = world.digest(QUANTIZATION, MON + HOUR)
+    record_digest(world.store, monday)
+    tuesday = world.digest(QUANTIZATION, MON + DAY + HOUR)  # Tuesday's ingest failed
+    assert tuesday.nothing_new and tuesday.picks == ()
+    assert tuesday.headline().startswith("Nothing new since 2025-07-21 07:00 UTC")
+    late = paper("2507.30001", "Quantization arrived late", "Tuesday's quantization paper.")
+    world.ingest([late, paper("2507.30002", "Quantization today", "Quantization.")], MON + 2 * DAY)
+    wednesday = world.digest(QUANTIZATION, MON + 2 * DAY + HOUR)
+    assert wednesday.since == MON + HOUR
+    assert set(world.ids(wednesday)) == {"2507.30001", "2507.30002"}
+
+
+def test_feedback_changes_the_next_digest(world: World):
+    profile = Profile(
+        keywords=(Keyword("quantization", 2.0), Keyword("speech recognition")), digest_size=3
+    )
+    world.store.save_profile("user:T1:U1", profile, now=MON)
+    world.ingest(QUANT[:1] + SPEECH + OTHER[:1] + FILLER, MON)
+    for pick in world.digest(profile, MON + HOUR).picks:
+        action = "like" if pick.paper in SPEECH else "dislike"
+        press(world.store, "user:T1:U1", pick.paper.id, action, now=MON + HOUR)
+    learned = world.store.get_profile("user:T1:U1")
+    assert learned.liked and learned.disliked
+    tomorrow = [
+        paper("2507.40001", "Quantization of language models", "Quantization, quantization."),
+        paper("2507.40002", "Speech recognition of audio", "Speech recognition for audio."),
+    ]
+    world.ingest(tomorrow, MON + DAY)
+    before = world.digest(profile, MON + DAY + HOUR, target="user:T1:U2")
+    after = world.matcher.digest_for("user:T1:U1", now=MON + DAY + HOUR)
+    assert world.ids(before)[0] == "2507.40001"
+    assert world.ids(after)[0] == "2507.40002"
+
+
+def test_the_classifier_joins_once_there_are_enough_ratings(world: World):
+    world.ingest(EVERYTHING, MON - 3 * DAY)
+    world.ingest([paper("2507.50001", "Quantization again", "More quantization.")], MON)
+    base = Profile(keywords=("quantization",), liked=("2507.10001", "2507.10002"))
+    few = replace(base, disliked=("2507.10011", "2507.10012"))
+    enough = replace(base, liked=(*base.liked, "2507.10003"), disliked=(*few.disliked, "2507.10021"))
+    assert world.digest(few, MON + HOUR).picks[0].explanation.learned is None
+    learned = world.digest(enough, MON + HOUR).picks[0].explanation.learned
+    assert learned is not None and 0 <= learned <= 1
+
+
+def test_the_picks_are_not_near_duplicates(world: World):
+    copies = [
+        paper(f"2507.6000{i}", f"Quantization of LLM weights, take {i}", QUANT[0].abstract)
+        for i in range(5)
+    ]
+    world.ingest(copies + QUANT[1:] + OTHER, MON)
+    profile = Profile(keywords=(Keyword("quantization"), Keyword("weights", 3.0)), digest_size=3)
+    diverse = world.ids(world.digest(profile, MON + HOUR))
+    assert len(set(diverse) & {p.id for p in copies}) == 1
+    plain = replace(world.matcher.settings, diversity=1.0, duplicate=1.01)
+    greedy = Matcher(world.matcher.engine, plain).digest("user:T1:U1", profile, now=MON + HOUR)
+    assert set(world.ids(greedy)) <= {p.id for p in copies}
+
+
+def test_digests_of_many_targets_at_once(world: World):
+    world.ingest(EVERYTHING, MON)
+    speech = Profile(keywords=("speech recognition",), digest_size=3)
+    digests = world.matcher.digests(
+        {"user:T1:U1": QUANTIZATION, "channel:T1:C1": speech}, now=MON + HOUR
+    )
+    assert set(world.ids(digests["channel:T1:C1"])[:2]) == {p.id for p in SPEECH}
+    assert len(digests["user:T1:U1"].picks) == 5
+
+
+def test_an_empty_archive_has_nothing_yet(world: World):
+    digest = world.digest(QUANTIZATION, MON)
+    assert digest.nothing_new and digest.headline() == "Nothing new yet: the archive holds no papers."
+
+
+def test_a_digest_for_a_target_without_profile_is_refused(world: World):
+    with pytest.raises(ProfileNotFound, match="user:T1:U9 has no profile yet"):
+        world.matcher.digest_for("user:T1:U9", now=MON)
+
+
+def test_feedback_without_a_stored_profile_is_still_logged(world: World):
+    assert press(world.store, "channel:T1:C1", "2507.10001", "like", now=MON) is None
+    assert [f.action for f in world.store.feedback_for("channel:T1:C1")] == ["like"]
+
+
+def test_the_digest_as_json_data(world: World):
+    world.ingest(EVERYTHING, MON)
+    data = world.digest(QUANTIZATION, MON + HOUR, k=3).as_dict()
+    assert data["new"] == len(EVERYTHING) and data["nothing_new"] is False
+    assert all(pick["why"] and pick["keywords"] == ["quantization"] for pick in data["picks"])
+    for pick in data["picks"]:
+        expected = None if pick["id"].startswith("title:") else f"https://arxiv.org/abs/{pick['id']}"
+        assert pick["url"] == expected
+
+
+def test_mmr_skips_near_duplicates_and_trades_relevance_for_novelty():
+    vectors = np.array([[1, 0], [1, 0], [0.8, 0.6], [0, 1]], dtype=np.float32)
+    scores = np.array([1.0, 0.99, 0.9, 0.5])
+    ranked = np.array([0, 1, 2, 3])
+    assert diversify(ranked, scores, vectors, 3, 1.0, duplicate=0.99) == [0, 2, 3]
+    assert diversify(ranked, scores, vectors, 2, 0.3) == [0, 3]
+    assert diversify(ranked, scores, vectors, 2, 1.0, duplicate=2.0) == [0, 1]
+    assert diversify(ranked[:0], scores, vectors, 2, 0.5) == []

@@ -1,0 +1,192 @@
+"""The scheduled pipeline with a controllable clock: triggers, lease, catch-up, failures."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from pytest_httpserver import HTTPServer
+
+from bot.scheduler import ARXIV_TRIGGER, Clockwork, build, previous_fire
+from recommender.embed import HashEmbedder
+from recommender.engine import Engine
+from recommender.http import HttpClient
+from recommender.indexes import Indexer
+from recommender.pipeline import Endpoints, Pipeline, Source, SourceError, parse_sources
+from recommender.schedule import Schedule
+
+GRACE = timedelta(hours=12)
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class LedgerDeliverer:
+    """Delivers through the real ledger, and remembers what it 'posted'."""
+
+    store: object
+    grace: timedelta = GRACE
+    posted: list[tuple[str, date]] = field(default_factory=list)
+
+    def deliver_due(self, now: datetime) -> dict:
+        due = self.store.deliveries.due(now, grace=self.grace)
+        for target, day in due:
+            delivery = self.store.deliveries.begin(target, day, {"picks": []}, now=now)
+            if not delivery.posted:
+                self.posted.append((target, day))
+                self.store.deliveries.posted(target, day, {"ts": "1"}, now=now)
+            self.store.deliveries.finish(target, day, now=now)
+        return {"delivered": len(due)}
+
+
+@pytest.fixture
+def pipeline(sqlite_store, samples_dir, tmp_path):
+    def make(sources=None, endpoints=None):
+        return Pipeline(
+            store=sqlite_store,
+            indexer=Indexer(sqlite_store, tmp_path / "index", HashEmbedder()),
+            sources=sources or [Source("files", str(samples_dir / "000_*.txt"))],
+            client_for=lambda source: HttpClient(retries=1),
+            clock=clock,
+            endpoints=endpoints or Endpoints(),
+        )
+
+    return make
+
+
+def runs(store, job):
+    return [run for run in store.jobs.recent(limit=100) if run.job == job]
+
+
+def test_previous_fire_is_the_last_announcement_ingest():
+    friday_noon = datetime(2025, 7, 25, 16, tzinfo=UTC)  # 12:00 in New York
+    assert previous_fire(ARXIV_TRIGGER, friday_noon) == datetime(2025, 7, 25, 0, 30, tzinfo=UTC)
+    monday_noon = datetime(2025, 7, 28, 16, tzinfo=UTC)  # Friday and Saturday have none
+    assert previous_fire(ARXIV_TRIGGER, monday_noon) == datetime(2025, 7, 28, 0, 30, tzinfo=UTC)
+
+
+def test_the_scheduler_has_its_triggers():
+    clockwork = Clockwork(pipeline=None, deliverer=None, clock=clock, holder="x")
+    jobs = {job.id: job for job in build(clockwork).get_jobs()}
+    assert set(jobs) == {"ingest-arxiv", "ingest-hf", "deliver"}
+    assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
+    first = datetime(2025, 7, 25, 16, tzinfo=UTC)
+    assert jobs["deliver"].trigger.interval == timedelta(minutes=5)
+    assert jobs["ingest-arxiv"].trigger.get_next_fire_time(None, first).isoformat() == (
+        "2025-07-27T20:30:00-04:00"
+    )
+
+
+@time_machine.travel(datetime(2025, 7, 25, 14, tzinfo=UTC), tick=False)
+def test_catch_up_after_a_30_hour_outage_ingests_once_and_delivers_each_due_digest_once(
+    pipeline, sqlite_store
+):
+    sqlite_store.deliveries.subscribe("user:T1:U1", Schedule(at="09:00", tz="UTC"), now=clock())
+    sqlite_store.deliveries.subscribe(
+        "user:T1:U2", Schedule(at="08:00", tz="Europe/Berlin"), now=clock()
+    )
+    # the last good ingest was 30 hours ago: three announcement triggers came and went since
+    last = sqlite_store.jobs.start("ingest", now=clock() - timedelta(hours=30))
+    sqlite_store.jobs.finish(last, now=clock() - timedelta(hours=30), status="ok")
+    deliverer = LedgerDeliverer(sqlite_store)
+    clockwork = Clockwork(pipeline(), deliverer, clock, holder="a")
+    clockwork.catch_up()
+    clockwork.catch_up()  # a restart right after: nothing runs twice
+    assert [run.status for run in runs(sqlite_store, "ingest")] == ["ok", "ok"]
+    assert len(runs(sqlite_store, "index")) == 1
+    # yesterday's 09:00 is 29 hours past, beyond the 12-hour grace; today's is due once each
+    assert sorted(deliverer.posted) == [
+        ("user:T1:U1", date(2025, 7, 25)),
+        ("user:T1:U2", date(2025, 7, 25)),
+    ]
+
+
+def test_two_schedulers_one_acts(pipeline, sqlite_store):
+    deliverer = LedgerDeliverer(sqlite_store)
+    first = Clockwork(pipeline(), deliverer, clock, holder="first")
+    second = Clockwork(pipeline(), deliverer, clock, holder="second")
+    first.ingest()
+    second.ingest()
+    second.deliver()
+    assert len(runs(sqlite_store, "ingest")) == 1 and runs(sqlite_store, "deliver") == []
+    assert sqlite_store.jobs.holder("scheduler", now=clock()) == "first"
+
+
+def test_a_failing_source_does_not_stop_the_others(pipeline, sqlite_store, httpserver: HTTPServer):
+    httpserver.expect_request("/api/daily_papers").respond_with_data("down", status=500)
+    endpoints = Endpoints(hf=httpserver.url_for("/api/daily_papers"))
+    broken = pipeline([Source("hf"), pipeline().sources[0]], endpoints)
+    reports = broken.ingest()
+    assert reports["hf"].rejected and "HTTP 500" in reports["hf"].rejected[0].reason
+    assert len(reports[str(broken.sources[1])].added) == 10
+    [run] = runs(sqlite_store, "ingest")
+    assert run.status == "ok" and run.counts["hf"]["rejected"] == 1
+
+
+def test_when_every_source_fails_the_run_is_failed(pipeline, sqlite_store, httpserver):
+    httpserver.expect_request("/api/daily_papers").respond_with_data("down", status=503)
+    broken = pipeline([Source("hf")], Endpoints(hf=httpserver.url_for("/api/daily_papers")))
+    Clockwork(broken, LedgerDeliverer(sqlite_store), clock, holder="a").ingest()
+    [run] = runs(sqlite_store, "ingest")
+    assert run.status == "failed" and "every source failed" in run.error
+    assert runs(sqlite_store, "index") == []
+
+
+def test_a_failed_index_build_keeps_the_old_index_serving(pipeline, sqlite_store, samples_dir):
+    working = pipeline()
+    Clockwork(working, LedgerDeliverer(sqlite_store), clock, holder="a").ingest()
+    engine = Engine(sqlite_store, working.indexer.index_dir, HashEmbedder())
+    before = [hit.paper.id for hit in engine.search("cognitive biases", k=3)]
+
+    class Broken(Indexer):
+        def update(self, **kwargs):
+            raise OSError("disk full")
+
+    broken = pipeline([Source("files", str(samples_dir / "002_*.txt"))])
+    broken.indexer = Broken(sqlite_store, working.indexer.index_dir, HashEmbedder())
+    Clockwork(broken, LedgerDeliverer(sqlite_store), clock, holder="a").ingest()
+    assert runs(sqlite_store, "index")[0].status == "failed"
+    assert "disk full" in runs(sqlite_store, "index")[0].error
+    assert [hit.paper.id for hit in engine.search("cognitive biases", k=3)] == before
+
+
+@time_machine.travel(datetime(2025, 7, 25, 1, tzinfo=UTC), tick=False)
+def test_a_failed_delivery_is_recorded_and_retried_next_tick(pipeline, sqlite_store):
+    class Flaky(LedgerDeliverer):
+        calls = 0
+
+        def deliver_due(self, now):
+            self.calls += 1
+            if self.calls == 1:
+                raise ConnectionError("slack unreachable")
+            return super().deliver_due(now)
+
+    sqlite_store.deliveries.subscribe("user:T1:U1", Schedule(at="00:00"), now=clock())
+    deliverer = Flaky(sqlite_store)
+    clockwork = Clockwork(pipeline(), deliverer, clock, holder="a")
+    clockwork.deliver()
+    clockwork.deliver()
+    assert [run.status for run in runs(sqlite_store, "deliver")] == ["ok", "failed"]
+    assert len(deliverer.posted) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("arxiv-rss:cs.CL+cs.LG,hf", [Source("arxiv-rss", "cs.CL+cs.LG"), Source("hf")]),
+        (" files:/data/*.txt , oai:cs ", [Source("files", "/data/*.txt"), Source("oai", "cs")]),
+        ("", []),
+    ],
+)
+def test_parse_sources(text, expected):
+    assert parse_sources(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [("rss:cs.CL", "kind must be one of"), ("arxiv-rss", "say which")]
+)
+def test_bad_sources_are_named(text, message):
+    with pytest.raises(SourceError, match=message):
+        parse_sources(text)
