@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
-from itertools import islice
 from pathlib import Path
 
 import click
@@ -418,15 +417,16 @@ def _pipeline(app: App, sources: list[Source] | None = None) -> Pipeline:
 
 
 def _deliverer(app: App, *, dry_run: bool = False) -> Deliverer:
-    """Slack when a bot token is configured, else the console, as the digests would read."""
+    """Slack when a bot token or OAuth installs are configured, else the console."""
     grace = timedelta(hours=app.settings.delivery_grace_hours)
     matcher = Matcher(app.engine())
-    if app.settings.slack_bot_token and not dry_run:
-        from bot.delivery import SlackDeliverer
-        from bot.serve import web_client
+    from bot.oauth import oauth_enabled
 
-        client = web_client(app.settings)
-        return SlackDeliverer(app.store, matcher, client, app.now, grace=grace)
+    uses_slack = app.settings.slack_bot_token or oauth_enabled(app.settings)
+    if uses_slack and not dry_run:
+        from bot.delivery import slack_deliverer
+
+        return slack_deliverer(app.settings, app.store, matcher, app.now, grace=grace)
     from bot.console import ConsoleDeliverer
 
     return ConsoleDeliverer(
@@ -488,21 +488,43 @@ def status(app: App, as_json: bool) -> None:
         )
 
 
+DEMO_SEARCH = "speculative decoding"
+
+
 @cli.command()
+@click.option(
+    "--profiles",
+    "profiles_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="profiles",
+    show_default=True,
+    help="The team profiles whose digests to show.",
+)
 @click.pass_obj
 @friendly_errors
-def demo(app: App) -> None:
-    """Ingest the bundled sample digests and show what was stored."""
-    report = IngestReport()
-    samples = sorted(SAMPLES_DIR.glob("*.txt"))
-    for path in samples:
-        ingest_file(app.store, path, report, now=app.now())
-    click.echo(f"{len(samples)} bundled sample digests: {report.summary()}")
-    for rejection in report.rejected:
-        click.echo(f"rejected: {rejection}", err=True)
-    for _, paper in islice(app.store.iter_keyed(), 5):
-        click.echo(f"  {paper.id}  {paper.title[:90]}")
-    click.echo(f"store: {app.settings.database_url} ({app.store.count()} papers)")
+def demo(app: App, profiles_dir: Path) -> None:
+    """The main job once on the bundled samples: ingest, index, digests, a search."""
+    from bot.blocks import digest_messages, digest_sizes, results_message
+    from bot.console import render_text
+    from bot.search import SearchRequest, run
+
+    pipeline = _pipeline(app, [Source("files", str(SAMPLES_DIR / "*.txt"))])
+    for report in pipeline.ingest().values():
+        click.echo(f"ingested the bundled sample feeds: {report.summary()}")
+    click.echo(_update(app.indexer()))
+    engine, now = app.engine(), app.now()
+    matcher = Matcher(engine)
+    for path in sorted(profiles_dir.glob("*.yaml")):
+        # A preview, as `papers digest --dry-run`: nothing is recorded as sent.
+        digest = matcher.digest(file_target(path), load_profile(path), now=now)
+        sizes = digest_sizes(digest, day=now.date(), channel=True)
+        for message in digest_messages(digest, sizes, day=now.date(), channel=True):
+            click.echo(f"\n── #{path.stem} " + "─" * 40)
+            click.echo(render_text(message["blocks"]))
+    page = run(engine, app.store, SearchRequest(query=DEMO_SEARCH))
+    click.echo(f"\n── /papers {DEMO_SEARCH} " + "─" * 40)
+    click.echo(render_text(results_message(page)["blocks"]))
+    click.echo(f"\nstore: {app.settings.database_url} ({app.store.count()} papers)")
 
 
 def main() -> None:

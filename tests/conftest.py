@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from recommender import SAMPLES_DIR
+from recommender.embed import SentenceTransformerEmbedder
 from recommender.store import Store, sqlite_url
 from tests.postgres import postgres_server
 
@@ -74,3 +75,14 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(sqlite_url(tmp_path))
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Iterator[SentenceTransformerEmbedder]:
+    """The real bundled model, loaded once for the session, with the hub out of reach."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setenv("TRANSFORMERS_OFFLINE", "1")
+        embedder = SentenceTransformerEmbedder()
+        embedder.encode(["load the model now, offline"])
+        yield embedder

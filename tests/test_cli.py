@@ -145,3 +145,22 @@ def test_every_command_is_documented_in_the_readme():
         )
     missing = [command for command in commands if command not in readme]
     assert missing == []
+
+
+@pytest.mark.model
+def test_demo_then_run_once_and_status(env, tmp_path, samples_dir):
+    """The main job on the embedded default (the real bundled model), then the pipeline."""
+    profiles = Path(__file__).parent.parent / "profiles"
+    demo = run(env, "demo", "--profiles", str(profiles))
+    assert demo.exit_code == 0, demo.output
+    assert "ingested the bundled sample feeds: added 364" in demo.output
+    assert "── #efficient-llm" in demo.output and "matched: quantization" in demo.output
+    assert "── /papers speculative decoding" in demo.output
+    sources = {**env, "PAPERS_SOURCES": f"files:{samples_dir}/000_*.txt"}
+    once = run(sources, "run-once", "--dry-run")
+    assert once.exit_code == 0, once.output
+    assert "unchanged 10" in once.output and "delivered: due 0" in once.output
+    status = run(env, "status", "--json")
+    report = json.loads(status.output)
+    assert report["papers"] == 364 and report["index"] == "current"
+    assert [r["job"] for r in report["runs"]][:3] == ["deliver", "index", "ingest"]

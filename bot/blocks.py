@@ -1,0 +1,429 @@
+"""Block Kit messages as plain data: pure functions, checked against golden JSON in the tests.
+
+Limits (https://docs.slack.dev/reference/block-kit): at most 50 blocks a message, 3,000
+characters in a section's text, 75 in a button's label and 2,000 in its value. Feed text is
+cut before it is escaped, so the escaped text (up to five times longer) still fits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from bot.bibtex import bibtex
+from bot.mrkdwn import escape, link, short_authors, truncate
+from bot.search import BUTTON_VALUE_LIMIT, PAGE_SIZE, Page, SearchRequest
+from recommender.ids import is_arxiv_id
+from recommender.matching import Digest, Explanation, Pick
+from recommender.models import Paper
+
+MORE_LIKE_THIS = "paper_more_like_this"
+SAVE = "paper_save"
+NOT_INTERESTED = "paper_not_interested"
+NEXT_PAGE = "results_next_page"
+
+TITLE_CHARS = 300
+SNIPPET_CHARS = 200
+AUTHORS_CHARS = 200
+QUERY_CHARS = 100
+CATEGORIES_SHOWN = 3
+
+# The end of an abstract's first sentence: a stop, then a space and a capital or a digit,
+# unless the stop ends an abbreviation that abstracts often put before a name or acronym.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)(?<! al\.)(?<! vs\.)(?<! cf\.)\s+(?=[A-Z0-9])"
+)
+
+
+def results_message(page: Page) -> dict:
+    """The reply to a search, "More like this" or "Next 5": up to five papers with buttons."""
+    if not page.papers:
+        return _no_results(page.request)
+    blocks = [section_block(_heading(page))]
+    for paper in page.papers:
+        blocks += [{"type": "divider"}, *paper_blocks(paper)]
+    if page.has_more:
+        blocks += _next_button(page.request)
+    return {"text": _fallback(page), "blocks": blocks}
+
+
+def paper_blocks(paper: Paper) -> list[dict]:
+    """One paper: its linked title and snippet, a context line, and the feedback buttons."""
+    lines = [f"*{paper_title(paper)}*"]
+    line = snippet(paper)
+    if line:
+        lines.append(escape(line))
+    blocks = [section_block("\n".join(lines))]
+    about = _about(paper)
+    if about:
+        blocks.append({"type": "context", "elements": [mrkdwn_text(about)]})
+    buttons = [
+        button_element("More like this", MORE_LIKE_THIS, paper.id),
+        button_element("Save", SAVE, paper.id),
+        button_element("Not interested", NOT_INTERESTED, paper.id),
+    ]
+    return [*blocks, {"type": "actions", "elements": buttons}]
+
+
+def snippet(paper: Paper) -> str:
+    """One line about the paper: the source's TL;DR if it gave one, else the first sentence."""
+    summary = paper.extras.get("ai_summary") or paper.extras.get("tldr_zh")
+    if isinstance(summary, str) and summary.strip():
+        return truncate(f"TL;DR: {summary}", SNIPPET_CHARS)
+    first = _SENTENCE_END.split(paper.abstract.strip(), maxsplit=1)[0]
+    return truncate(first, SNIPPET_CHARS)
+
+
+def help_message() -> dict:
+    """What `/papers` and `/papers help` answer."""
+    search = "\n".join(
+        [
+            "*/papers* searches the paper archive (words and meaning, fused). Only you see the "
+            "answers.",
+            "• `/papers speculative decoding`: the five best matches, then *Next 5*",
+            "• `--since 7d`, `--since 2w` or `--since 2025-07-01`: published since then",
+            "• `--cat cs.CL`: only papers in that arXiv category",
+            '• `--author "Ada Lovelace"`: only papers with an author whose name contains that',
+            "• `/papers search like …`: a search that starts with a command's name",
+        ]
+    )
+    digests = "\n".join(
+        [
+            "*Digests* of new papers, picked for you and explained:",
+            "• `/papers subscribe what you want to read [at 08:30]`: a daily direct message",
+            "• `/papers unsubscribe`: no more digests (your settings are kept)",
+            '• `/papers follow "Ada Lovelace"`, `/papers mute term`, `/papers like 2507.07186`',
+            "• `/papers settings`: everything, including days, time and pauses",
+            "• `/papers saved`: your saved papers, with BibTeX",
+            "• `/papers channel subscribe what [at 09:00]`, `/papers channel unsubscribe`, "
+            "`/papers channel settings`: a digest for the channel you type it in",
+        ]
+    )
+    example = "Example: `/papers retrieval augmented generation --since 2w --cat cs.CL`"
+    return {
+        "text": "How to use /papers",
+        "blocks": [section_block(search), section_block(digests), context_block(example)],
+    }
+
+
+def notice(text: str) -> dict:
+    """A one-line message; `text` is mrkdwn the caller has escaped."""
+    return {"text": text, "blocks": [section_block(text)]}
+
+
+def _heading(page: Page) -> str:
+    request = page.request
+    first = request.offset + 1
+    shown = f"{first}–{first + len(page.papers) - 1}"
+    if page.seed is not None:
+        return f"Papers like *{paper_title(page.seed)}* · {shown}"
+    return f"Papers for *“{_query(request)}”*{_filters(request)} · {shown}"
+
+
+def _no_results(request: SearchRequest) -> dict:
+    if request.offset:
+        return notice("No more papers for this search.")
+    if request.like:
+        return notice("No similar papers found in the archive.")
+    text = f"No papers match *“{_query(request)}”*{_filters(request)}."
+    hint = "Try fewer or broader words"
+    if request.filters().active:
+        hint += ", or drop `--since`, `--cat` or `--author`"
+    blocks = [section_block(text), {"type": "context", "elements": [mrkdwn_text(hint + ".")]}]
+    return {"text": text, "blocks": blocks}
+
+
+def _next_button(request: SearchRequest) -> list[dict]:
+    value = request.next_page().encode()
+    if len(value) > BUTTON_VALUE_LIMIT:
+        return []  # a query this long cannot ride in a button; the first page still shows
+    button = button_element(f"Next {PAGE_SIZE}", NEXT_PAGE, value)
+    return [{"type": "divider"}, {"type": "actions", "elements": [button]}]
+
+
+def _fallback(page: Page) -> str:
+    """The notification text, shown where blocks cannot be."""
+    if page.seed is not None:
+        return f"Papers like {escape(truncate(page.seed.title, TITLE_CHARS))}"
+    return f"Papers for “{_query(page.request)}”"
+
+
+def paper_title(paper: Paper) -> str:
+    """The paper's title, cut and escaped, linked to its abstract page when it has one."""
+    title = truncate(paper.title, TITLE_CHARS)
+    return link(paper.abs_url, title) if paper.abs_url else escape(title)
+
+
+def _about(paper: Paper) -> str:
+    """Authors · date · categories · arXiv id, as far as they are known ("" if none is)."""
+    parts = [escape(truncate(short_authors(paper.authors), AUTHORS_CHARS))]
+    if paper.published:
+        parts.append(paper.published.date().isoformat())
+    parts.append(escape(", ".join(paper.categories[:CATEGORIES_SHOWN])))
+    if paper.arxiv_id:
+        parts.append(f"arXiv:{paper.arxiv_id}")
+    return " · ".join(part for part in parts if part)
+
+
+def _query(request: SearchRequest) -> str:
+    return escape(truncate(request.query or "", QUERY_CHARS))
+
+
+def _filters(request: SearchRequest) -> str:
+    parts = []
+    if request.category:
+        parts.append(f"in {escape(request.category)}")
+    if request.since:
+        parts.append(f"since {request.since.isoformat()}")
+    if request.author:
+        parts.append(f"by “{escape(truncate(request.author, QUERY_CHARS))}”")
+    return "".join(f" · {part}" for part in parts)
+
+
+def section_block(text: str) -> dict:
+    """A section of mrkdwn text (escaped by the caller)."""
+    return {"type": "section", "text": mrkdwn_text(text)}
+
+
+def mrkdwn_text(text: str) -> dict:
+    """A mrkdwn text object (escaped by the caller) that Slack shows as written."""
+    # verbatim: Slack must not turn bare URLs, #channels or @here in feed text into links.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def button_element(label: str, action_id: str, value: str) -> dict:
+    """A button; `label` is plain text."""
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+
+
+# Digests -------------------------------------------------------------------------------
+
+DIGEST_MORE = "digest_more_like_this"
+DIGEST_SAVE = "digest_save"
+DIGEST_NOT_INTERESTED = "digest_not_interested"
+# A digest is split rather than go past Slack's 50 blocks a message, or past about 12,000
+# characters of blocks: far below where Slack truncates, and still a screenful or two.
+MESSAGE_BLOCKS = 50
+MESSAGE_CHARS = 12_000
+NEIGHBOUR_CHARS = 80
+
+
+def digest_sizes(digest: Digest, *, day: date, channel: bool = False) -> list[int]:
+    """How many picks each message of the digest holds: as many as fit, in order.
+
+    Every message is budgeted for the header, the footer and a "continued" line, so any of
+    them can be any part. A pick too big for a message on its own still gets one.
+    """
+    fixed = [*_digest_head(digest, day), *_digest_foot(channel), context_block("Continued (9/9)")]
+    sizes: list[int] = []
+    blocks = chars = 0
+    for pick in digest.picks:
+        group = _pick_blocks(pick, channel)
+        full = blocks + len(group) > MESSAGE_BLOCKS or chars + _chars(group) > MESSAGE_CHARS
+        if not sizes or (full and sizes[-1]):
+            sizes.append(0)
+            blocks, chars = len(fixed), _chars(fixed)
+        sizes[-1] += 1
+        blocks, chars = blocks + len(group), chars + _chars(group)
+    return sizes or [0]
+
+
+def digest_messages(
+    digest: Digest, sizes: list[int], *, day: date, channel: bool = False
+) -> list[dict]:
+    """The digest as messages of `sizes` picks each (see `digest_sizes`)."""
+    messages, start = [], 0
+    for number, size in enumerate(sizes, 1):
+        picks = digest.picks[start : start + size]
+        start += size
+        if number == 1:
+            blocks = _digest_head(digest, day)
+        else:
+            blocks = [context_block(f"Continued ({number}/{len(sizes)})")]
+        for pick in picks:
+            blocks += _pick_blocks(pick, channel)
+        if number == len(sizes):
+            blocks += _digest_foot(channel)
+        text = _digest_text(digest, day) + (f" ({number}/{len(sizes)})" if len(sizes) > 1 else "")
+        messages.append({"text": text, "blocks": blocks})
+    return messages
+
+
+def digest_block_id(paper_id: str) -> str:
+    """The block id of a paper's buttons in a digest, which feedback replaces in place."""
+    return f"digest:{paper_id}"
+
+
+def noted(blocks: list[dict], paper_id: str, note: str) -> list[dict]:
+    """A digest's blocks with one paper's buttons replaced by `note` (escaped mrkdwn)."""
+    block_id = digest_block_id(paper_id)
+    return [
+        {**context_block(note), "block_id": block_id}
+        if block.get("block_id") == block_id
+        else block
+        for block in blocks
+    ]
+
+
+def explain(why: Explanation, *, channel: bool = False) -> str:
+    """Why a paper was picked, in words: `matched: …; close to 2507.07186 you liked; …`."""
+    who = "this channel" if channel else "you"
+    parts = []
+    if why.keywords:
+        parts.append("matched: " + ", ".join(why.keywords))
+    if why.closest:
+        near = why.closest
+        paper = near.paper_id if is_arxiv_id(near.paper_id) else f"“{near.title}”"
+        paper = truncate(paper, NEIGHBOUR_CHARS)
+        parts.append(
+            f"close to {paper} {who} liked" if near.kind == "liked" else f"close to seed {paper}"
+        )
+    if why.authors:
+        parts.append(
+            f"by an author {who} follow{'s' if channel else ''}: " + ", ".join(why.authors)
+        )
+    if not parts:
+        parts.append(f"close to {'the channel' if channel else 'your'} description")
+    return escape("; ".join(parts))
+
+
+def _digest_head(digest: Digest, day: date) -> list[dict]:
+    count = len(digest.picks)
+    title = f"📚 {_papers(count) if count else 'Papers'} for {_day(day)} {day.year}"
+    lines = [escape(digest.headline()), *(f"ℹ️ {escape(n)}" for n in digest.notices)]
+    # With no picks the headline is the news itself, so it is a section, not small print.
+    block = context_block if count else section_block
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
+        block("\n".join(lines)),
+    ]
+
+
+def _pick_blocks(pick: Pick, channel: bool) -> list[dict]:
+    paper = pick.paper
+    why = explain(pick.explanation, channel=channel)
+    lines = [f"*{paper_title(paper)}*", escape(snippet(paper)), f"↳ {why}"]
+    blocks = [{"type": "divider"}, section_block("\n".join(line for line in lines if line))]
+    about = _about(paper)
+    if about:
+        blocks.append(context_block(about))
+    buttons = [
+        button_element("More like this", DIGEST_MORE, paper.id),
+        button_element("Save", DIGEST_SAVE, paper.id),
+        button_element("Not interested", DIGEST_NOT_INTERESTED, paper.id),
+    ]
+    return [
+        *blocks,
+        {"type": "actions", "block_id": digest_block_id(paper.id), "elements": buttons},
+    ]
+
+
+def _digest_foot(channel: bool) -> list[dict]:
+    if channel:
+        text = (
+            "Change this channel's digest: `/papers channel settings` · "
+            "stop it: `/papers channel unsubscribe` · the buttons teach the next one"
+        )
+    else:
+        text = (
+            "Change what you get: `/papers settings` or the app's *Home* tab · "
+            "stop: `/papers unsubscribe` · the buttons teach your next digest"
+        )
+    return [{"type": "divider"}, context_block(text)]
+
+
+def _digest_text(digest: Digest, day: date) -> str:
+    """The notification text: short, and with nothing from a feed in it."""
+    count = len(digest.picks)
+    if not count:
+        return f"Papers for {_day(day)}: nothing new to pick"
+    return f"{_papers(count)} for {_day(day)}"
+
+
+def _papers(count: int) -> str:
+    return f"{count} paper{'s' if count != 1 else ''}"
+
+
+def _day(day: date) -> str:
+    """`Wed 10 Dec`, the same on every platform (strftime's `%-d` is not)."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def context_block(text: str) -> dict:
+    """A context line of mrkdwn text (escaped by the caller)."""
+    return {"type": "context", "elements": [mrkdwn_text(text)]}
+
+
+def _chars(blocks: list[dict]) -> int:
+    return len(json.dumps(blocks, ensure_ascii=False))
+
+
+# Saved papers ----------------------------------------------------------------------------
+
+SAVED_SHOWN = 30
+# A response URL takes five replies: one lists the papers, the others carry BibTeX.
+BIBTEX_REPLIES = 4
+# A section's text holds at most 3,000 characters; code blocks are cut a little below.
+SECTION_CHARS = 2900
+
+
+def saved_messages(papers: list[Paper], total: int) -> list[dict]:
+    """The saved papers, the most recent first, then their BibTeX in code blocks."""
+    if not papers:
+        text = "You have no saved papers yet. Press *Save* under a paper in a search or a digest."
+        return [notice(text)]
+    lines = [f"• *{paper_title(paper)}*" + _arxiv(paper) for paper in papers]
+    head = f"*Your saved papers* ({total})"
+    blocks = [section_block(text) for text, _ in _chunks([head, *lines], SECTION_CHARS)]
+    # A title with ``` would end the code block early.
+    entries = [escape(bibtex(paper)).replace("```", "`\u200b``") for paper in papers]
+    bibtex_messages, with_bibtex = _bibtex_messages(entries)
+    notes = []
+    if total > len(papers):
+        notes.append(f"The {len(papers)} most recent of {total} are shown.")
+    if with_bibtex < len(papers):
+        notes.append(f"BibTeX of the first {with_bibtex}: Slack takes no more replies.")
+    if notes:
+        blocks.append(context_block(" ".join(notes)))
+    return [{"text": f"Your saved papers ({total})", "blocks": blocks}, *bibtex_messages]
+
+
+def _arxiv(paper: Paper) -> str:
+    return f" · arXiv:{paper.arxiv_id}" if paper.arxiv_id else ""
+
+
+def _chunks(pieces: list[str], limit: int, *, sep: str = "\n") -> list[tuple[str, int]]:
+    """`pieces` joined with `sep` into texts of at most `limit` characters, each with the
+    number of pieces it holds (a piece is never split; one too long is cut)."""
+    chunks: list[tuple[str, int]] = []
+    for piece in pieces:
+        piece = piece[:limit]
+        if chunks and len(chunks[-1][0]) + len(sep) + len(piece) <= limit:
+            chunks[-1] = (chunks[-1][0] + sep + piece, chunks[-1][1] + 1)
+        else:
+            chunks.append((piece, 1))
+    return chunks
+
+
+def _bibtex_messages(entries: list[str]) -> tuple[list[dict], int]:
+    """Messages of BibTeX code blocks, as many as a command's replies allow, and how many
+    entries they hold."""
+    messages: list[dict] = []
+    shown = 0
+    for text, count in _chunks(entries, SECTION_CHARS - 6, sep="\n\n"):
+        block = section_block(f"```{text}```")
+        last = messages[-1]["blocks"] if messages else None
+        if last and len(last) < MESSAGE_BLOCKS and _chars([*last, block]) <= MESSAGE_CHARS:
+            last.append(block)
+        elif len(messages) < BIBTEX_REPLIES:
+            messages.append({"text": "BibTeX of your saved papers", "blocks": [block]})
+        else:
+            break
+        shown += count
+    return messages, shown

@@ -1,0 +1,20 @@
+"""Button listeners: under search results and digests, "Next 5", and the Home tab's "Edit"."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners.actions import (
+    digest_feedback,
+    edit_settings,
+    more_like_this,
+    next_page,
+    not_interested,
+    save,
+)
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    for module in (next_page, more_like_this, save, not_interested, digest_feedback, edit_settings):
+        module.register(app, services)

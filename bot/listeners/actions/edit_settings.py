@@ -1,0 +1,31 @@
+"""The App Home's "Edit settings" button: the settings modal of the person who pressed it."""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.listeners.replies import acknowledge, caller, errors_logged
+from bot.screens import open_settings
+from bot.services import Services
+from bot.targets import user_target
+from bot.views import EDIT_SETTINGS
+
+
+def answer(
+    services: Services, body: dict, context: BoltContext, client: WebClient, logger: Logger
+) -> None:
+    """Open the presser's own settings (the Home tab is theirs alone)."""
+    with errors_logged(logger):
+        team, user = caller(context)
+        target = user_target(team, user)
+        open_settings(services, client, trigger_id=body["trigger_id"], target=target, opener=user)
+
+
+def register(app: App, services: Services) -> None:
+    def edit_settings(body: dict, context: BoltContext, client: WebClient, logger: Logger) -> None:
+        answer(services, body, context, client, logger)
+
+    app.action(EDIT_SETTINGS)(ack=acknowledge, lazy=[edit_settings])

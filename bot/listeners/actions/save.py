@@ -1,0 +1,39 @@
+"""The "Save" button under a search result: keep the paper in the presser's list, and learn."""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import App, BoltContext, Respond
+
+from bot.blocks import SAVE, notice
+from bot.listeners.replies import acknowledge, caller, errors_replied, reply
+from bot.mrkdwn import escape, truncate
+from bot.services import Services
+from bot.targets import user_target
+from recommender.matching import record_feedback
+
+
+def answer(
+    services: Services, action: dict, context: BoltContext, respond: Respond, logger: Logger
+) -> None:
+    """Save the paper for the person in the verified payload, and say so."""
+    with errors_replied(respond, logger):
+        paper = services.store.get(action["value"])
+        if paper is None:
+            reply(respond, notice("That paper is no longer in the archive."))
+            return
+        # Whose list it is comes from Slack's signed payload, never from the button's value.
+        target = user_target(*caller(context))
+        now = services.clock()
+        added = services.store.save_paper(target, paper.id, now=now)
+        record_feedback(services.store, target, paper.id, "save", now=now)
+        title = escape(truncate(paper.title, 150))
+        reply(respond, notice(f"Saved *{title}*." if added else f"*{title}* was already saved."))
+
+
+def register(app: App, services: Services) -> None:
+    def save_paper(action: dict, context: BoltContext, respond: Respond, logger: Logger) -> None:
+        answer(services, action, context, respond, logger)
+
+    app.action(SAVE)(ack=acknowledge, lazy=[save_paper])

@@ -1,0 +1,180 @@
+"""The `/papers` subcommands that manage digests: subscribe, follow, mute, like, settings...
+
+Whose settings change is decided by Slack's signed payload alone: the caller's own, or the
+channel the command was typed in. The command's text only says what to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt import BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import subscriptions
+from bot.blocks import SAVED_SHOWN, notice, paper_title, saved_messages
+from bot.errors import UsageError
+from bot.listeners.replies import caller, reply
+from bot.mrkdwn import escape, truncate
+from bot.people import FALLBACK_TZ, slack_time_zone
+from bot.screens import open_settings
+from bot.services import Services
+from bot.subcommands import (
+    Follow,
+    Like,
+    Mute,
+    OpenSettings,
+    ShowSaved,
+    Subcommand,
+    Subscribe,
+    Unsubscribe,
+)
+from bot.targets import channel_target, user_target
+from bot.views import when
+from recommender.errors import ProfileError
+
+DESCRIPTION_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who typed the command, where, and how to answer them."""
+
+    team: str
+    user: str
+    channel: str
+    trigger_id: str
+    client: WebClient
+    respond: Respond
+
+    @classmethod
+    def of(cls, command: dict, context: BoltContext, client: WebClient, respond: Respond) -> Caller:
+        team, user = caller(context)
+        channel, trigger = command.get("channel_id", ""), command.get("trigger_id", "")
+        return cls(team, user, channel, trigger, client, respond)
+
+    def target(self, channel: bool = False) -> str:
+        """The caller's own target, or that of the channel the command was typed in."""
+        if not channel:
+            return user_target(self.team, self.user)
+        if not self.channel or self.channel.startswith("D"):
+            raise UsageError("type `/papers channel ...` in the channel itself")
+        return channel_target(self.team, self.channel)
+
+    def say(self, text: str) -> None:
+        reply(self.respond, notice(text))
+
+
+def answer(services: Services, command: Subcommand, call: Caller) -> None:
+    """Carry out one subcommand for `call`'s caller and tell them what changed."""
+    try:
+        _HANDLERS[type(command)](services, command, call)
+    except ProfileError as error:
+        # The library's message names the stored target and field; the reason is enough here.
+        raise UsageError(error.reason) from None
+
+
+def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
+    target = call.target(command.channel)
+    slack_tz = None if command.tz else slack_time_zone(call.client, call.user)
+    done = subscriptions.subscribe(
+        services.store,
+        target,
+        description=command.description,
+        tz=command.tz or slack_tz or FALLBACK_TZ,
+        at=command.at,
+        now=services.clock(),
+    )
+    call.say(_subscribed(done, command, services.clock(), guessed=not (command.tz or slack_tz)))
+
+
+def _subscribed(
+    done: subscriptions.Subscription, command: Subscribe, now: datetime, *, guessed: bool
+) -> str:
+    """What a subscription is about and when it comes, and how to change it."""
+    about = escape(truncate(done.profile.description, DESCRIPTION_CHARS)) or "your interests"
+    who = "This channel gets" if command.channel else "You get"
+    settings = "`/papers channel settings`" if command.channel else "`/papers settings`"
+    schedule = escape(when(done.schedule, now))
+    lines = [f":white_check_mark: {who} new papers about *{about}* {schedule}."]
+    if guessed:
+        lines.append(
+            f"Slack gave no time zone for you, so it is {FALLBACK_TZ}; {settings} changes it."
+        )
+    elif command.channel and not command.tz:
+        lines.append(f"The time zone is yours, {escape(done.schedule.tz)}; {settings} changes it.")
+    if command.channel:
+        lines.append("Invite me to the channel (`/invite @papers`) so that I can post here.")
+    else:
+        lines.append(f"{settings} changes what and when; `/papers unsubscribe` stops it.")
+    return "\n".join(lines)
+
+
+def _unsubscribe(services: Services, command: Unsubscribe, call: Caller) -> None:
+    subject = "This channel" if command.channel else "You"
+    if subscriptions.unsubscribe(services.store, call.target(command.channel)):
+        call.say(
+            f"{subject} will get no more digests. The settings are kept: "
+            "subscribing again picks them up."
+        )
+    else:
+        call.say(f"{subject} had no digest subscription.")
+
+
+def _settings(services: Services, command: OpenSettings, call: Caller) -> None:
+    target = call.target(command.channel)
+    open_settings(
+        services, call.client, trigger_id=call.trigger_id, target=target, opener=call.user
+    )
+
+
+def _follow(services: Services, command: Follow, call: Caller) -> None:
+    target = call.target()
+    subscriptions.follow(services.store, target, command.author, now=services.clock())
+    author = escape(truncate(command.author, DESCRIPTION_CHARS))
+    call.say(f"Following *{author}*: their papers rank higher." + _hint(services, target))
+
+
+def _mute(services: Services, command: Mute, call: Caller) -> None:
+    target = call.target()
+    subscriptions.mute(services.store, target, command.term, now=services.clock())
+    term = escape(truncate(command.term, DESCRIPTION_CHARS))
+    call.say(f"Muted *{term}*: papers that mention it are left out." + _hint(services, target))
+
+
+def _like(services: Services, command: Like, call: Caller) -> None:
+    target = call.target()
+    paper = subscriptions.like(services.store, target, command.paper_id, now=services.clock())
+    call.say(
+        f"Added *{paper_title(paper)}* as a seed: your digests look for papers close to it."
+        + _hint(services, target)
+    )
+
+
+def _saved(services: Services, command: ShowSaved, call: Caller) -> None:
+    store = services.store
+    ids = store.saved_ids(call.target())
+    keys = store.keys_of(ids[:SAVED_SHOWN])
+    papers = store.by_keys(keys.values())
+    shown = [papers[keys[i]] for i in ids[:SAVED_SHOWN] if i in keys and keys[i] in papers]
+    for message in saved_messages(shown, total=len(ids)):
+        reply(call.respond, message)
+
+
+def _hint(services: Services, target: str) -> str:
+    if services.store.deliveries.schedule(target) is not None:
+        return ""
+    return "\nYou have no digests yet: `/papers subscribe` starts them."
+
+
+_HANDLERS: dict[type, Callable[[Services, Subcommand, Caller], None]] = {
+    Subscribe: _subscribe,
+    Unsubscribe: _unsubscribe,
+    OpenSettings: _settings,
+    Follow: _follow,
+    Mute: _mute,
+    Like: _like,
+    ShowSaved: _saved,
+}

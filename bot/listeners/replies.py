@@ -1,0 +1,63 @@
+"""How listeners answer: ephemeral replies, and the boundary that turns errors into one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from logging import Logger
+
+from slack_bolt import Ack, BoltContext, Respond
+
+from bot.blocks import notice
+from bot.mrkdwn import escape
+from recommender.errors import IndexMissing, ModelMismatch, PapersError
+
+APOLOGY = "Sorry, something went wrong on our side. It is logged; please try again in a while."
+NOT_INDEXED = (
+    "The paper archive is not searchable right now (its index is missing or out of date). "
+    "Whoever runs the app can fix it with `papers index`."
+)
+# Errors about the server's state: the person in Slack cannot fix them, and their messages
+# name files on the server, so they get a plain sentence and the details go to the log.
+_SERVER_SIDE = (IndexMissing, ModelMismatch)
+
+
+def acknowledge(ack: Ack) -> None:
+    """The ack function of every listener: answer Slack at once, before any work."""
+    ack()
+
+
+def caller(context: BoltContext) -> tuple[str, str]:
+    """(team, user) of whoever acted, from Slack's signed payload (never from typed text)."""
+    return context.team_id or context.enterprise_id, context.user_id
+
+
+def reply(respond: Respond, message: dict, *, replace_original: bool = False) -> None:
+    """Send `message` to the person who acted, visible to them only."""
+    respond(**message, response_type="ephemeral", replace_original=replace_original)
+
+
+@contextmanager
+def errors_replied(respond: Respond, logger: Logger) -> Iterator[None]:
+    """The listener boundary: named errors become a friendly reply, anything else an apology."""
+    try:
+        yield
+    except _SERVER_SIDE as error:
+        logger.error("cannot search: %s", error)
+        reply(respond, notice(NOT_INDEXED))
+    except PapersError as error:
+        reply(respond, notice(f":warning: {escape(str(error))}"))
+    except Exception:
+        logger.exception("listener failed")
+        reply(respond, notice(APOLOGY))
+
+
+@contextmanager
+def errors_logged(logger: Logger) -> Iterator[None]:
+    """The boundary of a listener that has no one to reply to (an event, a Home button)."""
+    try:
+        yield
+    except PapersError as error:
+        logger.warning("%s", error)
+    except Exception:
+        logger.exception("listener failed")

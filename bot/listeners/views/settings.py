@@ -1,0 +1,64 @@
+"""The settings modal's submission: checked, saved, and the Home tab brought up to date.
+
+Unlike other listeners, the ack function does the checking: Slack shows per-field errors
+only when they come in the ack itself (`response_action: errors`), within 3 seconds.
+Checking and saving are a few milliseconds of local work; the Home tab is updated lazily.
+"""
+
+from __future__ import annotations
+
+from logging import Logger
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import subscriptions
+from bot.errors import NotAllowed
+from bot.listeners.replies import APOLOGY, caller, errors_logged
+from bot.screens import publish_home
+from bot.sealed import settings_target
+from bot.services import Services
+from bot.views import DESCRIPTION, SETTINGS_VIEW, FormErrors, read_settings
+
+
+def check_and_save(
+    services: Services, ack: Ack, view: dict, context: BoltContext, logger: Logger
+) -> None:
+    """Save the submitted settings, or keep the modal open with a message on each bad field."""
+    team, user = caller(context)
+    try:
+        target = settings_target(view["private_metadata"], services.views_key, team=team, user=user)
+        current = subscriptions.current(services.store, target)
+        wanted = read_settings(view["state"]["values"], current, today=services.today())
+        subscriptions.save(services.store, target, wanted, now=services.clock())
+    except FormErrors as error:
+        ack(response_action="errors", errors=error.errors)
+        return
+    except NotAllowed as error:
+        logger.warning("refused settings of %s submitted by %s", view.get("private_metadata"), user)
+        ack(response_action="errors", errors={DESCRIPTION: str(error)})
+        return
+    except Exception:  # the listener boundary: the person sees an apology, the log the cause
+        logger.exception("saving settings failed")
+        ack(response_action="errors", errors={DESCRIPTION: APOLOGY})
+        return
+    ack()
+
+
+def refresh_home(
+    services: Services, context: BoltContext, client: WebClient, logger: Logger
+) -> None:
+    """Show the new settings in the submitter's Home tab."""
+    with errors_logged(logger):
+        team, user = caller(context)
+        publish_home(services, client, team=team, user=user)
+
+
+def register(app: App, services: Services) -> None:
+    def ack_settings(ack: Ack, view: dict, context: BoltContext, logger: Logger) -> None:
+        check_and_save(services, ack, view, context, logger)
+
+    def settings_saved(context: BoltContext, client: WebClient, logger: Logger) -> None:
+        refresh_home(services, context, client, logger)
+
+    app.view(SETTINGS_VIEW)(ack=ack_settings, lazy=[settings_saved])

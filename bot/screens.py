@@ -1,0 +1,38 @@
+"""The app's two screens: the settings modal (views.open) and the App Home tab (views.publish)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from slack_sdk import WebClient
+
+from bot import subscriptions
+from bot.delivery import recent_picks
+from bot.people import FALLBACK_TZ, slack_time_zone
+from bot.sealed import seal
+from bot.services import Services
+from bot.targets import is_channel_target, user_target
+from bot.views import home_view, settings_modal
+
+
+def open_settings(
+    services: Services, client: WebClient, *, trigger_id: str, target: str, opener: str
+) -> None:
+    """Open the settings of `target` for `opener`, who alone may submit them."""
+    current = subscriptions.current(services.store, target)
+    # A first subscription starts in the opener's own zone; later ones keep theirs.
+    tz = current.schedule.tz if current.schedule else None
+    tz = tz or slack_time_zone(client, opener) or FALLBACK_TZ
+    metadata = seal({"target": target, "opener": opener}, services.views_key)
+    view = settings_modal(current, tz=tz, channel=is_channel_target(target), metadata=metadata)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def publish_home(services: Services, client: WebClient, *, team: str, user: str) -> None:
+    """Show `user` their schedule, profile and latest picks in the app's Home tab."""
+    target = user_target(team, user)
+    now = services.clock()
+    current = subscriptions.current(services.store, target)
+    zone = current.schedule.zone if current.schedule else UTC
+    recent = recent_picks(services.store, target, zone, now=now)
+    client.views_publish(user_id=user, view=home_view(current, now=now, recent=recent))

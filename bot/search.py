@@ -1,0 +1,176 @@
+"""The search behind `/papers <query>`, "More like this" and "Next 5": parse, page, encode.
+
+The ranking itself is `Engine.search` / `Engine.similar`, the same the CLI and the digest use;
+this module only turns Slack text into a request and a request into one page of papers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+
+from bot.errors import StaleButton, UsageError
+from recommender.engine import Filters, Hit
+from recommender.models import Paper
+from recommender.store import Store
+
+PAGE_SIZE = 5
+# Slack refuses a button whose value is longer than this.
+BUTTON_VALUE_LIMIT = 2000
+# The version of the encoded state in "Next 5" buttons; a change makes old buttons stale.
+STATE_VERSION = 1
+
+_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+_CATEGORY = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
+_RELATIVE = re.compile(r"(\d{1,4})([dw])")
+_FLAGS = {"--since": "since", "--cat": "category", "--author": "author"}
+_EXAMPLES = {"--since": "`--since 7d`", "--cat": "`--cat cs.CL`", "--author": '`--author "Ada"`'}
+# Phones and Macs turn typed quotes into curly ones; `--author “Ada Lovelace”` must still work.
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+class Searcher(Protocol):
+    """What the listeners need of `recommender.engine.Engine`."""
+
+    def search(
+        self, query: str, *, k: int = 10, offset: int = 0, filters: Filters | None = None
+    ) -> list[Hit]: ...
+
+    def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    """`/papers`, `/papers help`: the command asks for the help message."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One page of results: for a query with filters, or of papers like the paper `like`."""
+
+    query: str | None = None
+    like: str | None = None
+    category: str | None = None
+    since: date | None = None
+    author: str | None = None
+    offset: int = 0
+
+    def filters(self) -> Filters:
+        since = datetime.combine(self.since, time(), UTC) if self.since else None
+        return Filters(category=self.category, since=since, author=self.author)
+
+    def next_page(self) -> SearchRequest:
+        return replace(self, offset=self.offset + PAGE_SIZE)
+
+    def encode(self) -> str:
+        """The request as a button value: compact JSON of the fields that are set."""
+        fields = {key: value for key, value in asdict(self).items() if value}
+        if self.since:
+            fields["since"] = self.since.isoformat()
+        return json.dumps({"v": STATE_VERSION, **fields}, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, value: str) -> SearchRequest:
+        """The request a button carries; StaleButton if the value is not one `encode` made."""
+        try:
+            fields = json.loads(value)
+            if not isinstance(fields, dict) or fields.pop("v", None) != STATE_VERSION:
+                raise ValueError("not a state this version encodes")
+            if "since" in fields:
+                fields["since"] = date.fromisoformat(fields["since"])
+            request = cls(**fields)
+        except (ValueError, TypeError) as error:
+            raise StaleButton("this button is from an older message; run the search again") from (
+                error
+            )
+        if not request._well_typed():
+            raise StaleButton("this button's value is damaged; run the search again")
+        return request
+
+    def _well_typed(self) -> bool:
+        texts = (self.query, self.like, self.category, self.author)
+        return all(text is None or isinstance(text, str) for text in texts) and (
+            isinstance(self.offset, int) and self.offset >= 0
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results; `seed` is the paper of a "More like this" page."""
+
+    request: SearchRequest
+    papers: tuple[Paper, ...]
+    has_more: bool
+    seed: Paper | None = None
+
+
+def parse_command(text: str, *, today: date) -> ShowHelp | SearchRequest:
+    """The request in `/papers` text: `help`, or words with --since, --cat, --author flags."""
+    words: list[str] = []
+    flags: dict[str, str] = {}
+    tokens = iter(_tokens(text))
+    for token in tokens:
+        name, _, inline = token.partition("=")
+        if name not in _FLAGS:
+            if token.startswith("--"):
+                raise UsageError(f"unknown option `{name}`; use --since, --cat or --author")
+            words.append(token)
+            continue
+        value = inline or next(tokens, "")
+        if not value or value.startswith("--"):
+            raise UsageError(f"`{name}` needs a value, e.g. {_EXAMPLES[name]}")
+        flags[_FLAGS[name]] = value
+    if not flags and [word.lower() for word in words] in ([], ["help"]):
+        return ShowHelp()
+    return SearchRequest(
+        query=" ".join(words),
+        category=_category(flags["category"]) if "category" in flags else None,
+        since=parse_since(flags["since"], today=today) if "since" in flags else None,
+        author=flags.get("author"),
+    )
+
+
+def _tokens(text: str) -> list[str]:
+    """Words of `text`; a double-quoted stretch is one word (a lone quote is just a character)."""
+    return [quoted or bare for quoted, bare in _TOKEN.findall(text.translate(_QUOTES))]
+
+
+def _category(value: str) -> str:
+    if not _CATEGORY.fullmatch(value):
+        raise UsageError(f"`{value}` is not an arXiv category; use one like `cs.CL` or `hep-th`")
+    return value
+
+
+def parse_since(text: str, *, today: date) -> date:
+    """`7d`, `2w` (days or weeks before `today`) or an ISO date like `2025-07-01`."""
+    relative = _RELATIVE.fullmatch(text)
+    if relative:
+        days = int(relative[1]) * (7 if relative[2] == "w" else 1)
+        return today - timedelta(days=days)
+    try:
+        since = date.fromisoformat(text)
+    except ValueError as error:
+        raise UsageError(
+            f"`--since {text}`: use a number of days or weeks (`7d`, `2w`) or a date (2025-07-01)"
+        ) from error
+    if since > today:
+        raise UsageError(f"`--since {text}` is in the future")
+    return since
+
+
+def run(engine: Searcher, store: Store, request: SearchRequest) -> Page:
+    """One page of results for `request`, asking for one more to know whether a next exists."""
+    k = PAGE_SIZE + 1
+    if request.like:
+        hits = engine.similar(request.like, k=k, offset=request.offset)
+        seed = store.get(request.like)
+    else:
+        hits = engine.search(
+            request.query or "", k=k, offset=request.offset, filters=request.filters()
+        )
+        seed = None
+    papers = tuple(hit.paper for hit in hits)
+    return Page(request, papers[:PAGE_SIZE], has_more=len(papers) > PAGE_SIZE, seed=seed)

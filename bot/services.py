@@ -1,0 +1,38 @@
+"""What the Slack listeners work with, built once at the entry point and passed in."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot.search import Searcher
+from recommender.store import Store
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _random_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+@dataclass(frozen=True)
+class Services:
+    """The store, the search engine over it, where its indexes live, and a clock.
+
+    `views_key` seals the private metadata of modals (bot/sealed.py); `create_app` derives
+    it from the app's secrets so that every web process agrees on it.
+    """
+
+    store: Store
+    engine: Searcher
+    index_dir: Path
+    clock: Callable[[], datetime] = field(default=_utc_now)
+    views_key: bytes = field(default_factory=_random_key, repr=False)
+
+    def today(self) -> date:
+        return self.clock().date()

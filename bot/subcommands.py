@@ -1,0 +1,166 @@
+"""The text of `/papers`: a subcommand (`subscribe`, `follow`, `channel settings`...) or a search.
+
+A first word that names a subcommand makes the text that subcommand; anything else is a
+search (`bot.search.parse_command`). `/papers search <words>` searches for words that
+begin with a subcommand's name. Parsing only reads the text: who runs the command comes
+from Slack's signed payload, never from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.errors import UsageError
+from bot.search import SearchRequest, ShowHelp, parse_command
+from recommender.errors import InvalidArxivId
+from recommender.ids import canonical_arxiv_id
+
+# A trailing `at 09:00` (and maybe a time zone) sets the delivery time of a subscription;
+# only something shaped like a time counts, so "attention at scale" stays a description.
+_AT = re.compile(r"(?:^|\s)at\s+(\d{1,2}:\d{2})(?:\s+([A-Za-z][\w+-]*(?:/[\w+-]+)*))?\s*$")
+_QUOTES = "\"'“”"
+_EXAMPLE_DESCRIPTION = "speculative decoding and quantization for LLM inference"
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """`subscribe [description] [at HH:MM [zone]]`: a digest for the caller or the channel."""
+
+    description: str = ""
+    at: str | None = None
+    tz: str | None = None
+    channel: bool = False
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    channel: bool = False
+
+
+@dataclass(frozen=True)
+class OpenSettings:
+    channel: bool = False
+
+
+@dataclass(frozen=True)
+class Follow:
+    author: str
+
+
+@dataclass(frozen=True)
+class Mute:
+    term: str
+
+
+@dataclass(frozen=True)
+class Like:
+    """`like <arxiv id>`: a seed paper; `paper_id` is canonical (no version, no URL)."""
+
+    paper_id: str
+
+
+@dataclass(frozen=True)
+class ShowSaved:
+    """`saved`: the caller's saved papers with their BibTeX."""
+
+
+Subcommand = Subscribe | Unsubscribe | OpenSettings | Follow | Mute | Like | ShowSaved
+Parsed = Subcommand | SearchRequest | ShowHelp
+
+
+def parse(text: str, *, today: date) -> Parsed:
+    """What `/papers text` asks for (UsageError, saying how to fix it, if it cannot tell)."""
+    first, _, rest = text.strip().partition(" ")
+    rest = rest.strip()
+    name = first.lower()
+    if name == "search":
+        return parse_command(rest, today=today) if rest else ShowHelp()
+    if name == "channel":
+        return _channel(rest)
+    if name in _PERSONAL:
+        return _PERSONAL[name](rest)
+    return parse_command(text, today=today)
+
+
+def _subscribe(rest: str, *, channel: bool = False) -> Subscribe:
+    at = tz = None
+    match = _AT.search(rest)
+    if match:
+        at, tz = match[1].zfill(5), match[2]
+        rest = rest[: match.start()].strip()
+    return Subscribe(_unquote(rest), at, tz, channel)
+
+
+def _nothing_after(name: str, command: Subcommand):
+    def parse_rest(rest: str) -> Subcommand:
+        if rest:
+            raise UsageError(f"`/papers {name}` takes nothing after it")
+        return command
+
+    return parse_rest
+
+
+def _follow(rest: str) -> Follow:
+    author = _unquote(rest)
+    if not author:
+        raise UsageError('say whom to follow, e.g. `/papers follow "Yonatan Belinkov"`')
+    return Follow(author)
+
+
+def _mute(rest: str) -> Mute:
+    term = _unquote(rest)
+    if not term:
+        raise UsageError("say what to leave out, e.g. `/papers mute reinforcement learning`")
+    return Mute(term)
+
+
+def _like(rest: str) -> Like:
+    if not rest or " " in rest:
+        raise UsageError("`/papers like` takes one arXiv id, e.g. `/papers like 2507.07186`")
+    try:
+        # Slack may send a pasted link as `<https://arxiv.org/abs/...|label>`.
+        return Like(canonical_arxiv_id(rest.strip("<>").split("|")[0]))
+    except InvalidArxivId:
+        raise UsageError(
+            f"`{rest}` is not an arXiv id; use one like `2507.07186` "
+            "(to search for words, use `/papers search ...`)"
+        ) from None
+
+
+def _channel(rest: str) -> Subcommand:
+    name, _, more = rest.partition(" ")
+    name, more = name.lower(), more.strip()
+    if name == "subscribe":
+        command = _subscribe(more, channel=True)
+        if not command.description:
+            raise UsageError(
+                "say what this channel wants to read, e.g. "
+                f"`/papers channel subscribe {_EXAMPLE_DESCRIPTION} at 09:00`"
+            )
+        return command
+    if name in ("unsubscribe", "settings"):
+        return _nothing_after(f"channel {name}", _CHANNEL[name])(more)
+    raise UsageError(
+        "use `/papers channel subscribe ...`, `channel unsubscribe` or `channel settings`"
+    )
+
+
+def _unquote(text: str) -> str:
+    return " ".join(text.strip(_QUOTES + " ").split())
+
+
+_CHANNEL: dict[str, Subcommand] = {
+    "unsubscribe": Unsubscribe(channel=True),
+    "settings": OpenSettings(channel=True),
+}
+_PERSONAL = {
+    "subscribe": _subscribe,
+    "unsubscribe": _nothing_after("unsubscribe", Unsubscribe()),
+    "settings": _nothing_after("settings", OpenSettings()),
+    "saved": _nothing_after("saved", ShowSaved()),
+    "follow": _follow,
+    "mute": _mute,
+    "like": _like,
+}

@@ -1,0 +1,110 @@
+"""Changing a target's profile and subscription: what the slash commands and the modal do.
+
+Each operation checks everything first (the library's `Profile` and `Schedule` validate
+themselves on construction) and writes only when all is well, so bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.errors import UsageError
+from recommender.errors import EmptyProfile
+from recommender.models import Paper
+from recommender.profiles import Profile, require_interests
+from recommender.schedule import Schedule
+from recommender.store import Store
+
+
+class UnknownPaper(UsageError):
+    """An arXiv id the archive does not hold (yet)."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a target gets: its profile, and its schedule (None when not subscribed)."""
+
+    profile: Profile
+    schedule: Schedule | None
+
+
+def current(store: Store, target: str) -> Subscription:
+    """The target's stored profile (an empty one if it has none) and schedule."""
+    return Subscription(store.get_profile(target) or Profile(), store.deliveries.schedule(target))
+
+
+def subscribe(
+    store: Store,
+    target: str,
+    *,
+    description: str,
+    tz: str,
+    at: str | None = None,
+    now: datetime,
+) -> Subscription:
+    """Start or renew `target`'s digests; a new description replaces the old one.
+
+    A renewed subscription keeps its days and time (unless `at` is given) and takes `tz`,
+    so that someone who moved gets digests at their new local time.
+    """
+    old = current(store, target)
+    profile = replace(old.profile, description=description) if description else old.profile
+    try:
+        require_interests(profile, target)
+    except EmptyProfile:
+        raise UsageError(
+            "say what you want to read, e.g. "
+            "`/papers subscribe speculative decoding and quantization for LLM inference`"
+        ) from None
+    schedule = replace(old.schedule or Schedule(), tz=tz)
+    if at:
+        schedule = replace(schedule, at=at)
+    return save(store, target, Subscription(profile, schedule), now=now)
+
+
+def save(store: Store, target: str, subscription: Subscription, *, now: datetime) -> Subscription:
+    """Store a checked profile and, if it has one, its schedule."""
+    store.save_profile(target, subscription.profile, now=now)
+    if subscription.schedule is not None:
+        store.deliveries.subscribe(target, subscription.schedule, now=now)
+    return subscription
+
+
+def unsubscribe(store: Store, target: str) -> bool:
+    """Stop the digests; the profile stays, so subscribing again picks up where it was."""
+    return store.deliveries.unsubscribe(target)
+
+
+def follow(store: Store, target: str, author: str, *, now: datetime) -> Profile:
+    """Add an author to follow (a name already followed, in any case, is kept once)."""
+    profile = current(store, target).profile
+    if author.casefold() not in {name.casefold() for name in profile.authors}:
+        profile = replace(profile, authors=(*profile.authors, author))
+    store.save_profile(target, profile, now=now)
+    return profile
+
+
+def mute(store: Store, target: str, term: str, *, now: datetime) -> Profile:
+    """Leave out papers with `term` (ProfileError if a keyword contains it)."""
+    profile = current(store, target).profile
+    if term.casefold() not in {muted.casefold() for muted in profile.muted}:
+        profile = replace(profile, muted=(*profile.muted, term))
+    store.save_profile(target, profile, now=now)
+    return profile
+
+
+def like(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
+    """Make a paper of the archive a seed: digests look for papers close to it."""
+    paper = store.get(paper_id)
+    if paper is None:
+        raise UnknownPaper(
+            f"{paper_id} is not in the archive (yet); "
+            "try again after the next ingest, or like a paper from a search"
+        )
+    profile = current(store, target).profile
+    # Liking a paper takes back an earlier "not interested" in it.
+    disliked = tuple(i for i in profile.disliked if i != paper.id)
+    profile = replace(profile, seeds=(*profile.seeds, paper.id), disliked=disliked)
+    store.save_profile(target, profile, now=now)
+    return paper

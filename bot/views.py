@@ -1,0 +1,280 @@
+"""The settings modal and the App Home tab, as plain data; and reading the modal back.
+
+Each input block's `block_id` (and its element's `action_id`) is the name of the setting it
+holds, so that `read_settings` finds the values and maps the library's errors (ProfileError
+names a profile field, ScheduleError a schedule setting) to the block that shows them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+
+from bot.blocks import button_element, mrkdwn_text, paper_title, section_block
+from bot.errors import UsageError
+from bot.mrkdwn import escape, truncate
+from bot.subscriptions import Subscription
+from recommender.errors import EmptyProfile, ProfileError
+from recommender.models import Paper
+from recommender.profiles import MAX_DIGEST_SIZE, MIN_DIGEST_SIZE, Profile, require_interests
+from recommender.schedule import FREQUENCIES, WEEKDAYS, Schedule, ScheduleError
+
+SETTINGS_VIEW = "papers_settings"
+EDIT_SETTINGS = "home_edit_settings"
+
+DESCRIPTION, KEYWORDS, MUTED, AUTHORS = "description", "keywords", "muted", "authors"
+CATEGORIES, DIGEST_SIZE = "categories", "digest_size"
+FREQUENCY, WEEKDAY, AT, TZ, PAUSED_UNTIL = "frequency", "weekday", "at", "tz", "paused_until"
+# Settings written one per line, whose errors say which line.
+_LINES = (KEYWORDS, MUTED, AUTHORS)
+_PROFILE_BLOCKS = (DESCRIPTION, *_LINES, CATEGORIES, DIGEST_SIZE)
+_ITEM = re.compile(r"\b(keywords|muted|authors)\[(\d+)\]")
+# ScheduleError messages begin with the setting they are about (recommender/schedule.py).
+_SCHEDULE_BLOCKS = (("time zone", TZ), ("time", AT), ("weekday", WEEKDAY), ("frequency", FREQUENCY))
+_FREQUENCY_LABELS = {"daily": "Every day", "weekdays": "Monday to Friday", "weekly": "Once a week"}
+TEXT_CHARS = 3000  # Slack's limit for a plain_text_input
+
+
+class FormErrors(UsageError):
+    """Settings a person entered that cannot be used: a message per block id."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{block}: {message}" for block, message in errors.items()))
+        self.errors = errors
+
+
+# The modal ------------------------------------------------------------------------------
+
+
+def settings_modal(current: Subscription, *, tz: str, channel: bool, metadata: str) -> dict:
+    """The settings modal for a person's or a channel's digest, filled with what is set."""
+    profile, schedule = current.profile, current.schedule or Schedule(tz=tz)
+    whose = "this channel's" if channel else "your"
+    intro = f"What {whose} digest looks for, and when it comes."
+    if current.schedule is None:
+        intro += " Saving subscribes " + ("this channel." if channel else "you.")
+    blocks = [
+        section_block(intro),
+        _text(DESCRIPTION, "Description", profile.description, multiline=True,
+              hint="A few sentences about what you want to read."),
+        _text(KEYWORDS, "Keywords", "\n".join(k.phrase for k in profile.keywords), multiline=True,
+              hint="One per line: papers that contain them rank higher."),
+        _text(MUTED, "Muted terms", "\n".join(profile.muted), multiline=True,
+              hint="One per line: papers that contain any of them are left out."),
+        _text(AUTHORS, "Followed authors", "\n".join(profile.authors), multiline=True,
+              hint="One per line: their papers rank higher."),
+        _text(CATEGORIES, "arXiv categories", ", ".join(profile.categories),
+              hint="e.g. cs.CL, cs.LG; empty for every category."),
+        _number(DIGEST_SIZE, f"Papers per digest ({MIN_DIGEST_SIZE}–{MAX_DIGEST_SIZE})",
+                profile.digest_size),
+        *_schedule_blocks(schedule),
+    ]  # fmt: skip
+    learned = _learned(profile)
+    if learned:
+        blocks.append({"type": "context", "elements": [mrkdwn_text(learned)]})
+    return {
+        "type": "modal",
+        "callback_id": SETTINGS_VIEW,
+        "private_metadata": metadata,
+        "title": _plain("Channel digest" if channel else "Your digest"),
+        "submit": _plain("Save"),
+        "close": _plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def _schedule_blocks(schedule: Schedule) -> list[dict]:
+    frequencies = {f: _FREQUENCY_LABELS[f] for f in FREQUENCIES}
+    weekdays = {day: day.capitalize() for day in WEEKDAYS}
+    paused = schedule.paused_until.isoformat() if schedule.paused_until else None
+    return [
+        _select(FREQUENCY, "How often", frequencies, schedule.frequency),
+        _select(WEEKDAY, "Day of a weekly digest", weekdays, schedule.weekday),
+        _input(AT, "Delivery time", {"type": "timepicker", "initial_time": schedule.at}),
+        _text(TZ, "Time zone", schedule.tz, hint="An IANA name, e.g. Europe/Paris."),
+        _input(PAUSED_UNTIL, "Pause until", _datepicker(paused), optional=True,
+               hint="No digests up to and including this day; a past day resumes them."),
+    ]  # fmt: skip
+
+
+def _learned(profile: Profile) -> str:
+    parts = []
+    if profile.seeds:
+        parts.append("seed papers: " + ", ".join(profile.seeds[:10]))
+    if profile.liked or profile.disliked:
+        parts.append(f"learned from {len(profile.liked) + len(profile.disliked)} button presses")
+    return escape(" · ".join(parts))
+
+
+def _input(block: str, label: str, element: dict, *, optional=False, hint: str = "") -> dict:
+    data = {"type": "input", "block_id": block, "label": _plain(label), "optional": optional,
+            "element": {**element, "action_id": block}}  # fmt: skip
+    if hint:
+        data["hint"] = _plain(hint)
+    return data
+
+
+def _text(block: str, label: str, value: str, *, multiline=False, hint: str = "") -> dict:
+    element = {"type": "plain_text_input", "multiline": multiline, "max_length": TEXT_CHARS}
+    if value:
+        element["initial_value"] = value[:TEXT_CHARS]
+    return _input(block, label, element, optional=block != TZ, hint=hint)
+
+
+def _number(block: str, label: str, value: int) -> dict:
+    element = {"type": "number_input", "is_decimal_allowed": False, "initial_value": str(value),
+               "min_value": str(MIN_DIGEST_SIZE), "max_value": str(MAX_DIGEST_SIZE)}  # fmt: skip
+    return _input(block, label, element)
+
+
+def _select(block: str, label: str, options: dict[str, str], value: str) -> dict:
+    choices = [{"text": _plain(text), "value": key} for key, text in options.items()]
+    element = {"type": "static_select", "options": choices,
+               "initial_option": next(c for c in choices if c["value"] == value)}  # fmt: skip
+    return _input(block, label, element)
+
+
+def _datepicker(initial: str | None) -> dict:
+    return {"type": "datepicker", **({"initial_date": initial} if initial else {})}
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+# Reading it back ------------------------------------------------------------------------
+
+
+def read_settings(values: dict, current: Subscription, *, today: date) -> Subscription:
+    """The subscription a submitted modal asks for (FormErrors naming each bad block)."""
+    errors: dict[str, str] = {}
+    profile = schedule = None
+    try:
+        profile = _read_profile(values, current.profile)
+        require_interests(profile, "profile")
+    except EmptyProfile:
+        errors[DESCRIPTION] = "Say what you want to read: a description, keywords or authors."
+    except ProfileError as error:
+        errors.update(_profile_error(error))
+    try:
+        schedule = _read_schedule(values, today=today)
+    except ScheduleError as error:
+        message = str(error)
+        errors[next(b for prefix, b in _SCHEDULE_BLOCKS if message.startswith(prefix))] = message
+    if errors:
+        raise FormErrors(errors)
+    return Subscription(profile, schedule)
+
+
+def _read_profile(values: dict, old: Profile) -> Profile:
+    known = {keyword.phrase: keyword for keyword in old.keywords}  # keeps weights and flags
+    size = _value(values, DIGEST_SIZE)
+    if not re.fullmatch(r"\d{1,3}", size):
+        raise ProfileError("profile", DIGEST_SIZE, f"must be a whole number, not {size!r}")
+    return replace(
+        old,
+        description=_value(values, DESCRIPTION).strip(),
+        keywords=[known.get(line, line) for line in _lines(values, KEYWORDS)],
+        muted=_lines(values, MUTED),
+        authors=_lines(values, AUTHORS),
+        categories=[c for c in re.split(r"[,\s]+", _value(values, CATEGORIES)) if c],
+        digest_size=int(size),
+    )
+
+
+def _read_schedule(values: dict, *, today: date) -> Schedule:
+    element = values[PAUSED_UNTIL][PAUSED_UNTIL]
+    paused = date.fromisoformat(element["selected_date"]) if element.get("selected_date") else None
+    return Schedule(
+        frequency=_selected(values, FREQUENCY),
+        at=values[AT][AT].get("selected_time") or "",
+        tz=_value(values, TZ).strip(),
+        weekday=_selected(values, WEEKDAY),
+        paused_until=paused if paused and paused >= today else None,
+    )
+
+
+def _profile_error(error: ProfileError) -> dict[str, str]:
+    """The block and message for a profile field's error, e.g. `keywords[2]` is line 3."""
+    name, _, index = error.field.partition("[")
+    name = name.partition(".")[0]
+    # Reasons may name another list's item, e.g. `keywords[0]`: in the modal, a line.
+    reason = _ITEM.sub(lambda item: f"{item[1]} line {int(item[2]) + 1}", error.reason)
+    if name not in _PROFILE_BLOCKS:
+        return {DESCRIPTION: reason}
+    line = f"line {int(index.partition(']')[0]) + 1}: " if index and name in _LINES else ""
+    return {name: line + reason}
+
+
+def _value(values: dict, block: str) -> str:
+    return values[block][block].get("value") or ""
+
+
+def _lines(values: dict, block: str) -> list[str]:
+    return [line.strip() for line in _value(values, block).splitlines() if line.strip()]
+
+
+def _selected(values: dict, block: str) -> str:
+    option = values[block][block].get("selected_option") or {}
+    return option.get("value", "")
+
+
+# App Home -------------------------------------------------------------------------------
+
+
+def home_view(current: Subscription, *, now: datetime, recent: list[Paper]) -> dict:
+    """The App Home tab: the schedule, the profile, the latest picks, and "Edit settings"."""
+    edit = {**button_element("Edit settings", EDIT_SETTINGS, "edit"), "style": "primary"}
+    blocks = [
+        {"type": "header", "text": _plain("Your paper digest")},
+        {**section_block(_schedule_text(current.schedule, now)), "accessory": edit},
+        section_block(_profile_text(current.profile)),
+        {"type": "divider"},
+        section_block("*Latest picks*\n" + _recent_text(recent)),
+        {"type": "context", "elements": [mrkdwn_text("`/papers help` lists every command.")]},
+    ]
+    return {"type": "home", "blocks": blocks}
+
+
+def when(schedule: Schedule, now: datetime) -> str:
+    """`daily at 09:00 (Europe/Paris); next: Thu 11 Dec 09:00`, in the schedule's zone."""
+    how = {"daily": "daily", "weekdays": "on weekdays", "weekly": f"every {schedule.weekday}"}
+    text = f"{how[schedule.frequency]} at {schedule.at} ({schedule.tz})"
+    if schedule.paused_until and schedule.paused_until >= now.astimezone(schedule.zone).date():
+        text += f", paused until {schedule.paused_until:%a} {schedule.paused_until.day} "
+        text += f"{schedule.paused_until:%b}"
+    upcoming = schedule.next_slot(now)
+    if upcoming is not None:
+        local = upcoming.astimezone(schedule.zone)
+        text += f"; next: {local:%a} {local.day} {local:%b} {local:%H:%M}"
+    return text
+
+
+def _schedule_text(schedule: Schedule | None, now: datetime) -> str:
+    if schedule is None:
+        return (
+            "You are not subscribed. Subscribe with *Edit settings*, or type "
+            "`/papers subscribe` and what you want to read."
+        )
+    return f"*Digest:* {escape(when(schedule, now))}"
+
+
+def _profile_text(profile: Profile) -> str:
+    rows = [
+        ("Description", profile.description or "—"),
+        ("Keywords", ", ".join(k.phrase for k in profile.keywords) or "—"),
+        ("Muted", ", ".join(profile.muted) or "—"),
+        ("Authors", ", ".join(profile.authors) or "—"),
+        ("Categories", ", ".join(profile.categories) or "all"),
+        ("Papers per digest", str(profile.digest_size)),
+    ]
+    if profile.seeds:
+        rows.append(("Seed papers", ", ".join(profile.seeds)))
+    return "\n".join(f"*{name}:* {escape(truncate(value, 400))}" for name, value in rows)
+
+
+def _recent_text(recent: list[Paper]) -> str:
+    if not recent:
+        return "None yet: they show here after your first digest."
+    return "\n".join(f"• {paper_title(replace(p, title=truncate(p.title, 150)))}" for p in recent)

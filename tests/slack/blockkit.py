@@ -1,0 +1,58 @@
+"""Checks every message against Block Kit's limits and our rule that feed text is inert."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# https://docs.slack.dev/reference/block-kit/blocks and .../block-elements/button-element
+MAX_BLOCKS = 50
+MAX_TEXT = 3000
+MAX_BUTTON_LABEL = 75
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+
+# The only control sequences the app writes: links to arXiv abstract pages.
+OUR_LINK = re.compile(r"<https://arxiv\.org/abs/[^|<>\s]+\|[^<>]+>")
+
+
+def texts(message: dict) -> Iterator[dict]:
+    """Every text object in the message's blocks."""
+    for block in message["blocks"]:
+        if "text" in block:
+            yield block["text"]
+        for element in block.get("elements", []):
+            yield element.get("text", element) if element["type"] == "button" else element
+
+
+def check_limits(message: dict) -> None:
+    """Fail if Slack would refuse `message` (sizes and counts of blocks, texts and buttons)."""
+    blocks = message["blocks"]
+    assert 0 < len(blocks) <= MAX_BLOCKS
+    for block in blocks:
+        if block["type"] == "context":
+            assert 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS
+        if block["type"] == "actions":
+            assert 0 < len(block["elements"]) <= MAX_ACTIONS_ELEMENTS
+            for button in block["elements"]:
+                assert 0 < len(button["text"]["text"]) <= MAX_BUTTON_LABEL
+                assert 0 < len(button["value"]) <= MAX_BUTTON_VALUE
+                assert 0 < len(button["action_id"]) <= MAX_ACTION_ID
+    for text in texts(message):
+        assert 0 < len(text["text"]) <= MAX_TEXT, text["text"][:80]
+
+
+def check_inert(message: dict) -> None:
+    """No text can ping or link: no `<` but our own arXiv links, and Slack adds none (verbatim)."""
+    for text in texts(message):
+        if text["type"] == "mrkdwn":
+            assert text.get("verbatim") is True, text
+            _no_control_sequences(text["text"])
+    _no_control_sequences(message["text"])
+
+
+def _no_control_sequences(text: str) -> None:
+    leftover = OUR_LINK.sub("", text)
+    assert "<" not in leftover and ">" not in leftover, text

@@ -1,0 +1,367 @@
+"""A fake Slack for the tests: the Web API and response URLs on loopback, and a sender of
+slash commands and button clicks signed exactly as Slack signs them.
+
+Nothing of Bolt is mocked: requests go over real sockets to the real WSGI stack (waitress),
+and the app's Web API calls and `respond()` posts come back over real sockets to `FakeSlack`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlencode
+
+from bot.web import WSGIApp, make_server
+
+TEAM_ID = "T0TEAM"
+_EVENT_IDS = itertools.count(1)
+BOT_USER_ID = "U0BOT"
+# How long a test waits for something that should happen at once; only a failing test waits.
+PATIENCE = 30.0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the app made to the fake: a Web API method, or a post to a response URL."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict
+    at: float = 0.0  # time.monotonic() when the fake received it
+
+    @property
+    def method(self) -> str:
+        """The Web API method (`chat.postMessage`), or "" for a response URL."""
+        return self.path.removeprefix("/api/") if self.path.startswith("/api/") else ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the fake answers: `ok` by default; scripted errors and 429s for some tests."""
+
+    status: int = 200
+    body: dict = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# Time zones the fake's users.info gives; other users have none set in Slack.
+TIME_ZONES = {"U0ALICE": "Europe/Paris", "U0BOB": "America/Los_Angeles"}
+
+
+def direct_channel(user: str) -> str:
+    """The id of the fake's direct message channel with `user`."""
+    return f"D{user}"
+
+
+def _default_reply(call: Call, serial: int) -> Reply:
+    """What Slack answers a call that succeeds, with the fields the app reads."""
+    body = {
+        "auth.test": {"team_id": TEAM_ID, "team": "Test team", "user_id": BOT_USER_ID,
+                      "user": "papers", "bot_id": "B0BOT", "url": "https://test.slack.com/"},
+        "conversations.open": {"channel": {"id": direct_channel(call.body.get("users", ""))}},
+        "chat.postMessage": {"channel": call.body.get("channel"), "ts": f"1700000000.{serial:06d}"},
+        "chat.update": {"channel": call.body.get("channel"), "ts": call.body.get("ts")},
+        "users.info": {"user": _user(call.body.get("user", ""))},
+    }.get(call.method, {})  # fmt: skip
+    return Reply(body={"ok": True, **body})
+
+
+def _user(user: str) -> dict:
+    return {"id": user, **({"tz": TIME_ZONES[user]} if user in TIME_ZONES else {})}
+
+
+class FakeSlack:
+    """Slack's Web API under `api_url` and response URLs under `/respond/`, on port 0."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.answers: list[Reply] = []  # what the fake answered each call, in order
+        self._scripts: dict[str, list[Reply]] = {}
+        self._changed = threading.Condition()
+        self._names = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL is set to (with the trailing slash WebClient expects)."""
+        return f"{self.base}/api/"
+
+    def new_response_url(self) -> str:
+        """A fresh response URL, so that a test can wait for the replies to one request."""
+        return f"{self.base}/respond/{next(self._names)}"
+
+    def script(self, method: str, *replies: Reply | None) -> None:
+        """Answer the next calls of `method` with `replies` (None: as usual), then as usual."""
+        self._scripts.setdefault(method, []).extend(replies)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._changed:
+            return [call for call in self.calls if call.method == method]
+
+    def accepted(self, method: str) -> list[Call]:
+        """The calls of `method` the fake answered with success."""
+        with self._changed:
+            pairs = zip(self.calls, self.answers, strict=True)
+            return [c for c, r in pairs if c.method == method and r.status == 200 and r.body["ok"]]
+
+    def replies_to(self, response_url: str) -> list[dict]:
+        """What the app posted to `response_url` so far."""
+        path = response_url.removeprefix(self.base)
+        with self._changed:
+            return [call.body for call in self.calls if call.path == path]
+
+    def wait_for_reply(self, response_url: str, count: int = 1) -> list[dict]:
+        """Block until the app posted `count` times to `response_url`; return the posts."""
+        self.wait_until(lambda: len(self.replies_to(response_url)) >= count)
+        return self.replies_to(response_url)
+
+    def wait_until(self, condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + PATIENCE
+        with self._changed:
+            while not condition():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"the fake Slack saw no such call; calls: {self.calls}")
+                self._changed.wait(left)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _record(self, call: Call) -> Reply:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+            script = self._scripts.get(call.method)
+            scripted = script.pop(0) if script else None
+            reply = scripted or _default_reply(call, len(self.calls))
+            self.answers.append(reply)
+            return reply
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                call = Call(self.path, headers, _parse_body(raw, headers), time.monotonic())
+                reply = fake._record(call)
+                data = json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                for key, value in {"Content-Type": "application/json", **reply.headers}.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass  # keep test output to what matters
+
+        return Handler
+
+
+def _parse_body(raw: bytes, headers: dict[str, str]) -> dict:
+    if headers.get("content-type", "").startswith("application/json"):
+        return json.loads(raw or b"{}")
+    return dict(parse_qsl(raw.decode()))
+
+
+def signature(secret: str, timestamp: int, body: str) -> str:
+    """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The app's HTTP answer to one request, and the response URL its replies go to."""
+
+    status: int
+    body: str
+    response_url: str
+
+
+class SlackSender:
+    """Sends what Slack sends: signed slash commands and button clicks, as form posts."""
+
+    def __init__(self, url: str, secret: str, fake: FakeSlack) -> None:
+        self.url = url
+        self.secret = secret
+        self.fake = fake
+
+    def command(
+        self, text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL", **signing
+    ) -> Answer:
+        """`/papers text` as `user` typed it in `channel`."""
+        response_url = self.fake.new_response_url()
+        form = {
+            "token": "verification-token-unused",
+            "team_id": TEAM_ID,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "directmessage" if channel.startswith("D") else "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/papers",
+            "text": text,
+            "api_app_id": "A0PAPERS",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+        return self.post(urlencode(form), response_url, **signing)
+
+    def click(self, action_id: str, value: str, *, user: str = "U0ALICE", **signing) -> Answer:
+        """A click on a button of an ephemeral message the app sent to `user`."""
+        container = {"type": "message", "channel_id": "C0GENERAL", "is_ephemeral": True}
+        return self._block_actions(action_id, value, user, container, {}, **signing)
+
+    def click_in_message(
+        self, action_id: str, value: str, *, message: dict, user: str = "U0ALICE"
+    ) -> Answer:
+        """A click on a button of a message the app posted: `message` is what it posted,
+        with the `channel` and `ts` Slack gave it."""
+        container = {"type": "message", "message_ts": message["ts"],
+                     "channel_id": message["channel"], "is_ephemeral": False}  # fmt: skip
+        block_id = next(
+            block["block_id"]
+            for block in message["blocks"]
+            if any(e.get("value") == value for e in block.get("elements", []))
+        )
+        extra = {"message": {"type": "message", "user": BOT_USER_ID, **message},
+                 "channel": {"id": message["channel"], "name": "directmessage"}}  # fmt: skip
+        return self._block_actions(action_id, value, user, container, extra, block_id=block_id)
+
+    def click_home(self, action_id: str, value: str, *, user: str = "U0ALICE") -> Answer:
+        """A click on a button of `user`'s App Home tab (no response URL there)."""
+        container = {"type": "view", "view_id": "V0HOME"}
+        extra = {"view": {"id": "V0HOME", "type": "home", "team_id": TEAM_ID, "blocks": []}}
+        return self._block_actions(action_id, value, user, container, extra, response_url="")
+
+    def submit(self, view: dict, values: dict, *, user: str = "U0ALICE") -> Answer:
+        """`user` submits the modal `view` (as the app opened it) filled with `values`."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0PAPERS",
+            "token": "verification-token-unused",
+            "trigger_id": "1.2.4",
+            "view": {**view, "id": "V0MODAL", "team_id": TEAM_ID, "state": {"values": values}},
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def event(self, event: dict) -> Answer:
+        """An Events API delivery of `event`, as JSON."""
+        body = {
+            "token": "verification-token-unused",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0PAPERS",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_EVENT_IDS):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+        return self.post(json.dumps(body), content_type="application/json")
+
+    def _block_actions(
+        self,
+        action_id: str,
+        value: str,
+        user: str,
+        container: dict,
+        extra: dict,
+        *,
+        block_id: str = "b1",
+        response_url: str | None = None,
+        **signing,
+    ) -> Answer:
+        response_url = self.fake.new_response_url() if response_url is None else response_url
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0PAPERS",
+            "token": "verification-token-unused",
+            "container": container,
+            "trigger_id": "1.2.3",
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "channel": {"id": "C0GENERAL", "name": "general"},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": value,
+                    "action_ts": "1700000000.000001",
+                }
+            ],
+            **extra,
+        }
+        if not response_url:
+            del payload["response_url"], payload["channel"]
+        return self.post(urlencode({"payload": json.dumps(payload)}), response_url, **signing)
+
+    def post(
+        self,
+        body: str,
+        response_url: str = "",
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> Answer:
+        """POST `body` signed with `secret` (default: the app's) at `timestamp` (default: now)."""
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": signature(secret or self.secret, timestamp, body),
+        }
+        request = urllib.request.Request(
+            f"{self.url}/slack/events", data=body.encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=PATIENCE) as response:
+                return Answer(response.status, response.read().decode(), response_url)
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.read().decode(), response_url)
+
+
+@contextmanager
+def serving(application: WSGIApp) -> Iterator[str]:
+    """Run `application` under waitress on a free loopback port; yield its base URL."""
+    server = make_server(application, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        # Closed from the server's own thread: closing its sockets from here, under its
+        # running select(), would make its loop fail.
+        server.trigger.pull_trigger(server.close)
+        thread.join(PATIENCE)
+        server.task_dispatcher.shutdown()

@@ -1,0 +1,126 @@
+"""The buttons through the real app: signed clicks in, replies at the fake Slack."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.blocks import MORE_LIKE_THIS, NEXT_PAGE, NOT_INTERESTED, SAVE
+from bot.services import Services
+from bot.targets import user_target
+from recommender.profiles import Profile
+from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+
+
+def sections(reply: dict) -> list[str]:
+    return [block["text"]["text"] for block in reply["blocks"] if block["type"] == "section"]
+
+
+def button_value(reply: dict, action_id: str) -> str:
+    return next(
+        element["value"]
+        for block in reply["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    )
+
+
+def paper_ids(reply: dict) -> list[str]:
+    return [
+        block["elements"][0]["value"]
+        for block in reply["blocks"]
+        if block["type"] == "actions" and block["elements"][0]["action_id"] == MORE_LIKE_THIS
+    ]
+
+
+def test_next_page_replaces_the_results_with_the_next_five(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    [first] = fake_slack.wait_for_reply(
+        slack.command("transformers --since 2025-07-01").response_url
+    )
+    answer = slack.click(NEXT_PAGE, button_value(first, NEXT_PAGE))
+    assert answer.status == 200
+    [second] = fake_slack.wait_for_reply(answer.response_url)
+    assert second["replace_original"] is True
+    assert second["response_type"] == "ephemeral"
+    assert sections(second)[0] == "Papers for *“transformers”* · since 2025-07-01 · 6–10"
+    assert len(paper_ids(second)) == 5
+    assert not set(paper_ids(first)) & set(paper_ids(second))
+    check_limits(second)
+
+
+def test_more_like_this_answers_with_a_new_message(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    answer = slack.click(MORE_LIKE_THIS, "2507.07186")
+    [reply] = fake_slack.wait_for_reply(answer.response_url)
+    assert reply["replace_original"] is False
+    assert sections(reply)[0].startswith(
+        "Papers like *<https://arxiv.org/abs/2507.07186|Planted in Pretraining"
+    )
+    assert len(paper_ids(reply)) == 5
+    assert "2507.07186" not in paper_ids(reply)
+    check_limits(reply)
+    check_inert(reply)
+
+
+def test_save_keeps_the_paper_for_the_person_who_clicked(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    [saved] = fake_slack.wait_for_reply(
+        slack.click(SAVE, "2507.07186", user="U0ALICE").response_url
+    )
+    [again] = fake_slack.wait_for_reply(
+        slack.click(SAVE, "2507.07186", user="U0ALICE").response_url
+    )
+    assert saved["text"].startswith("Saved *Planted in Pretraining, Swayed by Finetuning")
+    assert again["text"].endswith("was already saved.")
+    assert again["response_type"] == "ephemeral"
+    assert services.store.saved_ids(user_target(TEAM_ID, "U0ALICE")) == ["2507.07186"]
+    assert services.store.saved_ids(user_target(TEAM_ID, "U0BOB")) == []
+
+
+def test_not_interested_is_acknowledged(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    [reply] = fake_slack.wait_for_reply(slack.click(NOT_INTERESTED, "2507.07186").response_url)
+    assert reply["text"].startswith("Noted: *Planted in Pretraining")
+    assert reply["response_type"] == "ephemeral"
+
+
+def test_a_paper_gone_from_the_archive(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    [saved] = fake_slack.wait_for_reply(slack.click(SAVE, "2501.99999").response_url)
+    [similar] = fake_slack.wait_for_reply(slack.click(MORE_LIKE_THIS, "2501.99999").response_url)
+    assert saved["text"] == "That paper is no longer in the archive."
+    assert similar["text"] == ":warning: no paper '2501.99999' in the archive"
+
+
+def test_a_stale_next_button_asks_to_search_again(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    [reply] = fake_slack.wait_for_reply(slack.click(NEXT_PAGE, '{"page": 2}').response_url)
+    assert reply["text"] == ":warning: this button is from an older message; run the search again"
+
+
+@pytest.mark.parametrize(
+    ("action_id", "feedback", "learned"),
+    [
+        (MORE_LIKE_THIS, "more", "liked"),
+        (SAVE, "save", "liked"),
+        (NOT_INTERESTED, "not_interested", "disliked"),
+    ],
+)
+def test_the_buttons_teach_the_pressers_profile(
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    services: Services,
+    action_id: str,
+    feedback: str,
+    learned: str,
+) -> None:
+    alice = user_target(TEAM_ID, "U0ALICE")
+    services.store.save_profile(alice, Profile(description="LLM"), now=services.clock())
+    fake_slack.wait_for_reply(slack.click(action_id, "2507.07186").response_url)
+    [pressed] = services.store.feedback_for(alice)
+    assert (pressed.paper_id, pressed.action) == ("2507.07186", feedback)
+    assert getattr(services.store.get_profile(alice), learned) == ("2507.07186",)

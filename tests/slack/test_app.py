@@ -1,0 +1,158 @@
+"""The app as Slack and its operators see it: signatures, start-up, rate limits, logs, health."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.app import create_app
+from bot.blocks import SAVE
+from bot.config import Settings
+from bot.errors import MissingSetting
+from bot.services import Services
+from bot.web import wsgi_app
+from recommender.store import Store
+from tests.slack.conftest import BOT_TOKEN, NOW, SIGNING_SECRET
+from tests.slack.harness import PATIENCE, FakeSlack, Reply, SlackSender, serving, signature
+
+COMMAND = urlencode({"command": "/papers", "text": "transformers", "team_id": "T0TEAM"})
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [
+        {"secret": "not-the-signing-secret"},
+        {"timestamp": int(time.time()) - 6 * 60},  # Slack's window is five minutes
+        {"timestamp": int(time.time()) + 6 * 60},
+    ],
+    ids=["wrong secret", "stale", "from the future"],
+)
+def test_requests_not_signed_by_slack_are_refused(
+    slack: SlackSender, fake_slack: FakeSlack, signing: dict
+) -> None:
+    answer = slack.post(COMMAND, **signing)
+    assert answer.status == 401
+    assert fake_slack.calls_to("") == []  # nothing was posted to any response URL
+
+
+def test_a_tampered_body_is_refused(slack: SlackSender) -> None:
+    timestamp = int(time.time())
+    assert slack.post(COMMAND, timestamp=timestamp).status == 200
+    # The original's signature on another body: as if someone changed the request on the way.
+    body = COMMAND.replace("transformers", "anything")
+    request = urllib.request.Request(
+        f"{slack.url}/slack/events",
+        data=body.encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": signature(SIGNING_SECRET, timestamp, COMMAND),
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=PATIENCE)
+    assert refused.value.code == 401
+
+
+@pytest.mark.parametrize(
+    ("field", "variable"),
+    [("slack_bot_token", "SLACK_BOT_TOKEN"), ("slack_signing_secret", "SLACK_SIGNING_SECRET")],
+)
+def test_a_missing_secret_stops_the_start_naming_the_variable(
+    settings: Settings, services: Services, field: str, variable: str
+) -> None:
+    with pytest.raises(MissingSetting, match=f"^{variable} is not set"):
+        create_app(replace(settings, **{field: None}), services)
+
+
+def test_socket_mode_needs_no_signing_secret(settings: Settings, services: Services) -> None:
+    create_app(replace(settings, slack_signing_secret=None), services, socket_mode=True)
+
+
+def test_the_client_calls_slack_api_url_with_the_bot_token(
+    settings: Settings, services: Services, fake_slack: FakeSlack
+) -> None:
+    app = create_app(settings, services)
+    app.client.chat_postMessage(channel="C0GENERAL", text="hello")
+    [post] = fake_slack.calls_to("chat.postMessage")
+    assert post.headers["authorization"] == f"Bearer {BOT_TOKEN}"
+    assert post.body == {"channel": "C0GENERAL", "text": "hello"}
+
+
+def test_a_rate_limited_call_waits_retry_after_and_tries_again(
+    settings: Settings, services: Services, fake_slack: FakeSlack
+) -> None:
+    fake_slack.script(
+        "auth.test", Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+    )
+    # Bolt checks the token with auth.test as it starts: that call meets the 429.
+    create_app(settings, services)
+    first, second = fake_slack.calls_to("auth.test")
+    assert first.body == second.body
+
+
+def test_tokens_never_reach_the_logs(
+    settings: Settings,
+    services: Services,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    app = create_app(settings, services)
+    with serving(wsgi_app(app, services)) as url:
+        slack = SlackSender(url, SIGNING_SECRET, fake_slack)
+        fake_slack.wait_for_reply(slack.command("transformers").response_url)
+        fake_slack.wait_for_reply(slack.click(SAVE, "2507.07186").response_url)
+        app.client.chat_postMessage(channel="C0GENERAL", text="hello")
+    assert "Sending a request" in caplog.text  # the Web API client logged its calls
+    assert fake_slack.calls_to("auth.test")[0].headers["authorization"] == f"Bearer {BOT_TOKEN}"
+    assert BOT_TOKEN not in caplog.text
+    assert SIGNING_SECRET not in caplog.text
+    assert BOT_TOKEN not in repr(settings) and SIGNING_SECRET not in repr(settings)
+
+
+def get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=PATIENCE) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_healthz_reports_papers_and_index_age(slack: SlackSender, services: Services) -> None:
+    built = NOW.timestamp() - 3600
+    os.utime(services.index_dir / "state.json", (built, built))
+    status, body = get(f"{slack.url}/healthz")
+    assert status == 200
+    assert body == {"ok": True, "papers": 364, "index": {"papers": 364, "age_seconds": 3600}}
+
+
+def test_healthz_without_an_index(slack: SlackSender, services: Services) -> None:
+    (services.index_dir / "state.json").unlink()
+    assert get(f"{slack.url}/healthz") == (200, {"ok": True, "papers": 364, "index": None})
+
+
+def test_healthz_when_the_database_is_gone(
+    settings: Settings, services: Services, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    gone = Store.open(f"sqlite:///{tmp_path / 'gone.db'}")
+    with gone.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE papers")
+    services = replace(services, store=gone)
+    with serving(wsgi_app(create_app(settings, services), services)) as url:
+        assert get(f"{url}/healthz") == (503, {"ok": False, "error": "database unavailable"})
+
+
+def test_other_paths_are_not_found(slack: SlackSender) -> None:
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{slack.url}/admin", timeout=PATIENCE)
+    assert missing.value.code == 404

@@ -1,0 +1,276 @@
+"""Digest delivery to the fake Slack: once per day, resumable, paced, rate-limit proof."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE
+from bot.client import web_client
+from bot.config import Settings
+from bot.delivery import SlackDeliverer
+from bot.services import Services
+from bot.targets import channel_target, user_target
+from recommender.matching import Matcher
+from recommender.models import Paper
+from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.conftest import NOW, Sleeps, add_papers, subscribe
+from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender, direct_channel
+
+ALICE = user_target(TEAM_ID, "U0ALICE")
+# Wide interests and 20 picks: a digest too long for one message.
+WIDE = {"keywords": ["language model", "LLM", "speech", "quantization", "reasoning"]}
+
+
+def buttons(message: dict, action_id: str) -> list[str]:
+    """The paper ids of the message's buttons with this action id."""
+    return [
+        element["value"]
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    ]
+
+
+def test_a_digest_goes_to_the_person_by_direct_message(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    assert deliverer.deliver_due(NOW) == {"due": 1, "delivered": 1, "failed": 0, "messages": 1}
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert opened.body == {"users": "U0ALICE"}
+    [post] = fake_slack.calls_to("chat.postMessage")
+    message = post.body
+    assert message["channel"] == direct_channel("U0ALICE")
+    assert (message["unfurl_links"], message["unfurl_media"]) == (False, False)
+    assert message["text"] == "5 papers for Wed 10 Dec"
+    assert message["blocks"][0]["text"]["text"] == "📚 5 papers for Wed 10 Dec 2025"
+    picks = buttons(message, DIGEST_MORE)
+    assert len(picks) == 5
+    assert "/papers settings" in message["blocks"][-1]["elements"][0]["text"]
+    check_limits(message)
+    check_inert(message)
+    delivery = services.store.deliveries.get(ALICE, NOW.date())
+    assert delivery.done and delivery.posted == (
+        {"channel": "DU0ALICE", "ts": delivery.posted[0]["ts"]},
+    )
+    assert services.store.already_sent(ALICE, picks) == set(picks)
+
+
+def test_a_digest_run_twice_posts_once(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    deliverer.deliver_due(NOW)
+    again = deliverer.deliver_due(NOW + timedelta(minutes=5))
+    assert again == {"due": 0, "delivered": 0, "failed": 0, "messages": 0}
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_crash_between_posts_resumes_without_duplicates(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
+    # The second message of the split digest fails once, as if the process died there.
+    fake_slack.script("chat.postMessage", None, Reply(body={"ok": False, "error": "fatal_error"}))
+    first = deliverer.deliver_due(NOW)
+    assert (first["delivered"], first["failed"], first["messages"]) == (0, 1, 0)
+    delivery = services.store.deliveries.get(ALICE, NOW.date())
+    assert (delivery.status, delivery.error, len(delivery.posted)) == (
+        "failed", "slack: fatal_error", 1,
+    )  # fmt: skip
+    # New papers arrive meanwhile: the retry still posts the digest the first try planned.
+    add_papers(services, [Paper(id="2512.00001", title="LLM quantization again")], now=NOW)
+    second = deliverer.deliver_due(NOW + timedelta(minutes=5))
+    assert (second["delivered"], second["messages"]) == (1, 1)
+    part_one, failed, part_two = fake_slack.calls_to("chat.postMessage")
+    assert failed.body == part_two.body
+    assert [post.body["text"] for post in fake_slack.accepted("chat.postMessage")] == [
+        "20 papers for Wed 10 Dec (1/2)",
+        "20 papers for Wed 10 Dec (2/2)",
+    ]
+    picks = [buttons(post.body, DIGEST_MORE) for post in fake_slack.accepted("chat.postMessage")]
+    assert len(picks[0]) + len(picks[1]) == 20 and not set(picks[0]) & set(picks[1])
+    assert "2512.00001" not in picks[0] + picks[1]
+    assert services.store.deliveries.get(ALICE, NOW.date()).attempts == 2
+    for post in fake_slack.accepted("chat.postMessage"):
+        check_limits(post.body)
+
+
+def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
+    deliverer: SlackDeliverer, services: Services, sleeps: Sleeps
+) -> None:
+    subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
+    assert deliverer.deliver_due(NOW)["messages"] == 2
+    [wait] = sleeps.calls
+    assert 0 < wait <= 1.0
+
+
+def test_a_rate_limited_post_waits_retry_after_and_posts_once(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    limited = Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+    fake_slack.script("chat.postMessage", limited)
+    assert deliverer.deliver_due(NOW)["delivered"] == 1
+    refused, accepted = fake_slack.calls_to("chat.postMessage")
+    assert accepted.at - refused.at >= 1.0
+    assert refused.body == accepted.body
+    assert len(services.store.deliveries.get(ALICE, NOW.date()).posted) == 1
+
+
+def test_a_channel_digest_is_posted_in_the_channel(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, channel_target(TEAM_ID, "C0PAPERS"))
+    deliverer.deliver_due(NOW)
+    assert fake_slack.calls_to("conversations.open") == []
+    [post] = fake_slack.calls_to("chat.postMessage")
+    assert post.body["channel"] == "C0PAPERS"
+    assert "/papers channel settings" in post.body["blocks"][-1]["elements"][0]["text"]
+
+
+def test_a_day_with_nothing_new_gets_a_short_message_not_silence(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    deliverer.deliver_due(NOW)
+    assert deliverer.deliver_due(NOW + timedelta(days=1))["delivered"] == 1
+    message = fake_slack.calls_to("chat.postMessage")[-1].body
+    assert message["text"] == "Papers for Thu 11 Dec: nothing new to pick"
+    assert buttons(message, DIGEST_MORE) == []
+    headline = message["blocks"][1]["text"]["text"]
+    assert headline.startswith("Nothing new since 2025-12-10 12:00 UTC")
+
+
+def test_one_failing_target_does_not_stop_the_others(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    gone, here = user_target(TEAM_ID, "U0GONE"), user_target(TEAM_ID, "U0HERE")
+    subscribe(services, gone)
+    subscribe(services, here)
+    fake_slack.script("conversations.open", Reply(body={"ok": False, "error": "user_not_found"}))
+    counts = deliverer.deliver_due(NOW)
+    assert (counts["delivered"], counts["failed"]) == (1, 1)
+    [failing] = services.store.deliveries.failing()
+    assert (failing.target, failing.error) == (gone, "slack: user_not_found")
+    # The next tick tries again, and only the one that failed.
+    assert deliverer.deliver_due(NOW + timedelta(minutes=5))["delivered"] == 1
+    assert [post.body["channel"] for post in fake_slack.accepted("chat.postMessage")] == [
+        "DU0HERE",
+        "DU0GONE",
+    ]
+
+
+def test_titles_that_try_to_ping_render_inert_in_digests(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    add_papers(
+        services,
+        [
+            Paper(
+                id="2512.00002",
+                title="<!channel> Zebrafish <@U0BOSS> <!here> <https://evil.example|click>",
+                abstract="Zebrafish <!subteam^S1> swim. <!everyone> read this.",
+                authors=("<@U0BOSS>", "Eve & Mallory"),
+            )
+        ],
+    )
+    subscribe(services, ALICE, "zebrafish swimming", keywords=["zebrafish"])
+    deliverer.deliver_due(NOW)
+    [post] = fake_slack.calls_to("chat.postMessage")
+    assert "&lt;!channel&gt; Zebrafish &lt;@U0BOSS&gt;" in str(post.body["blocks"])
+    check_inert(post.body)
+
+
+def test_five_hundred_subscribers_get_their_digests(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    people = [f"U{number:04d}" for number in range(500)]
+    for person in people:
+        subscribe(services, user_target(TEAM_ID, person))
+    counts = deliverer.deliver_due(NOW)
+    assert counts == {"due": 500, "delivered": 500, "failed": 0, "messages": 500}
+    channels = [post.body["channel"] for post in fake_slack.calls_to("chat.postMessage")]
+    assert sorted(channels) == sorted(direct_channel(person) for person in people)
+
+
+def sent_message(services: Services, fake_slack: FakeSlack, target: str) -> dict:
+    """The digest message as Slack keeps it: what the app posted, with its channel and ts."""
+    [part] = services.store.deliveries.get(target, NOW.date()).posted
+    post = next(
+        p for p in fake_slack.calls_to("chat.postMessage") if p.body["channel"] == part["channel"]
+    )
+    return {**post.body, **part}
+
+
+def test_feedback_on_a_digest_is_learned_and_shown_in_place(
+    slack: SlackSender, deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    deliverer.deliver_due(NOW)
+    message = sent_message(services, fake_slack, ALICE)
+    paper = buttons(message, DIGEST_NOT_INTERESTED)[1]
+    answer = slack.click_in_message(DIGEST_NOT_INTERESTED, paper, message=message)
+    assert answer.status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.update"))
+    [update] = fake_slack.calls_to("chat.update")
+    assert (update.body["channel"], update.body["ts"]) == (message["channel"], message["ts"])
+    assert paper not in buttons(update.body, DIGEST_NOT_INTERESTED)
+    assert len(buttons(update.body, DIGEST_NOT_INTERESTED)) == 4
+    [note] = [b for b in update.body["blocks"] if b.get("block_id") == f"digest:{paper}"]
+    assert note["elements"][0]["text"].startswith("👎 Noted: fewer papers like this one")
+    assert services.store.get_profile(ALICE).disliked == (paper,)
+
+
+def test_save_in_a_channel_digest_keeps_the_buttons_for_the_others(
+    slack: SlackSender, deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    channel = channel_target(TEAM_ID, "C0PAPERS")
+    subscribe(services, channel)
+    deliverer.deliver_due(NOW)
+    message = sent_message(services, fake_slack, channel)
+    paper = buttons(message, DIGEST_SAVE)[0]
+    answer = slack.click_in_message(DIGEST_SAVE, paper, message=message, user="U0BOB")
+    [reply] = fake_slack.wait_for_reply(answer.response_url)
+    assert reply["response_type"] == "ephemeral" and reply["text"].startswith("Saved *")
+    assert fake_slack.calls_to("chat.update") == []
+    assert services.store.saved_ids(user_target(TEAM_ID, "U0BOB")) == [paper]
+    assert services.store.get_profile(channel).liked == (paper,)
+
+
+def test_a_liked_paper_explains_the_next_digest(
+    slack: SlackSender, deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    deliverer.deliver_due(NOW)
+    message = sent_message(services, fake_slack, ALICE)
+    liked = services.store.get(buttons(message, DIGEST_MORE)[0])
+    slack.click_in_message(DIGEST_MORE, liked.id, message=message)
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.update"))
+    assert services.store.get_profile(ALICE).liked == (liked.id,)
+    # The next day brings a paper much like the liked one, and one about something else.
+    tomorrow = NOW + timedelta(days=1)
+    twin = Paper(id="2512.00003", title=f"{liked.title}, revisited", abstract=liked.abstract)
+    other = Paper(id="2512.00004", title="Coral reef fish counts", abstract="We count fish.")
+    add_papers(services, [twin, other], now=tomorrow)
+    deliverer.deliver_due(tomorrow)
+    digest = fake_slack.calls_to("chat.postMessage")[-1].body
+    [section] = [b["text"]["text"] for b in digest["blocks"] if b["type"] == "section"]
+    assert section.startswith("*<https://arxiv.org/abs/2512.00003|")
+    assert section.endswith(f"↳ close to “{liked.title}” you liked")
+
+
+def test_each_missed_day_goes_out_once_without_repeating_a_paper(
+    services: Services, matcher: Matcher, settings: Settings, sleeps: Sleeps, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    client = web_client(settings)
+    grace = timedelta(days=2)  # a day and a half of downtime still delivers both days
+    late = SlackDeliverer(
+        services.store, matcher, client, services.clock, grace=grace, sleep=sleeps
+    )
+    assert late.deliver_due(NOW + timedelta(days=1))["delivered"] == 2
+    first, second = (post.body for post in fake_slack.calls_to("chat.postMessage"))
+    assert first["text"] == "5 papers for Wed 10 Dec"
+    assert second["text"] == "Papers for Thu 11 Dec: nothing new to pick"

@@ -1,0 +1,82 @@
+"""The App Home tab through the real app: published on `app_home_opened`, "Edit" opens the modal."""
+
+from __future__ import annotations
+
+import json
+
+from bot.delivery import SlackDeliverer
+from bot.services import Services
+from bot.targets import user_target
+from bot.views import EDIT_SETTINGS, SETTINGS_VIEW
+from recommender.schedule import Schedule
+from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.conftest import NOW, subscribe
+from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+
+ALICE = user_target(TEAM_ID, "U0ALICE")
+
+
+def home_opened(slack: SlackSender, user: str = "U0ALICE", tab: str = "home") -> None:
+    event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab,
+             "event_ts": "1700000000.000100"}  # fmt: skip
+    assert slack.event(event).status == 200
+
+
+def published(fake_slack: FakeSlack) -> dict:
+    fake_slack.wait_until(lambda: fake_slack.calls_to("views.publish"))
+    [publish] = fake_slack.calls_to("views.publish")
+    return publish.body
+
+
+def test_the_home_tab_invites_to_subscribe(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    home_opened(slack)
+    body = published(fake_slack)
+    assert body["user_id"] == "U0ALICE"
+    view = body["view"]
+    assert view["type"] == "home"
+    assert "You are not subscribed." in view["blocks"][1]["text"]["text"]
+    assert view["blocks"][1]["accessory"]["action_id"] == EDIT_SETTINGS
+    check_limits(view)
+
+
+def test_the_home_tab_shows_the_schedule_profile_and_latest_picks(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, deliverer: SlackDeliverer
+) -> None:
+    subscribe(services, ALICE, keywords=["quantization"], authors=["Yonatan Belinkov"])
+    deliverer.deliver_due(NOW)
+    [digest] = fake_slack.calls_to("chat.postMessage")
+    services.store.deliveries.subscribe(ALICE, Schedule(at="07:30", tz="Asia/Tokyo"), now=NOW)
+    home_opened(slack)
+    view = published(fake_slack)["view"]
+    texts = [block["text"]["text"] for block in view["blocks"] if block["type"] == "section"]
+    # 12:00 UTC is 21:00 in Tokyo: the next 07:30 there is on the 11th.
+    assert texts[0] == "*Digest:* daily at 07:30 (Asia/Tokyo); next: Thu 11 Dec 07:30"
+    assert "*Keywords:* quantization\n" in texts[1]
+    assert "*Authors:* Yonatan Belinkov\n" in texts[1]
+    latest = texts[2].split("\n")[1:]
+    picked = [b["text"]["text"] for b in digest.body["blocks"] if b["type"] == "section"]
+    assert len(latest) == len(picked) == 5
+    assert all(line.startswith("• ") for line in latest)
+    check_limits(view)
+    check_inert({"text": "", **view})
+
+
+def test_the_messages_tab_publishes_nothing(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    home_opened(slack, tab="messages")
+    home_opened(slack)
+    published(fake_slack)  # only the second event publishes
+    assert len(fake_slack.calls_to("views.publish")) == 1
+
+
+def test_edit_opens_the_pressers_own_settings(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    assert slack.click_home(EDIT_SETTINGS, "edit", user="U0BOB").status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("views.open"))
+    [opened] = fake_slack.calls_to("views.open")
+    view = opened.body["view"]
+    assert view["callback_id"] == SETTINGS_VIEW
+    assert json.loads(view["private_metadata"])["data"] == {
+        "target": user_target(TEAM_ID, "U0BOB"),
+        "opener": "U0BOB",
+    }

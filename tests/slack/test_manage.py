@@ -1,0 +1,188 @@
+"""`/papers` subcommands through the real app: who changes what, and bad input changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services import Services
+from bot.targets import channel_target, user_target
+from recommender.profiles import Profile
+from recommender.schedule import Schedule
+from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+
+ALICE = user_target(TEAM_ID, "U0ALICE")
+GENERAL = channel_target(TEAM_ID, "C0GENERAL")
+
+
+def ask(slack: SlackSender, fake_slack: FakeSlack, text: str, **sender) -> dict:
+    """The one reply to `/papers text`, which only the caller sees."""
+    [reply] = fake_slack.wait_for_reply(slack.command(text, **sender).response_url)
+    assert reply["response_type"] == "ephemeral"
+    return reply
+
+
+def nothing_stored(services: Services, target: str = ALICE) -> bool:
+    store = services.store
+    return store.get_profile(target) is None and store.deliveries.schedule(target) is None
+
+
+def test_subscribe_in_the_persons_slack_time_zone(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    reply = ask(slack, fake_slack, "subscribe speculative decoding for LLM inference")
+    assert reply["text"] == (
+        ":white_check_mark: You get new papers about *speculative decoding for LLM inference* "
+        "daily at 09:00 (Europe/Paris); next: Thu 11 Dec 09:00.\n"
+        "`/papers settings` changes what and when; `/papers unsubscribe` stops it."
+    )
+    [asked] = fake_slack.calls_to("users.info")
+    assert asked.body["user"] == "U0ALICE"
+    profile = services.store.get_profile(ALICE)
+    assert profile.description == "speculative decoding for LLM inference"
+    assert services.store.deliveries.schedule(ALICE) == Schedule(tz="Europe/Paris")
+
+
+def test_subscribing_again_keeps_the_time_and_takes_the_new_description(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ask(slack, fake_slack, "subscribe llm inference at 07:30")
+    ask(slack, fake_slack, "subscribe speech recognition")
+    assert services.store.get_profile(ALICE).description == "speech recognition"
+    assert services.store.deliveries.schedule(ALICE) == Schedule(at="07:30", tz="Europe/Paris")
+
+
+def test_without_a_slack_time_zone_the_digest_comes_in_utc_and_says_so(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    reply = ask(slack, fake_slack, "subscribe llm inference", user="U0NOZONE")
+    assert "Slack gave no time zone for you, so it is UTC; `/papers settings`" in reply["text"]
+    target = user_target(TEAM_ID, "U0NOZONE")
+    assert services.store.deliveries.schedule(target).tz == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("subscribe", ":warning: say what you want to read, e.g. `/papers subscribe"),
+        ("subscribe the of and", ":warning: say what you want to read"),
+        ("subscribe llm at 25:00", ":warning: time '25:00': use 24-hour HH:MM, e.g. 09:00"),
+        ("subscribe llm at 09:00 Mars/Olympus", ":warning: time zone 'Mars/Olympus': use an IANA"),
+        ("like 2501.99999", ":warning: 2501.99999 is not in the archive (yet)"),
+        ("like transformers", ":warning: `transformers` is not an arXiv id"),
+        ("mute the", ":warning: must be a phrase with a word that is not a common word"),
+        ("follow", ":warning: say whom to follow"),
+        ("channel subscribe", ":warning: say what this channel wants to read"),
+    ],
+)
+def test_bad_input_says_what_is_wrong_and_changes_nothing(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, text: str, message: str
+) -> None:
+    reply = ask(slack, fake_slack, text)
+    assert reply["text"].startswith(message)
+    assert nothing_stored(services) and nothing_stored(services, GENERAL)
+
+
+def test_unsubscribe_stops_the_digests_and_keeps_the_settings(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ask(slack, fake_slack, "subscribe llm inference")
+    reply = ask(slack, fake_slack, "unsubscribe")
+    assert reply["text"].startswith("You will get no more digests.")
+    assert services.store.deliveries.schedule(ALICE) is None
+    assert services.store.get_profile(ALICE).description == "llm inference"
+    assert ask(slack, fake_slack, "unsubscribe")["text"] == "You had no digest subscription."
+
+
+def test_follow_and_mute_change_only_the_callers_profile(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ask(slack, fake_slack, "subscribe llm inference")
+    reply = ask(slack, fake_slack, 'follow "Yonatan Belinkov"')
+    assert reply["text"] == "Following *Yonatan Belinkov*: their papers rank higher."
+    ask(slack, fake_slack, "follow yonatan belinkov")
+    reply = ask(slack, fake_slack, "mute reinforcement learning")
+    assert reply["text"] == "Muted *reinforcement learning*: papers that mention it are left out."
+    profile = services.store.get_profile(ALICE)
+    assert (profile.authors, profile.muted) == (("Yonatan Belinkov",), ("reinforcement learning",))
+    assert services.store.get_profile(user_target(TEAM_ID, "U0BOB")) is None
+
+
+def test_following_before_subscribing_says_how_to_start(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    reply = ask(slack, fake_slack, "follow Ada Lovelace")
+    assert reply["text"].endswith("You have no digests yet: `/papers subscribe` starts them.")
+
+
+def test_mute_contradicting_a_keyword_is_refused(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    services.store.save_profile(
+        ALICE, Profile(keywords=["speech recognition"]), now=services.clock()
+    )
+    reply = ask(slack, fake_slack, "mute speech")
+    assert reply["text"].startswith(":warning: 'speech' is muted but keywords[0]")
+    assert services.store.get_profile(ALICE).muted == ()
+
+
+def test_like_makes_a_paper_a_seed(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    reply = ask(slack, fake_slack, "like https://arxiv.org/abs/2507.07186v1")
+    assert reply["text"].startswith(
+        "Added *<https://arxiv.org/abs/2507.07186|Planted in Pretraining, Swayed by Finetuning"
+    )
+    assert services.store.get_profile(ALICE).seeds == ("2507.07186",)
+
+
+def test_saved_lists_the_papers_with_their_bibtex(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    services.store.save_paper(ALICE, "2507.07186", now=services.clock())
+    answer = slack.command("saved")
+    listing, bibtex = fake_slack.wait_for_reply(answer.response_url, count=2)
+    assert listing["text"] == "Your saved papers (1)"
+    assert "Planted in Pretraining" in listing["blocks"][0]["text"]["text"]
+    code = bibtex["blocks"][0]["text"]["text"]
+    assert code.startswith("```@misc{itzhak2025planted,\n  title = {Planted in Pretraining")
+    assert "  eprint = {2507.07186},\n" in code and code.endswith("}```")
+    for message in (listing, bibtex):
+        check_limits(message)
+        check_inert(message)
+
+
+def test_saved_with_nothing_saved(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    assert ask(slack, fake_slack, "saved")["text"].startswith("You have no saved papers yet.")
+
+
+def test_channel_subscribe_uses_the_callers_time_zone_and_says_so(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    reply = ask(slack, fake_slack, "channel subscribe LLM inference at 08:30", user="U0BOB")
+    assert reply["text"] == (
+        ":white_check_mark: This channel gets new papers about *LLM inference* daily at 08:30 "
+        "(America/Los_Angeles); next: Wed 10 Dec 08:30.\n"
+        "The time zone is yours, America/Los_Angeles; `/papers channel settings` changes it.\n"
+        "Invite me to the channel (`/invite @papers`) so that I can post here."
+    )
+    expected = Schedule(at="08:30", tz="America/Los_Angeles")
+    assert services.store.deliveries.schedule(GENERAL) == expected
+    assert nothing_stored(services, user_target(TEAM_ID, "U0BOB"))
+    reply = ask(slack, fake_slack, "channel unsubscribe")
+    assert reply["text"].startswith("This channel will get no more digests.")
+
+
+def test_channel_commands_need_a_channel(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    reply = ask(slack, fake_slack, "channel subscribe llm", channel="DU0ALICE")
+    assert reply["text"] == ":warning: type `/papers channel ...` in the channel itself"
+    assert services.store.deliveries.schedules() == {}
+
+
+def test_help_lists_the_subcommands(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    text = str(ask(slack, fake_slack, "help")["blocks"])
+    for command in ("subscribe", "unsubscribe", "follow", "mute", "like", "settings", "saved"):
+        assert f"/papers {command}" in text
+    assert "/papers channel subscribe" in text

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.errors import StaleButton, UsageError
+from bot.search import BUTTON_VALUE_LIMIT, SearchRequest, ShowHelp, parse_command, parse_since
+
+TODAY = date(2025, 10, 20)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "help", "HELP", " help "])
+def test_help(text: str) -> None:
+    assert parse_command(text, today=TODAY) == ShowHelp()
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("speculative decoding", SearchRequest(query="speculative decoding")),
+        ("help me find lora", SearchRequest(query="help me find lora")),
+        ("children's speech", SearchRequest(query="children's speech")),
+        ("--cat cs.CL llm", SearchRequest(query="llm", category="cs.CL")),
+        ("llm --cat=hep-th", SearchRequest(query="llm", category="hep-th")),
+        ("llm --since 7d", SearchRequest(query="llm", since=date(2025, 10, 13))),
+        ("llm --since 2w", SearchRequest(query="llm", since=date(2025, 10, 6))),
+        ("llm --since 2025-07-01", SearchRequest(query="llm", since=date(2025, 7, 1))),
+        ('llm --author "Ada Lovelace"', SearchRequest(query="llm", author="Ada Lovelace")),
+        ("llm --author “Ada Lovelace”", SearchRequest(query="llm", author="Ada Lovelace")),
+        ('"exact phrase" rest', SearchRequest(query="exact phrase rest")),
+        ("help --cat cs.CL", SearchRequest(query="help", category="cs.CL")),
+    ],
+)
+def test_search_requests(text: str, wanted: SearchRequest) -> None:
+    assert parse_command(text, today=TODAY) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("llm --cats cs.CL", "unknown option `--cats`"),
+        ("llm --since", "`--since` needs a value"),
+        ("llm --cat --since 7d", "`--cat` needs a value"),
+        ("llm --since yesterday", "`--since yesterday`: use a number of days"),
+        ("llm --since 2025-13-01", "`--since 2025-13-01`"),
+        ("llm --since 2026-01-01", "is in the future"),
+        ("llm --since 99999d", "`--since 99999d`"),
+        ("llm --cat CS/CL", "`CS/CL` is not an arXiv category"),
+    ],
+)
+def test_bad_flags_say_what_to_do(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("[", r"\[")):
+        parse_command(text, today=TODAY)
+
+
+def test_parse_since_counts_back_from_today() -> None:
+    assert parse_since("1d", today=TODAY) == date(2025, 10, 19)
+    assert parse_since("1w", today=TODAY) == date(2025, 10, 13)
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        SearchRequest(query="llm"),
+        SearchRequest(query="llm", category="cs.CL", since=date(2025, 7, 1), author="Ada"),
+        SearchRequest(like="2507.07186", offset=10),
+    ],
+)
+def test_a_request_survives_a_button(wanted: SearchRequest) -> None:
+    value = wanted.encode()
+    assert len(value) < BUTTON_VALUE_LIMIT
+    assert SearchRequest.decode(value) == wanted
+
+
+def test_the_encoding_is_compact() -> None:
+    request = SearchRequest(query="llm", since=date(2025, 7, 1), offset=5)
+    assert request.encode() == '{"v":1,"query":"llm","since":"2025-07-01","offset":5}'
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "2507.07186",
+        "[1, 2]",
+        '{"query": "llm", "offset": 5}',
+        '{"v": 0, "query": "llm"}',
+        '{"v": 1, "query": "llm", "page": 2}',
+        '{"v": 1, "query": "llm", "since": "soon"}',
+        '{"v": 1, "query": 42}',
+        '{"v": 1, "query": "llm", "offset": -5}',
+        '{"v": 1, "query": "llm", "offset": "5"}',
+    ],
+)
+def test_values_we_did_not_make_are_stale_buttons(value: str) -> None:
+    with pytest.raises(StaleButton):
+        SearchRequest.decode(value)

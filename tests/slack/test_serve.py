@@ -1,0 +1,130 @@
+"""`papers serve`: start-up errors at the CLI's edge, and the whole thing end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
+from tests.slack.harness import PATIENCE, FakeSlack, Reply, SlackSender
+
+
+def env_for(tmp_path: Path, fake_slack: FakeSlack, **overrides: str) -> dict[str, str]:
+    """The environment of `papers serve`, pointed at the fake Slack and a fresh data dir."""
+    return {
+        "PAPERS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": "",
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "",
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize("variable", ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"])
+def test_serve_without_a_secret_is_a_clear_error(
+    tmp_path: Path, fake_slack: FakeSlack, variable: str
+) -> None:
+    env = env_for(tmp_path, fake_slack, **{variable: ""})
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert result.exit_code == 1
+    assert f"Error: {variable} is not set" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_with_a_rejected_token_says_slack_refused(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    fake_slack.script("auth.test", Reply(body={"ok": False, "error": "invalid_auth"}))
+    result = CliRunner().invoke(cli, ["serve"], env=env_for(tmp_path, fake_slack))
+    assert result.exit_code == 1
+    assert "Error: Slack refused to start the app" in result.output
+    assert "invalid_auth" in result.output
+    assert BOT_TOKEN not in result.output
+
+
+def test_socket_mode_connects_with_the_app_token(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    # The fake cannot speak WebSocket; refusing the connection ends the command right there.
+    fake_slack.script("apps.connections.open", Reply(body={"ok": False, "error": "invalid_auth"}))
+    env = env_for(tmp_path, fake_slack, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert "connecting to Slack in Socket Mode" in result.output
+    assert "Error: Slack refused to start the app" in result.output
+    [opened] = fake_slack.calls_to("apps.connections.open")
+    assert opened.headers["authorization"] == f"Bearer {APP_TOKEN}"
+    assert APP_TOKEN not in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def papers(*args: str, env: dict[str, str]) -> None:
+    """Run the `papers` command of this environment, as a user would."""
+    command = [str(Path(sys.executable).with_name("papers")), *args]
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=600)
+
+
+@pytest.fixture
+def served(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[str]:
+    """`papers serve` in its own process over the demo data, indexed with the real model."""
+    port = free_port()
+    env = {**os.environ, **env_for(tmp_path, fake_slack, PORT=str(port)), "HF_HUB_OFFLINE": "1"}
+    papers("demo", env=env)
+    papers("index", env=env)
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("papers")), "serve", "--host", "127.0.0.1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(PATIENCE)
+        log.close()
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "papers serve exited"
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                if json.loads(response.read())["ok"]:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("papers serve did not become healthy")
+
+
+@pytest.mark.model
+def test_papers_serve_answers_a_signed_search_from_the_bundled_samples(
+    served: str, fake_slack: FakeSlack
+) -> None:
+    slack = SlackSender(served, SIGNING_SECRET, fake_slack)
+    answer = slack.command("transformers")
+    assert answer.status == 200
+    [reply] = fake_slack.wait_for_reply(answer.response_url)
+    texts = [block["text"]["text"] for block in reply["blocks"] if block["type"] == "section"]
+    assert texts[0] == "Papers for *“transformers”* · 1–5"
+    assert sum("ransformer" in text for text in texts[1:]) >= 3
+    assert reply["response_type"] == "ephemeral"

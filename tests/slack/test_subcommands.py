@@ -1,0 +1,76 @@
+"""Parsing `/papers` text into subcommands (bot/subcommands.py): pure, no Slack."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.errors import UsageError
+from bot.search import SearchRequest, ShowHelp
+from bot.subcommands import (
+    Follow,
+    Like,
+    Mute,
+    OpenSettings,
+    ShowSaved,
+    Subscribe,
+    Unsubscribe,
+    parse,
+)
+
+TODAY = date(2025, 12, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("subscribe", Subscribe()),
+        ("subscribe speculative decoding", Subscribe("speculative decoding")),
+        ("Subscribe  “LLM   inference” ", Subscribe("LLM inference")),
+        ("subscribe llm at 8:30", Subscribe("llm", at="08:30")),
+        ("subscribe llm at 07:00 Europe/Paris", Subscribe("llm", at="07:00", tz="Europe/Paris")),
+        ("subscribe attention at scale", Subscribe("attention at scale")),
+        ("subscribe at 25:00", Subscribe(at="25:00")),
+        ("unsubscribe", Unsubscribe()),
+        ("settings", OpenSettings()),
+        ("saved", ShowSaved()),
+        ('follow "Yonatan Belinkov"', Follow("Yonatan Belinkov")),
+        ("follow Ada Lovelace", Follow("Ada Lovelace")),
+        ("mute reinforcement learning", Mute("reinforcement learning")),
+        ("like 2507.07186v2", Like("2507.07186")),
+        ("like https://arxiv.org/abs/2507.07186", Like("2507.07186")),
+        ("like <https://arxiv.org/abs/2507.07186|arxiv>", Like("2507.07186")),
+        ("like hep-th/9901001", Like("hep-th/9901001")),
+        ("channel subscribe llm at 09:00", Subscribe("llm", at="09:00", channel=True)),
+        ("channel unsubscribe", Unsubscribe(channel=True)),
+        ("CHANNEL settings", OpenSettings(channel=True)),
+        ("search like a transformer", SearchRequest(query="like a transformer")),
+        ("search", ShowHelp()),
+        ("help", ShowHelp()),
+        ("liked papers", SearchRequest(query="liked papers")),
+    ],
+)
+def test_subcommands(text: str, wanted: object) -> None:
+    assert parse(text, today=TODAY) == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("follow", "say whom to follow"),
+        ("mute  ", "say what to leave out"),
+        ("like", "takes one arXiv id"),
+        ("like two words", "takes one arXiv id"),
+        ("like transformers", "`transformers` is not an arXiv id"),
+        ("unsubscribe now", "`/papers unsubscribe` takes nothing after it"),
+        ("settings please", "`/papers settings` takes nothing after it"),
+        ("channel subscribe", "say what this channel wants to read"),
+        ("channel subscribe at 09:00", "say what this channel wants to read"),
+        ("channel follow Ada", "use `/papers channel subscribe"),
+        ("channel", "use `/papers channel subscribe"),
+    ],
+)
+def test_bad_subcommands_say_what_to_do(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("[", r"\[")):
+        parse(text, today=TODAY)

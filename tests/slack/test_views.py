@@ -1,0 +1,140 @@
+"""The settings modal and Home tab as data (bot/views.py); sealed metadata (bot/sealed.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.errors import NotAllowed
+from bot.sealed import seal, settings_target, unseal
+from bot.subscriptions import Subscription
+from bot.views import FormErrors, home_view, read_settings, settings_modal, when
+from recommender.models import Paper
+from recommender.profiles import Keyword, Profile
+from recommender.schedule import Schedule
+from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.golden import assert_golden
+
+NOW = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)
+KEY = b"k" * 32
+PROFILE = Profile(
+    description="Efficient <b>inference</b> & serving of LLMs",
+    keywords=(Keyword("speculative decoding", weight=2.0), Keyword("quantization")),
+    muted=("robotics",),
+    authors=("Yonatan Belinkov",),
+    categories=("cs.CL", "cs.LG"),
+    seeds=("2507.07186",),
+    liked=("2510.13832",),
+    digest_size=8,
+)
+SCHEDULE = Schedule("weekly", "07:15", "Europe/Paris", "friday", date(2025, 12, 24))
+
+
+def test_settings_modal() -> None:
+    view = settings_modal(Subscription(PROFILE, SCHEDULE), tz="UTC", channel=False, metadata="m")
+    assert_golden("settings_modal", view)
+    check_limits(view)
+
+
+def test_a_first_settings_modal_starts_from_the_given_zone() -> None:
+    view = settings_modal(Subscription(Profile(), None), tz="Asia/Tokyo", channel=True, metadata="")
+    tz = next(block for block in view["blocks"] if block.get("block_id") == "tz")
+    assert tz["element"]["initial_value"] == "Asia/Tokyo"
+    assert view["blocks"][0]["text"]["text"].endswith("Saving subscribes this channel.")
+
+
+def test_home() -> None:
+    recent = [
+        Paper(id="2507.07186", title="Planted in Pretraining"),
+        Paper(id="title:0e40252543b34be0", title="<!channel> WUSH"),
+    ]
+    view = home_view(Subscription(PROFILE, SCHEDULE), now=NOW, recent=recent)
+    assert_golden("home", view)
+    check_limits(view)
+    check_inert({"text": "", **view})
+
+
+@pytest.mark.parametrize(
+    ("schedule", "text"),
+    [
+        (Schedule(), "daily at 09:00 (UTC); next: Thu 11 Dec 09:00"),
+        (Schedule(at="13:00"), "daily at 13:00 (UTC); next: Wed 10 Dec 13:00"),
+        (Schedule("weekdays", "08:00", "America/New_York"),
+         "on weekdays at 08:00 (America/New_York); next: Wed 10 Dec 08:00"),
+        (SCHEDULE, "every friday at 07:15 (Europe/Paris), paused until Wed 24 Dec; "
+                   "next: Fri 26 Dec 07:15"),
+        (Schedule(paused_until=date(2025, 12, 1)), "daily at 09:00 (UTC); next: Thu 11 Dec 09:00"),
+    ],
+)  # fmt: skip
+def test_when(schedule: Schedule, text: str) -> None:
+    assert when(schedule, NOW) == text
+
+
+def values(**fields: str | None) -> dict:
+    """A submitted settings form: every field empty or default unless given."""
+    defaults = {"digest_size": "5", "frequency": "daily", "weekday": "monday", "at": "09:00",
+                "tz": "UTC", "description": "llm"}  # fmt: skip
+    merged = defaults | fields
+    texts = ("description", "keywords", "muted", "authors", "categories", "tz")
+    form = {name: {"type": "plain_text_input", "value": merged.get(name)} for name in texts}
+    form["digest_size"] = {"type": "number_input", "value": merged["digest_size"]}
+    for name in ("frequency", "weekday"):
+        form[name] = {"type": "static_select", "selected_option": {"value": merged[name]}}
+    form["at"] = {"type": "timepicker", "selected_time": merged["at"]}
+    form["paused_until"] = {"type": "datepicker", "selected_date": merged.get("paused_until")}
+    return {name: {name: state} for name, state in form.items()}
+
+
+def test_read_settings_keeps_what_the_form_does_not_show() -> None:
+    old = Subscription(PROFILE, SCHEDULE)
+    new = read_settings(values(keywords="quantization\n\n  pruning  "), old, today=NOW.date())
+    assert new.profile.keywords == (Keyword("quantization"), Keyword("pruning"))
+    assert (new.profile.seeds, new.profile.liked) == (PROFILE.seeds, PROFILE.liked)
+    assert new.schedule == Schedule()
+
+
+def test_several_bad_fields_are_reported_together() -> None:
+    with pytest.raises(FormErrors) as raised:
+        read_settings(values(authors="  ", categories="CS", weekday="someday"),
+                      Subscription(Profile(), None), today=NOW.date())  # fmt: skip
+    assert raised.value.errors == {
+        "categories": "'CS' is not an arXiv category like cs.CL, stat.ML or hep-th",
+        "weekday": "weekday 'someday': use a day name such as monday",
+    }
+
+
+def test_sealed_metadata_round_trips_and_detects_changes() -> None:
+    sealed = seal({"target": "user:T1:U1", "opener": "U1"}, KEY)
+    assert unseal(sealed, KEY) == {"target": "user:T1:U1", "opener": "U1"}
+    changed = json.loads(sealed)
+    changed["data"]["target"] = "user:T1:U2"
+    for bad in (json.dumps(changed), sealed.replace("U1", "U2"), "", "[]", "null"):
+        with pytest.raises(NotAllowed):
+            unseal(bad, KEY)
+    with pytest.raises(NotAllowed):
+        unseal(sealed, b"another key")
+
+
+@pytest.mark.parametrize(
+    ("data", "team", "user", "allowed"),
+    [
+        ({"target": "user:T1:U1", "opener": "U1"}, "T1", "U1", True),
+        ({"target": "channel:T1:C1", "opener": "U1"}, "T1", "U1", True),
+        ({"target": "user:T1:U1", "opener": "U1"}, "T1", "U2", False),
+        ({"target": "user:T1:U2", "opener": "U1"}, "T1", "U1", False),
+        ({"target": "channel:T1:C1", "opener": "U1"}, "T1", "U2", False),
+        ({"target": "channel:T1:C1", "opener": "U1"}, "T2", "U1", False),
+        ({"target": "file:team", "opener": "U1"}, "T1", "U1", False),
+        ({"target": 42, "opener": "U1"}, "T1", "U1", False),
+        ({"opener": "U1"}, "T1", "U1", False),
+    ],
+)
+def test_who_may_submit_which_settings(data: dict, team: str, user: str, allowed: bool) -> None:
+    sealed = seal(data, KEY)
+    if allowed:
+        assert settings_target(sealed, KEY, team=team, user=user) == data["target"]
+    else:
+        with pytest.raises(NotAllowed):
+            settings_target(sealed, KEY, team=team, user=user)
