@@ -235,14 +235,18 @@ class BM25Index:
         }
 
     @classmethod
-    def load(cls, directory: Path) -> BM25Index:
-        """Read an index written by `save`; raise IndexMissing if it is absent or damaged."""
+    def load(cls, directory: Path, *, mmap: bool = False) -> BM25Index:
+        """Read an index written by `save`; raise IndexMissing if it is absent or damaged.
+
+        With `mmap`, the main segment's scores stay in the file until a search reads them
+        (an update never does: it needs the vocabulary and document counts only).
+        """
         directory = Path(directory)
         reading = directory / _META  # named in the error if anything goes wrong
         try:
             meta = json.loads(reading.read_text(encoding="utf-8"))
             _check_meta(meta)
-            main = _load_segment(directory, meta["count"], meta["empty"])
+            main = _load_segment(directory, meta["count"], meta["empty"], mmap=mmap)
             reading = directory / _STALE
             main.stale = np.load(reading, allow_pickle=False)
             fresh = _Segment(_EMPTY[0], None)
@@ -292,7 +296,7 @@ def _engine(scores: dict, vocab: dict[str, int], k1: float, b: float) -> bm25s.B
     return engine_for(scores, vocab, k1=k1, b=b, method=TF_METHOD, idf=IDF_METHOD)
 
 
-def _load_segment(directory: Path, count: int, empty: bool) -> _Segment:
+def _load_segment(directory: Path, count: int, empty: bool, *, mmap: bool = False) -> _Segment:
     """Read one segment's keys and engine; IndexMissing names the file that fails."""
     reading = directory / _KEYS
     try:
@@ -300,7 +304,7 @@ def _load_segment(directory: Path, count: int, empty: bool) -> _Segment:
         engine = None
         if not empty:
             reading = directory / _ENGINE
-            engine = bm25s.BM25.load(reading, show_progress=False)
+            engine = bm25s.BM25.load(reading, show_progress=False, mmap=mmap)
         reading = directory
         _check_fit(count, keys, engine)
     except _READ_ERRORS as exc:

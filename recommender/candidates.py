@@ -1,9 +1,11 @@
 """Candidate papers prepared once, so that many profiles can be scored against them cheaply.
 
 A `Pool` holds the day's new papers (or, for the feedback evaluation, a whole collection)
-with what every profile needs of them: their stored embeddings, their BM25 term scores
-(fetched per term and kept), and lookups for phrases, authors and categories. Scoring a
-thousand profiles against one pool then costs a few array operations per profile.
+with what every profile needs of them: their stored embeddings, the BM25 score of each of
+their terms (`BM25Index.text_weights`: the index's own scores, read from the papers' text,
+so the cost follows the pool, not the archive), and lookups for phrases, authors and
+categories. Scoring a thousand profiles against one pool then costs a few array operations
+per profile.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from recommender.bm25 import BM25Index
 from recommender.embed import Embedder
-from recommender.indexes import dense_text
+from recommender.indexes import dense_text, lexical_text
 from recommender.models import Paper
 from recommender.profiles import category_allowed
 from recommender.store import Store
@@ -48,10 +50,12 @@ def author_key(name: str) -> str:
     """A followed author's name as matched: accents, case, punctuation and order ignored.
 
     So "Jürgen Schmidhuber", "jurgen schmidhuber" and "Schmidhuber, Jürgen" are the same
-    person; initials are not expanded ("J. Schmidhuber" is another key).
+    person; initials are not expanded ("J. Schmidhuber" is another key). Names in other
+    scripts keep their letters, only accents go.
     """
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    return " ".join(sorted(re.findall(r"[a-z0-9]+", folded)))
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(sorted(re.findall(r"[^\W_]+", plain)))
 
 
 @dataclass
@@ -61,7 +65,6 @@ class Pool:
     keys: np.ndarray
     papers: list[Paper]
     vectors: np.ndarray
-    bm25: BM25Index
     # Each paper's title and abstract as " term term ... ", to find phrases in.
     _texts: list[str] = field(default_factory=list)
     _row_of: dict[str, int] = field(default_factory=dict)
@@ -69,7 +72,8 @@ class Pool:
     _authors: dict[str, list[int]] = field(default_factory=dict)
     # Rows by category; papers whose source gave no categories are under "".
     _categories: dict[str, list[int]] = field(default_factory=dict)
-    _columns: dict[str, np.ndarray] = field(default_factory=dict)
+    # Each term's BM25 scores in the pool: the rows that hold it, and the scores there.
+    _postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -80,9 +84,9 @@ class Pool:
             keys=np.fromiter(papers, dtype=np.int64, count=len(papers)),
             papers=list(papers.values()),
             vectors=paper_vectors(store, embedder, papers),
-            bm25=bm25,
         )
         pool._index_text()
+        pool._index_weights(bm25.text_weights([lexical_text(paper) for paper in pool.papers]))
         return pool
 
     def __len__(self) -> int:
@@ -110,17 +114,23 @@ class Pool:
             for category in paper.categories or ("",):
                 self._categories.setdefault(category, []).append(row)
 
+    def _index_weights(self, weights: list[dict[str, float]]) -> None:
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for row, terms in enumerate(weights):
+            for term, weight in terms.items():
+                rows, scores = postings.setdefault(term, ([], []))
+                rows.append(row)
+                scores.append(weight)
+        for term, (rows, scores) in postings.items():
+            self._postings[term] = (np.array(rows), np.array(scores, dtype=np.float32))
+
     def lexical(self, weights: Mapping[str, float]) -> np.ndarray:
         """Each paper's BM25 score for the weighted terms: sum of weight * term score."""
-        if not weights:
-            return np.zeros(len(self), dtype=np.float32)
-        missing = [term for term in weights if term not in self._columns]
-        if missing:
-            scores = self.bm25.term_scores(missing, self.keys)
-            self._columns.update(zip(missing, np.ascontiguousarray(scores.T), strict=True))
         total = np.zeros(len(self), dtype=np.float32)
         for term, weight in weights.items():
-            total += np.float32(weight) * self._columns[term]
+            if term in self._postings:
+                rows, scores = self._postings[term]
+                total[rows] += weight * scores
         return total
 
     def phrase_mask(self, phrase: Sequence[str]) -> np.ndarray:
@@ -137,7 +147,8 @@ class Pool:
 
     def author_rows(self, names: Iterable[str]) -> dict[str, list[int]]:
         """For each followed author who wrote a paper here, the rows of their papers."""
-        found = {name: self._authors.get(author_key(name), []) for name in names}
+        # A name of punctuation only has an empty key, which must not match anyone.
+        found = {name: self._authors.get(author_key(name) or "\0", []) for name in names}
         return {name: rows for name, rows in found.items() if rows}
 
     def category_mask(self, allowed: tuple[str, ...]) -> np.ndarray:

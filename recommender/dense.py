@@ -50,6 +50,7 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
 HNSW_BEAM_PER_RESULT = 8
+HNSW_BEAM_CAP = 1024
 
 _FORMAT = 2
 _INDEX = "dense.faiss"
@@ -209,7 +210,9 @@ class DenseIndex:
         if self._kind == HNSW:
             # The beam must be wider than k, or recall falls for long result lists
             # (0.65 at efSearch = k = 200 in our measurements; see HNSW_BEAM_PER_RESULT).
-            params.efSearch = max(HNSW_EF_SEARCH, HNSW_BEAM_PER_RESULT * k)
+            # Long lists (a filtered search asks for 1,000) need not recall as well.
+            beam = min(HNSW_BEAM_PER_RESULT * k, max(2 * k, HNSW_BEAM_CAP))
+            params.efSearch = max(HNSW_EF_SEARCH, beam)
         if self._exclude is not None:
             params.sel = self._exclude[0]
         return params
@@ -236,10 +239,12 @@ class DenseIndex:
             (staging / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, *, model: str) -> DenseIndex:
+    def load(cls, directory: Path, *, model: str, mmap: bool = False) -> DenseIndex:
         """Read an index written by `save`, for vectors made by `model`.
 
-        Raises ModelMismatch if it was built with another model (its vectors are not
+        With `mmap`, the main segment's vectors stay in the file until a search reads them:
+        an update, which never reads them, then holds a million-paper index in 0.4 GB, not
+        1.4. Raises ModelMismatch if it was built with another model (its vectors are not
         comparable with `model`'s), IndexMissing if a file is missing or damaged.
         """
         directory = Path(directory)
@@ -249,7 +254,8 @@ class DenseIndex:
                 f"the dense index at {directory} was built with {meta['model']!r}, but the "
                 f"configured model is {model!r}; run `papers index --rebuild`"
             )
-        main = _read_faiss(directory / _INDEX, meta["count"], meta["dim"])
+        flags = faiss.IO_FLAG_MMAP_IFC if mmap else 0
+        main = _read_faiss(directory / _INDEX, meta["count"], meta["dim"], flags)
         fresh = _read_faiss(directory / _FRESH, meta["fresh"], meta["dim"])
         stale = _read_stale(directory / _STALE, meta["stale"])
         index = cls(main, model=model, kind=meta["kind"], fresh=fresh, stale=stale)
@@ -333,10 +339,10 @@ def _read_meta(path: Path) -> dict:
     return meta
 
 
-def _read_faiss(path: Path, count: int, dim: int) -> faiss.IndexIDMap2:
+def _read_faiss(path: Path, count: int, dim: int, flags: int = 0) -> faiss.IndexIDMap2:
     try:
         # FAISS reports every I/O or format failure as RuntimeError.
-        index = faiss.read_index(str(path))
+        index = faiss.read_index(str(path), flags)
     except RuntimeError as exc:
         # Its message is a C++ assertion; the chained exception keeps it for the log.
         raise _missing(path, "FAISS cannot read it") from exc

@@ -24,8 +24,10 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -76,8 +78,11 @@ class IndexSet:
     state: dict
 
     @classmethod
-    def load(cls, index_dir: Path, *, model: str) -> IndexSet:
-        """Read the indexes; IndexMissing or ModelMismatch say what is wrong and what to run."""
+    def load(cls, index_dir: Path, *, model: str, mmap: bool = False) -> IndexSet:
+        """Read the indexes; IndexMissing or ModelMismatch say what is wrong and what to run.
+
+        `mmap` leaves the main segments in their files until read (see DenseIndex.load).
+        """
         state_file = Path(index_dir) / STATE_FILE
         try:
             state = json.loads(state_file.read_text())
@@ -86,8 +91,8 @@ class IndexSet:
                 f"{state_file}: no readable index ({error.__class__.__name__}); "
                 "run `papers index` to build it"
             ) from error
-        bm25 = BM25Index.load(Path(index_dir) / BM25_DIR)
-        dense = DenseIndex.load(Path(index_dir) / DENSE_DIR, model=model)
+        bm25 = BM25Index.load(Path(index_dir) / BM25_DIR, mmap=mmap)
+        dense = DenseIndex.load(Path(index_dir) / DENSE_DIR, model=model, mmap=mmap)
         return cls(bm25, dense, state)
 
     def reflects(self, mark: Watermark) -> bool:
@@ -159,7 +164,8 @@ class Indexer:
 
     def _current(self) -> IndexSet | None:
         try:
-            return IndexSet.load(self.index_dir, model=self.embedder.name)
+            # An update adds to the fresh segments only: the main ones can stay on disk.
+            return IndexSet.load(self.index_dir, model=self.embedder.name, mmap=True)
         except IndexMissing as error:
             log.info("building the indexes from scratch: %s", error)
             return None
@@ -216,17 +222,19 @@ class Indexer:
         return report
 
     def _batches(self, after: int, up_to: int) -> Iterator[list[tuple[int, Paper]]]:
-        """The papers with keys in (after, up_to], in key order, `READ_BATCH` at a time."""
-        batch: list[tuple[int, Paper]] = []
-        for key, paper in self.store.iter_keyed(after=after, batch_size=READ_BATCH):
-            if key > up_to:  # stored after the watermark was taken: the next update's
-                break
-            batch.append((key, paper))
-            if len(batch) == READ_BATCH:
-                yield batch
-                batch = []
-        if batch:
+        """The papers with keys in (after, up_to], in key order, `READ_BATCH` at a time.
+
+        Each batch is its own short query: a read kept open while the build writes
+        embeddings would stop SQLite from checkpointing its log, which then grows by the
+        size of every vector written (2 GB at a million papers).
+        """
+        while True:
+            with closing(self.store.iter_keyed(after=after, batch_size=READ_BATCH)) as rows:
+                batch = [pair for pair in islice(rows, READ_BATCH) if pair[0] <= up_to]
+            if not batch:
+                return
             yield batch
+            after = batch[-1][0]
 
     def _changed_since(self, state: dict) -> list[tuple[int, Paper]]:
         if not state["changed"]:

@@ -5,8 +5,8 @@ using the hybrid engine's parts (the BM25 index's statistics, the stored embeddi
 
 - lexical: BM25 of the profile's terms, those of the description and of each keyword (times
   its weight and `keyword_boost`), plus, once there are seed or liked papers, Rocchio's
-  expansion: the `expansion_terms` terms weighing most in them, less what weighs in the
-  disliked ones. Divided by the best score among the candidates.
+  expansion: the `expansion_terms` terms weighing most in them (with the index's own
+  scores, `BM25Index.text_weights`). Divided by the best score among the candidates.
 - dense: cosine to the Rocchio query vector, alpha * description + beta * mean(seeds and
   liked) - gamma * mean(disliked) (Rocchio, "Relevance feedback in information retrieval",
   1971, with Salton & Buckley's 1990 weights 1, 0.75, 0.15); plus cosine to the CLOSEST
@@ -37,7 +37,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -182,11 +181,7 @@ class _Known:
     key: int
     paper: Paper
     vector: np.ndarray
-
-    @cached_property
-    def terms(self) -> frozenset[str]:
-        """The terms BM25 indexed for it (shared by every profile of a batch naming it)."""
-        return frozenset(tokenize(lexical_text(self.paper)))
+    terms: dict[str, float]  # its terms' BM25 scores (wanted papers only; for the expansion)
 
 
 @dataclass(frozen=True)
@@ -435,15 +430,27 @@ class Matcher:
 
     def _prepare(self, profiles: list[Profile]) -> list[_Model]:
         """Profiles made ready to score, with the papers they name looked up in one go."""
-        named = {i for p in profiles for i in (*p.seeds, *p.liked, *p.disliked)}
-        known = self._lookup(named)
+        wanted = {i for p in profiles for i in (*p.seeds, *p.liked)}
+        known = self._lookup(wanted, weigh=True)
+        known |= self._lookup({i for p in profiles for i in p.disliked} - wanted, weigh=False)
         return [self._model(profile, known) for profile in profiles]
 
-    def _lookup(self, paper_ids: Iterable[str]) -> dict[str, _Known]:
+    def _lookup(self, paper_ids: Iterable[str], *, weigh: bool) -> dict[str, _Known]:
+        """The papers of `paper_ids` in the store; `weigh`: with their terms' BM25 scores."""
         keys = self.store.keys_of(paper_ids)
         papers = self.store.by_keys(keys.values())
-        vectors = dict(zip(papers, paper_vectors(self.store, self.embedder, papers), strict=True))
-        return {i: _Known(k, papers[k], vectors[k]) for i, k in keys.items() if k in papers}
+        if not papers:
+            return {}
+        vectors = paper_vectors(self.store, self.embedder, papers)
+        terms: list[dict[str, float]] = [{} for _ in papers]
+        if weigh:
+            texts = [lexical_text(paper) for paper in papers.values()]
+            terms = self.engine.indexes().bm25.text_weights(texts)
+        known = {
+            key: _Known(key, paper, vector, weights)
+            for (key, paper), vector, weights in zip(papers.items(), vectors, terms, strict=True)
+        }
+        return {i: known[k] for i, k in keys.items() if k in known}
 
     def _model(self, profile: Profile, known: Mapping[str, _Known]) -> _Model:
         settings = self.settings
@@ -462,7 +469,7 @@ class Matcher:
             positives=positives,
             positive_vectors=positive_vectors,
             negative_vectors=negative_vectors,
-            terms=self._terms(profile, [k for _, k in positives], negatives),
+            terms=self._terms(profile, [k for _, k in positives]),
             classifier=self._classifier(positive_vectors, negative_vectors),
             notices=tuple(
                 f"seed {seed} is not in the archive (yet); the rest of the profile still works"
@@ -483,37 +490,33 @@ class Matcher:
             self._queries[text] = self.embedder.encode([text])[0]
         return self._queries[text]
 
-    def _terms(
-        self, profile: Profile, positives: list[_Known], negatives: list[_Known]
-    ) -> dict[str, float]:
-        """The weighted BM25 query: description and keywords, then Rocchio's expansion."""
+    def _terms(self, profile: Profile, positives: list[_Known]) -> dict[str, float]:
+        """The weighted BM25 query: description and keywords, then Rocchio's expansion.
+
+        The expansion adds the wanted papers' heaviest terms; disliked papers take nothing
+        away here (their part of Rocchio acts in the embedding space), since a term that
+        weighs in a disliked paper often weighs in wanted ones too.
+        """
         settings = self.settings
-        alpha, beta, gamma = settings.rocchio
+        alpha, beta, _ = settings.rocchio
         asked = Counter(tokenize(profile.description))
         for keyword in profile.keywords:
             for term in keyword.terms:
                 asked[term] += keyword.weight * settings.keyword_boost
         weights = _scaled(asked, alpha)
         if positives:
-            expansion = self._term_weights(positives, top=settings.expansion_terms)
+            expansion = self._term_weights(positives, settings.expansion_terms)
             for term, weight in _scaled(expansion, beta).items():
                 weights[term] = weights.get(term, 0.0) + weight
-        if negatives and weights:
-            against = self._term_weights(negatives, terms=list(weights))
-            for term, weight in _scaled(against, gamma).items():
-                weights[term] -= weight
-        return {term: weight for term, weight in weights.items() if weight > 0}
+        return weights
 
-    def _term_weights(
-        self, papers: list[_Known], *, terms: list[str] | None = None, top: int | None = None
-    ) -> dict[str, float]:
-        """Mean BM25 weight of each term in `papers` (their own terms unless `terms`)."""
-        if terms is None:
-            terms = sorted(frozenset().union(*(known.terms for known in papers)))
-        bm25 = self.engine.indexes().bm25
-        means = bm25.term_scores(terms, [known.key for known in papers]).mean(axis=0)
-        order = np.argsort(-means, kind="stable")[:top]
-        return {terms[i]: float(means[i]) for i in order if means[i] > 0}
+    @staticmethod
+    def _term_weights(papers: list[_Known], top: int) -> dict[str, float]:
+        """The `top` terms of `papers` by their mean BM25 score in them."""
+        total: Counter[str] = Counter()
+        for known in papers:
+            total.update(known.terms)
+        return {term: weight / len(papers) for term, weight in total.most_common(top)}
 
     def _classifier(self, positives: np.ndarray, negatives: np.ndarray) -> _Classifier | None:
         """A logistic regression on the rated papers' embeddings, once there are enough."""

@@ -69,7 +69,8 @@ def test_a_digest_is_recorded_and_not_sent_again(env, store, tmp_path):
     assert len(sent) == 3 and store.already_sent("file:quant", sent) == sent
     again = run(env, "digest", "--profile", path)
     assert "Nothing new since 2025-07-21 07:00 UTC" in again.stdout
-    back = json.loads(run(env, "digest", "--profile", path, "--since", "2025-07-01", "--json").stdout)
+    back = run(env, "digest", "--profile", path, "--since", "2025-07-01", "--json")
+    back = json.loads(back.stdout)
     assert [pick["id"] for pick in back["picks"]] == ["2507.10004"]
 
 

@@ -21,7 +21,8 @@ BEIR = Path(__file__).parent / "fixtures" / "feedback-beir"
 @pytest.fixture
 def collection(sqlite_store: Store, tmp_path: Path):
     report = IngestReport()
-    ingest_file(sqlite_store, BEIR / "corpus.jsonl", report, now=datetime.now(UTC), fmt="beir-corpus")
+    now = datetime.now(UTC)
+    ingest_file(sqlite_store, BEIR / "corpus.jsonl", report, now=now, fmt="beir-corpus")
     embedder = HashEmbedder(256)
     Indexer(sqlite_store, tmp_path / "index", embedder).update()
     matcher = Matcher(Engine(sqlite_store, tmp_path / "index", embedder))

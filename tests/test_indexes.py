@@ -11,6 +11,7 @@ import faiss
 import numpy as np
 import pytest
 
+from recommender import indexes
 from recommender.embed import HashEmbedder
 from recommender.errors import ModelMismatch
 from recommender.indexes import STATE_FILE, Indexer, IndexSet
@@ -194,3 +195,19 @@ def test_nothing_new_writes_nothing(indexer: Indexer) -> None:
     assert (report.rebuilt, report.added, report.changed, report.embedded) == (False, 0, 0, 0)
     # The bot reloads the indexes when the state file changes; here it must not.
     assert (indexer.index_dir / STATE_FILE).stat().st_mtime_ns == stamp
+
+
+def test_the_store_is_read_in_batches_that_miss_nothing(
+    indexer: Indexer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexes, "READ_BATCH", 3)
+    monkeypatch.setattr(indexes, "EMBED_BATCH", 2)
+    indexer.update()
+    add_papers(indexer.store, range(20, 27))
+
+    indexer.update()
+
+    loaded = load(indexer)
+    assert sorted(loaded.dense.keys().tolist()) == list(range(1, 28))
+    assert loaded.bm25.search("number26", 5)[0].tolist() == [27]
+    assert loaded.bm25.search("number2", 5)[0].tolist() == [3]

@@ -242,7 +242,8 @@ def test_no_paper_is_sent_twice_across_days(world: World):
     world.ingest(QUANT + OTHER, MON)
     monday = world.digest(profile, MON + HOUR)
     record_digest(world.store, monday)
-    world.ingest(SPEECH + [paper("2507.20001", "Quantization of speech models", "Quantize.")], MON + DAY)
+    tuesdays = [paper("2507.20001", "Quantization of speech models", "Quantize.")]
+    world.ingest(SPEECH + tuesdays, MON + DAY)
     tuesday = world.digest(profile, MON + DAY + HOUR)
     assert tuesday.since == MON + HOUR
     assert world.ids(tuesday) and not set(world.ids(tuesday)) & set(world.ids(monday))
@@ -292,7 +293,7 @@ def test_the_classifier_joins_once_there_are_enough_ratings(world: World):
     world.ingest([paper("2507.50001", "Quantization again", "More quantization.")], MON)
     base = Profile(keywords=("quantization",), liked=("2507.10001", "2507.10002"))
     few = replace(base, disliked=("2507.10011", "2507.10012"))
-    enough = replace(base, liked=(*base.liked, "2507.10003"), disliked=(*few.disliked, "2507.10021"))
+    enough = replace(few, liked=(*base.liked, "2507.10003"), disliked=(*few.disliked, "2507.10021"))
     assert world.digest(few, MON + HOUR).picks[0].explanation.learned is None
     learned = world.digest(enough, MON + HOUR).picks[0].explanation.learned
     assert learned is not None and 0 <= learned <= 1
@@ -324,7 +325,8 @@ def test_digests_of_many_targets_at_once(world: World):
 
 def test_an_empty_archive_has_nothing_yet(world: World):
     digest = world.digest(QUANTIZATION, MON)
-    assert digest.nothing_new and digest.headline() == "Nothing new yet: the archive holds no papers."
+    assert digest.nothing_new
+    assert digest.headline() == "Nothing new yet: the archive holds no papers."
 
 
 def test_a_digest_for_a_target_without_profile_is_refused(world: World):
@@ -343,7 +345,9 @@ def test_the_digest_as_json_data(world: World):
     assert data["new"] == len(EVERYTHING) and data["nothing_new"] is False
     assert all(pick["why"] and pick["keywords"] == ["quantization"] for pick in data["picks"])
     for pick in data["picks"]:
-        expected = None if pick["id"].startswith("title:") else f"https://arxiv.org/abs/{pick['id']}"
+        expected = (
+            None if pick["id"].startswith("title:") else f"https://arxiv.org/abs/{pick['id']}"
+        )
         assert pick["url"] == expected
 
 

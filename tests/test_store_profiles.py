@@ -96,4 +96,3 @@ def test_a_saved_paper_can_be_removed(store: Store):
     assert store.unsave_paper("user:T1:U1", "p1") is True
     assert store.unsave_paper("user:T1:U1", "p1") is False
     assert store.saved_ids("user:T1:U1") == []
-

@@ -1,0 +1,79 @@
+"""The candidate pool's lookups: author names, phrases, categories, BM25 terms."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommender.candidates import Pool, author_key
+from recommender.embed import HashEmbedder
+from recommender.indexes import Indexer, IndexSet
+from recommender.models import Paper
+from recommender.store import Store
+
+NOW = datetime(2025, 7, 21, tzinfo=UTC)
+PAPERS = [
+    Paper(
+        id="2507.00001",
+        title="Mixture-of-Experts routing",
+        abstract="Experts are routed.",
+        authors=("Jürgen Schmidhuber",),
+        categories=("cs.LG",),
+    ),
+    Paper(
+        id="2507.00002", title="Experts on a mixture", abstract="Of nothing.", categories=("cs.CV",)
+    ),
+    Paper(id="2507.00003", title="Speech", abstract="Audio.", authors=("王伟",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Jürgen Schmidhuber", "jurgen schmidhuber"),
+        ("Schmidhuber, Jürgen", "jurgen schmidhuber"),
+        ("J. Schmidhuber", "j schmidhuber"),
+        ("王伟", "王伟"),
+        ("...", ""),
+    ],
+)
+def test_author_keys(name: str, key: str):
+    assert author_key(name) == key
+
+
+@pytest.fixture
+def pool(sqlite_store: Store, tmp_path: Path) -> Pool:
+    sqlite_store.upsert(PAPERS, now=NOW)
+    embedder = HashEmbedder(32)
+    Indexer(sqlite_store, tmp_path, embedder).update()
+    bm25 = IndexSet.load(tmp_path, model=embedder.name).bm25
+    return Pool.build(sqlite_store, embedder, bm25, sqlite_store.keys())
+
+
+def test_phrases_are_consecutive_terms(pool: Pool):
+    assert pool.phrase_mask(("mixtur", "expert")).tolist() == [True, False, False]
+    assert pool.phrase_mask(("expert",)).tolist() == [True, True, False]
+
+
+def test_authors_and_categories(pool: Pool):
+    assert pool.author_rows(["schmidhuber, jurgen", "王伟", "...", "Nobody"]) == {
+        "schmidhuber, jurgen": [0],
+        "王伟": [2],
+    }
+    assert pool.category_mask(("cs",)).tolist() == [True, True, True]
+    assert pool.category_mask(("cs.LG",)).tolist() == [True, False, True]
+
+
+def test_lexical_scores_are_the_index_scores(pool: Pool, tmp_path: Path):
+    bm25 = IndexSet.load(tmp_path, model="hash-32").bm25
+    keys, scores = bm25.search("routing speech", 10)
+    lexical = pool.lexical({"rout": 1.0, "speech": 1.0})
+    rows = [pool.keys.tolist().index(key) for key in keys.tolist()]
+    np.testing.assert_allclose(lexical[rows], scores, rtol=1e-6)
+    # "expert" is in two of the three papers: over half, so BM25 gives it no weight.
+    assert not pool.lexical({"expert": 1.0}).any()
+
+
+def test_a_mask_without_some_papers(pool: Pool):
+    assert pool.mask_without(["2507.00002", "unknown"]).tolist() == [True, False, True]
