@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import wraps
 from pathlib import Path
 
@@ -212,26 +212,16 @@ def index(app: App, rebuild: bool) -> None:
     click.echo(_update(app.indexer(), rebuild))
 
 
-def _since(text: str) -> datetime:
-    """`7d`, `2w` or an ISO date, as the start of a publication window (UTC)."""
-    units = {"d": 1, "w": 7}
-    if text[:-1].isdigit() and text[-1:] in units:
-        return datetime.now(UTC) - timedelta(days=int(text[:-1]) * units[text[-1]])
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    except ValueError as error:
-        raise click.BadParameter(f"{text!r}: use a date like 2025-07-01, or 7d, or 2w") from error
+def _since(app: App, text: str) -> datetime:
+    """`--since` as the slash command reads it (`7d`, `2w`, a date), as a UTC datetime."""
+    from bot.search import parse_since
+
+    return datetime.combine(parse_since(text, today=app.now().date()), time(), UTC)
 
 
 def _hit_dict(hit: Hit) -> dict:
-    paper = hit.paper
     return {
-        "id": paper.id,
-        "title": paper.title,
-        "authors": list(paper.authors),
-        "categories": list(paper.categories),
-        "published": paper.published.isoformat() if paper.published else None,
-        "url": paper.abs_url,
+        **hit.paper.summary(),
         "score": round(hit.score, 6),
         "bm25": {"score": hit.bm25_score, "rank": hit.bm25_rank},
         "dense": {"score": hit.dense_score, "rank": hit.dense_rank},
@@ -252,7 +242,7 @@ def search(app: App, query: str, k: int, since, category, author, as_json: bool)
     engine = app.engine()
     if not engine.is_current():
         click.echo(_update(app.indexer()), err=True)
-    filters = Filters(category=category, since=_since(since) if since else None, author=author)
+    filters = Filters(category=category, since=_since(app, since) if since else None, author=author)
     hits = engine.search(query, k=k, filters=filters)
     if as_json:
         click.echo(json.dumps([_hit_dict(hit) for hit in hits], indent=2))
@@ -305,8 +295,11 @@ def eval_command(
         result = evaluate(engine, texts, judged, doc_ids)
         learning = None
         if feedback_rounds:
-            matcher = Matcher(engine)
-            learning = evaluate_feedback(matcher, texts, judged, doc_ids, rounds=feedback_rounds)
+            matcher, total = Matcher(engine), len(judged.keys() & texts.keys())
+            with tqdm(total=total, desc="feedback", unit="query", disable=as_json) as bar:
+                learning = evaluate_feedback(
+                    matcher, texts, judged, doc_ids, rounds=feedback_rounds, progress=bar.update
+                )
         store.close()
     if as_json:
         extra = learning.as_dict() if learning else {}
@@ -326,10 +319,12 @@ def eval_command(
 
 def _echo_feedback(learning: FeedbackEvaluation) -> None:
     click.echo("residual nDCG@10 after each feedback round:")
-    click.echo(f"{'round':>5}{'feedback':>10}{'no_feedback':>13}{'ratio':>7}")
-    rows = zip(learning.feedback, learning.no_feedback, learning.gains(), strict=True)
-    for number, (with_it, without, gain) in enumerate(rows):
-        click.echo(f"{number:>5}{with_it:>10.4f}{without:>13.4f}{gain:>7.2f}")
+    click.echo(f"{'round':>5}{'feedback':>10}{'no_feedback':>13}{'ratio':>7}{'queries':>9}")
+    rows = zip(
+        learning.feedback, learning.no_feedback, learning.gains(), learning.queries, strict=True
+    )
+    for number, (with_it, without, gain, queries) in enumerate(rows):
+        click.echo(f"{number:>5}{with_it:>10.4f}{without:>13.4f}{gain:>7.2f}{queries:>9}")
 
 
 @contextmanager
@@ -381,7 +376,7 @@ def digest(app: App, path: Path, since, k, as_json: bool, dry_run: bool) -> None
     engine = app.engine()
     if not engine.is_current():
         click.echo(_update(app.indexer()), err=True)
-    start = _since(since) if since else None
+    start = _since(app, since) if since else None
     result = Matcher(engine).digest(file_target(path), profile, now=app.now(), since=start, k=k)
     if not dry_run:
         record_digest(app.store, result)
@@ -416,14 +411,17 @@ def _pipeline(app: App, sources: list[Source] | None = None) -> Pipeline:
     )
 
 
+def _uses_slack(app: App) -> bool:
+    from bot.oauth import oauth_enabled
+
+    return bool(app.settings.slack_bot_token or oauth_enabled(app.settings))
+
+
 def _deliverer(app: App, *, dry_run: bool = False) -> Deliverer:
     """Slack when a bot token or OAuth installs are configured, else the console."""
     grace = timedelta(hours=app.settings.delivery_grace_hours)
     matcher = Matcher(app.engine())
-    from bot.oauth import oauth_enabled
-
-    uses_slack = app.settings.slack_bot_token or oauth_enabled(app.settings)
-    if uses_slack and not dry_run:
+    if _uses_slack(app) and not dry_run:
         from bot.delivery import slack_deliverer
 
         return slack_deliverer(app.settings, app.store, matcher, app.now, grace=grace)
@@ -436,18 +434,32 @@ def _deliverer(app: App, *, dry_run: bool = False) -> Deliverer:
 
 @cli.command("run-once")
 @click.option("--dry-run", is_flag=True, help="Print the digests instead of posting them.")
+@click.option(
+    "--profiles",
+    "profiles_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="profiles",
+    show_default=True,
+    help="Team profiles whose digests to print when not posting to Slack.",
+)
 @click.pass_obj
 @friendly_errors
-def run_once(app: App, dry_run: bool) -> None:
-    """The whole pipeline once: ingest the configured sources, index, deliver what is due."""
+def run_once(app: App, dry_run: bool, profiles_dir: Path) -> None:
+    """The whole pipeline once: ingest the configured sources, index, deliver what is due.
+
+    Without Slack (or with --dry-run) digests are printed, and so are the team profiles'.
+    """
     pipeline = _pipeline(app)
     for source, report in pipeline.ingest().items():
         click.echo(f"{source}: {report.summary()}")
         for rejection in report.rejected:
             click.echo(f"rejected: {rejection}", err=True)
     click.echo(pipeline.index())
-    counts = pipeline.deliver(_deliverer(app, dry_run=dry_run))
+    deliverer = _deliverer(app, dry_run=dry_run)
+    counts = pipeline.deliver(deliverer)
     click.echo("delivered: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing due"))
+    if dry_run or not _uses_slack(app):
+        _preview_team_digests(app, app.engine(), profiles_dir)
 
 
 @cli.command()
@@ -491,6 +503,20 @@ def status(app: App, as_json: bool) -> None:
 DEMO_SEARCH = "speculative decoding"
 
 
+def _preview_team_digests(app: App, engine: Engine, profiles_dir: Path) -> None:
+    """Print each team profile's digest as it would read in a channel; record nothing."""
+    from bot.blocks import digest_messages, digest_sizes
+    from bot.console import render_text
+
+    now, matcher = app.now(), Matcher(engine)
+    for path in sorted(profiles_dir.glob("*.yaml")):
+        digest = matcher.digest(file_target(path), load_profile(path), now=now)
+        sizes = digest_sizes(digest, day=now.date(), channel=True)
+        for message in digest_messages(digest, sizes, day=now.date(), channel=True):
+            click.echo(f"\n── #{path.stem} " + "─" * 40)
+            click.echo(render_text(message["blocks"]))
+
+
 @cli.command()
 @click.option(
     "--profiles",
@@ -504,7 +530,7 @@ DEMO_SEARCH = "speculative decoding"
 @friendly_errors
 def demo(app: App, profiles_dir: Path) -> None:
     """The main job once on the bundled samples: ingest, index, digests, a search."""
-    from bot.blocks import digest_messages, digest_sizes, results_message
+    from bot.blocks import results_message
     from bot.console import render_text
     from bot.search import SearchRequest, run
 
@@ -512,15 +538,8 @@ def demo(app: App, profiles_dir: Path) -> None:
     for report in pipeline.ingest().values():
         click.echo(f"ingested the bundled sample feeds: {report.summary()}")
     click.echo(_update(app.indexer()))
-    engine, now = app.engine(), app.now()
-    matcher = Matcher(engine)
-    for path in sorted(profiles_dir.glob("*.yaml")):
-        # A preview, as `papers digest --dry-run`: nothing is recorded as sent.
-        digest = matcher.digest(file_target(path), load_profile(path), now=now)
-        sizes = digest_sizes(digest, day=now.date(), channel=True)
-        for message in digest_messages(digest, sizes, day=now.date(), channel=True):
-            click.echo(f"\n── #{path.stem} " + "─" * 40)
-            click.echo(render_text(message["blocks"]))
+    engine = app.engine()
+    _preview_team_digests(app, engine, profiles_dir)
     page = run(engine, app.store, SearchRequest(query=DEMO_SEARCH))
     click.echo(f"\n── /papers {DEMO_SEARCH} " + "─" * 40)
     click.echo(render_text(results_message(page)["blocks"]))

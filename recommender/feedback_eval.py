@@ -7,15 +7,17 @@ dislikes the others, each through `profiles.apply_feedback`, as a button press d
 each round, nDCG@10 is measured on the papers not shown yet, the residual collection
 (Salton & Buckley, "Improving retrieval performance by relevance feedback", 1990), twice:
 ranked by the updated profile, and by the unchanged round-0 profile with the same papers
-removed. The pair is the fair comparison: the easy relevant papers leave the residual
-collection as they are shown, so residual scores fall with or without feedback. Round 0
-(nothing shown yet) is the same ranking for both. A query whose relevant papers have all
-been shown has no residual nDCG and leaves that round's mean, on both sides alike.
+removed. Both rank the residual collection anew with the same `Matcher.rank`, so that they
+differ only by what was learned. The pair is the fair comparison: the easy relevant papers
+leave the residual collection as they are shown, so residual scores fall with or without
+feedback. Round 0 (nothing shown yet) is the same ranking for both. A query whose relevant
+papers have all been shown has no residual nDCG and leaves that round's mean, on both sides
+alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,10 +32,15 @@ DEPTH = 100  # papers of each ranking handed to trec_eval; nDCG@10 needs only th
 
 @dataclass(frozen=True)
 class FeedbackEvaluation:
-    """Mean residual nDCG@10 after each round: rounds 0..N, with and without feedback."""
+    """Mean residual nDCG@10 after each round: rounds 0..N, with and without feedback.
+
+    `queries` counts, per round, the queries with relevant papers left to find: the mean
+    is over them.
+    """
 
     feedback: tuple[float, ...]
     no_feedback: tuple[float, ...]
+    queries: tuple[int, ...] = ()
 
     def gains(self) -> tuple[float, ...]:
         """feedback / no_feedback per round (1.0 at round 0)."""
@@ -54,15 +61,19 @@ def evaluate_feedback(
     *,
     rounds: int,
     shown: int = SHOWN,
+    progress: Callable[[int], None] | None = None,
 ) -> FeedbackEvaluation:
     """Simulate `rounds` rounds of feedback on every judged query; see the module docstring.
 
-    `doc_ids` maps the store's keys to the collection's document ids.
+    `doc_ids` maps the store's keys to the collection's document ids; `progress` is told
+    of each query done.
     """
     simulation = _Simulation(matcher, doc_ids, rounds, shown)
     for qid, text in queries.items():
         if qid in qrels:
             simulation.query(qid, text, qrels[qid])
+            if progress:
+                progress(1)
     return simulation.result()
 
 
@@ -84,9 +95,9 @@ class _Simulation:
 
     def query(self, qid: str, text: str, judged: Mapping[str, int]) -> None:
         """One query's rounds: show, rate, re-rank; record each round's two rankings."""
-        profile = Profile(description=text)
+        first = profile = Profile(description=text)
         alive = np.ones(len(self.pool), dtype=bool)
-        first = ranking = self.matcher.rank(profile, self.pool)
+        ranking = unchanged = self.matcher.rank(profile, self.pool)
         residual = dict(judged)
         for number in range(len(self.feedback)):
             if number:
@@ -96,8 +107,9 @@ class _Simulation:
                     paper_id = self.pool.papers[self.row_of[key]].id
                     profile = apply_feedback(profile, paper_id, "like" if liked else "dislike")
                 ranking = self.matcher.rank(profile, self.pool, alive=alive)
+                unchanged = self.matcher.rank(first, self.pool, alive=alive)
             self.feedback[number][qid] = self._named(ranking, alive)
-            self.no_feedback[number][qid] = self._named(first, alive)
+            self.no_feedback[number][qid] = self._named(unchanged, alive)
             if any(score > 0 for score in residual.values()):
                 self.qrels[number][qid] = dict(residual)
 
@@ -105,6 +117,7 @@ class _Simulation:
         return FeedbackEvaluation(
             feedback=tuple(map(_ndcg, self.feedback, self.qrels)),
             no_feedback=tuple(map(_ndcg, self.no_feedback, self.qrels)),
+            queries=tuple(map(len, self.qrels)),
         )
 
     def _unseen(self, keys: np.ndarray, alive: np.ndarray) -> list[int]:

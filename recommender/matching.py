@@ -549,7 +549,7 @@ def diversify(
     picks so far`, relevance being the score min-max scaled over the 10k best. A row at
     least `duplicate` similar to a pick is never picked.
     """
-    top = np.asarray(ranked[: max(k * 10, k)], dtype=np.int64)
+    top = np.asarray(ranked[: k * 10], dtype=np.int64)
     if not len(top):
         return []
     relevance = scores[top]
@@ -645,12 +645,7 @@ def _pick_dict(pick: Pick) -> dict:
     paper, why = pick.paper, pick.explanation
     closest = why.closest
     return {
-        "id": paper.id,
-        "title": paper.title,
-        "authors": list(paper.authors),
-        "categories": list(paper.categories),
-        "published": paper.published.isoformat() if paper.published else None,
-        "url": paper.abs_url,
+        **paper.summary(),
         "score": round(pick.score, 4),
         "why": why.text(),
         "keywords": list(why.keywords),

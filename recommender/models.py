@@ -60,6 +60,17 @@ class Paper:
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
 
+    def summary(self) -> dict[str, Any]:
+        """The fields a listing shows, as JSON-able data (`--json` outputs)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+            "published": self.published.isoformat() if self.published else None,
+            "url": self.abs_url,
+        }
+
 
 @dataclass(frozen=True)
 class Rejection:

@@ -213,13 +213,6 @@ def check_action(action: str) -> str:
     return action
 
 
-def with_feedback(profile: Profile, events: Iterable[tuple[str, str]]) -> Profile:
-    """The profile after (paper id, action) events, oldest first."""
-    for paper_id, action in events:
-        profile = apply_feedback(profile, paper_id, action)
-    return profile
-
-
 def check_target(target: str) -> str:
     """`target` if it names who gets a digest, else InvalidTarget."""
     if not isinstance(target, str) or not _TARGET.fullmatch(target):
@@ -317,7 +310,7 @@ def _check_muted(muted: tuple[str, ...], keywords: tuple[Keyword, ...]) -> None:
         for j, keyword in enumerate(keywords):
             # A paper matching the keyword always contains the muted phrase too, so the
             # keyword could never find anything: a contradiction, not a preference.
-            if contains_phrase(keyword.terms, terms):
+            if _contains_phrase(keyword.terms, terms):
                 raise ProfileError(
                     "profile",
                     f"muted[{i}]",
@@ -326,7 +319,7 @@ def _check_muted(muted: tuple[str, ...], keywords: tuple[Keyword, ...]) -> None:
                 )
 
 
-def contains_phrase(terms: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+def _contains_phrase(terms: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     """Whether `phrase` occurs in `terms` as consecutive terms (both tokenized)."""
     if not phrase:
         return False

@@ -157,9 +157,10 @@ def test_demo_then_run_once_and_status(env, tmp_path, samples_dir):
     assert "── #efficient-llm" in demo.output and "matched: quantization" in demo.output
     assert "── /papers speculative decoding" in demo.output
     sources = {**env, "PAPERS_SOURCES": f"files:{samples_dir}/000_*.txt"}
-    once = run(sources, "run-once", "--dry-run")
+    once = run(sources, "run-once", "--dry-run", "--profiles", str(profiles))
     assert once.exit_code == 0, once.output
     assert "unchanged 10" in once.output and "delivered: due 0" in once.output
+    assert "── #speech" in once.output
     status = run(env, "status", "--json")
     report = json.loads(status.output)
     assert report["papers"] == 364 and report["index"] == "current"

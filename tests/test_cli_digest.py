@@ -109,5 +109,5 @@ def test_feedback_rounds_print_a_table(env, tmp_path):
         "--feedback-rounds", "1",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "round  feedback  no_feedback  ratio" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-2].split()[-1] == "1.00"
+    assert "round  feedback  no_feedback  ratio  queries" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-2].split()[-2:] == ["1.00", "3"]

@@ -63,3 +63,20 @@ def test_a_finished_delivery_is_not_claimed_again(store: Store):
     ledger.finish("user:T1:U1", DAY, now=NOW)
     again = ledger.begin("user:T1:U1", DAY, {"picks": ["b"]}, now=NOW)
     assert again.done and again.attempts == 1 and again.plan == {"picks": ["a"]}
+
+
+def test_nine_am_in_two_zones_across_the_spring_forward(store: Store):
+    """New York springs forward on 2025-03-09; Berlin not until 2025-03-30."""
+    ledger = store.deliveries
+    ledger.subscribe("user:T1:NY", Schedule(at="09:00", tz="America/New_York"), now=NOW)
+    ledger.subscribe("user:T1:BER", Schedule(at="09:00", tz="Europe/Berlin"), now=NOW)
+
+    def due_at(*when):
+        return ledger.due(datetime(*when, tzinfo=UTC), grace=GRACE)
+
+    friday, monday = date(2025, 3, 7), date(2025, 3, 10)
+    assert due_at(2025, 3, 7, 7, 59) == []
+    assert due_at(2025, 3, 7, 8, 0) == [("user:T1:BER", friday)]  # 09:00 CET
+    assert due_at(2025, 3, 7, 14, 0) == [("user:T1:BER", friday), ("user:T1:NY", friday)]  # EST
+    assert due_at(2025, 3, 10, 12, 59) == [("user:T1:BER", monday)]
+    assert due_at(2025, 3, 10, 13, 0) == [("user:T1:BER", monday), ("user:T1:NY", monday)]  # EDT

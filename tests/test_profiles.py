@@ -12,7 +12,6 @@ from recommender.profiles import (
     file_target,
     load_profile,
     profile_from_dict,
-    with_feedback,
 )
 
 PROFILES = Path(__file__).parent.parent / "profiles"
@@ -190,9 +189,6 @@ def test_feedback_moves_a_paper_between_liked_and_disliked():
     assert (profile.liked, profile.disliked) == (("p2",), ("p1",))
     profile = apply_feedback(profile, "2507.07186", "dislike")
     assert profile.seeds == () and profile.disliked == ("p1", "2507.07186")
-    assert with_feedback(Profile(description="x1"), [("a", "save"), ("a", "dislike")]).disliked == (
-        "a",
-    )
 
 
 def test_unknown_feedback_is_refused():

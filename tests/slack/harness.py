@@ -362,6 +362,10 @@ def serving(application: WSGIApp) -> Iterator[str]:
     finally:
         # Closed from the server's own thread: closing its sockets from here, under its
         # running select(), would make its loop fail.
-        server.trigger.pull_trigger(server.close)
+        try:
+            server.trigger.pull_trigger(server.close)
+        except OSError:
+            # The trigger's pipe is already closed: the loop has stopped, so close directly.
+            server.close()
         thread.join(PATIENCE)
         server.task_dispatcher.shutdown()
