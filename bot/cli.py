@@ -411,6 +411,16 @@ def _pipeline(app: App, sources: list[Source] | None = None) -> Pipeline:
     )
 
 
+profiles_option = click.option(
+    "--profiles",
+    "profiles_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="profiles",
+    show_default=True,
+    help="The team profiles (YAML) whose digests to print as they would read in a channel.",
+)
+
+
 def _uses_slack(app: App) -> bool:
     from bot.oauth import oauth_enabled
 
@@ -434,14 +444,7 @@ def _deliverer(app: App, *, dry_run: bool = False) -> Deliverer:
 
 @cli.command("run-once")
 @click.option("--dry-run", is_flag=True, help="Print the digests instead of posting them.")
-@click.option(
-    "--profiles",
-    "profiles_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="profiles",
-    show_default=True,
-    help="Team profiles whose digests to print when not posting to Slack.",
-)
+@profiles_option
 @click.pass_obj
 @friendly_errors
 def run_once(app: App, dry_run: bool, profiles_dir: Path) -> None:
@@ -518,14 +521,7 @@ def _preview_team_digests(app: App, engine: Engine, profiles_dir: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "--profiles",
-    "profiles_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="profiles",
-    show_default=True,
-    help="The team profiles whose digests to show.",
-)
+@profiles_option
 @click.pass_obj
 @friendly_errors
 def demo(app: App, profiles_dir: Path) -> None:
