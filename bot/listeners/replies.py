@@ -11,6 +11,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from bot.blocks import notice
 from bot.mrkdwn import escape
 from recommender.errors import IndexMissing, ModelMismatch, PapersError
+from recommender.models import Paper
+from recommender.store import Store
 
 APOLOGY = "Sorry, something went wrong on our side. It is logged; please try again in a while."
 NOT_INDEXED = (
@@ -30,6 +32,14 @@ def acknowledge(ack: Ack) -> None:
 def caller(context: BoltContext) -> tuple[str, str]:
     """(team, user) of whoever acted, from Slack's signed payload (never from typed text)."""
     return context.team_id or context.enterprise_id, context.user_id
+
+
+def pressed_paper(store: Store, action: dict, respond: Respond) -> Paper | None:
+    """The paper a button names, or None after telling the presser it is gone."""
+    paper = store.get(action["value"])
+    if paper is None:
+        reply(respond, notice("That paper is no longer in the archive."))
+    return paper
 
 
 def reply(respond: Respond, message: dict, *, replace_original: bool = False) -> None:

@@ -14,7 +14,7 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE, noted, notice, paper_title
-from bot.listeners.replies import acknowledge, caller, errors_replied, reply
+from bot.listeners.replies import acknowledge, caller, errors_replied, pressed_paper, reply
 from bot.services import Services
 from bot.targets import channel_target, user_target
 from recommender.matching import record_feedback
@@ -38,9 +38,8 @@ def answer(
 ) -> None:
     """Learn from the press, then replace the paper's buttons with a note (or tell the presser)."""
     with errors_replied(respond, logger):
-        paper = services.store.get(action["value"])
+        paper = pressed_paper(services.store, action, respond)
         if paper is None:
-            reply(respond, notice("That paper is no longer in the archive."))
             return
         team, user = caller(context)
         channel = body["container"]["channel_id"]

@@ -7,7 +7,7 @@ from logging import Logger
 from slack_bolt import App, BoltContext, Respond
 
 from bot.blocks import SAVE, notice
-from bot.listeners.replies import acknowledge, caller, errors_replied, reply
+from bot.listeners.replies import acknowledge, caller, errors_replied, pressed_paper, reply
 from bot.mrkdwn import escape, truncate
 from bot.services import Services
 from bot.targets import user_target
@@ -19,9 +19,8 @@ def answer(
 ) -> None:
     """Save the paper for the person in the verified payload, and say so."""
     with errors_replied(respond, logger):
-        paper = services.store.get(action["value"])
+        paper = pressed_paper(services.store, action, respond)
         if paper is None:
-            reply(respond, notice("That paper is no longer in the archive."))
             return
         # Whose list it is comes from Slack's signed payload, never from the button's value.
         target = user_target(*caller(context))
