@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from recommender import SAMPLES_DIR
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine, Filters, Fusion, Hit
@@ -50,7 +50,9 @@ class App:
         return self.settings.data_dir / "index"
 
     def embedder(self) -> SentenceTransformerEmbedder:
-        return SentenceTransformerEmbedder(self.settings.embedding_model)
+        return SentenceTransformerEmbedder(
+            self.settings.embedding_model, precision=self.settings.embedding_precision
+        )
 
     def engine(self, fusion: Fusion | None = None) -> Engine:
         return Engine(self.store, self.index_dir, self.embedder(), fusion)
@@ -89,7 +91,10 @@ def cli(ctx: click.Context, verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = App(Settings.from_env())
+    try:
+        ctx.obj = App(Settings.from_env())
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _finish(report: IngestReport, as_json: bool, what: str) -> None:

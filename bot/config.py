@@ -7,9 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recommender.embed import DEFAULT_MODEL
+from recommender.embed import DEFAULT_MODEL, PRECISIONS
 from recommender.pipeline import Endpoints
 from recommender.store import sqlite_url
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the setting cannot take."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,7 @@ class Settings:
     data_dir: Path
     database_url: str
     embedding_model: str = DEFAULT_MODEL
+    embedding_precision: str = "auto"
     arxiv_api_url: str = Endpoints.arxiv_api
     arxiv_rss_url: str = Endpoints.arxiv_rss
     oai_url: str = Endpoints.oai
@@ -48,15 +53,18 @@ class Settings:
             data_dir=data_dir,
             database_url=env.get("DATABASE_URL") or sqlite_url(data_dir),
             embedding_model=env.get("PAPERS_EMBEDDING_MODEL", defaults.embedding_model),
+            embedding_precision=_choice(
+                env, "PAPERS_EMBEDDING_PRECISION", defaults.embedding_precision, PRECISIONS
+            ),
             arxiv_api_url=env.get("PAPERS_ARXIV_API_URL", defaults.arxiv_api_url),
             arxiv_rss_url=env.get("PAPERS_ARXIV_RSS_URL", defaults.arxiv_rss_url),
             oai_url=env.get("PAPERS_OAI_URL", defaults.oai_url),
             hf_url=env.get("PAPERS_HF_URL", defaults.hf_url),
-            arxiv_interval=float(env.get("PAPERS_ARXIV_INTERVAL", defaults.arxiv_interval)),
-            http_retries=int(env.get("PAPERS_HTTP_RETRIES", defaults.http_retries)),
+            arxiv_interval=_number(env, "PAPERS_ARXIV_INTERVAL", defaults.arxiv_interval),
+            http_retries=_number(env, "PAPERS_HTTP_RETRIES", defaults.http_retries),
             sources=env.get("PAPERS_SOURCES", defaults.sources),
-            delivery_grace_hours=float(
-                env.get("PAPERS_DELIVERY_GRACE_HOURS", defaults.delivery_grace_hours)
+            delivery_grace_hours=_number(
+                env, "PAPERS_DELIVERY_GRACE_HOURS", defaults.delivery_grace_hours
             ),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
@@ -64,5 +72,28 @@ class Settings:
             slack_client_id=env.get("SLACK_CLIENT_ID") or None,
             slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             slack_api_url=env.get("SLACK_API_URL", defaults.slack_api_url),
-            port=int(env.get("PORT", defaults.port)),
+            port=_number(env, "PORT", defaults.port),
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: int | float) -> int | float:
+    """The variable as a number of the default's type (int or float), at least 0."""
+    value = env.get(name)
+    if value is None:
+        return default
+    kind = type(default)
+    try:
+        number = kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name}={value!r} is not {what} (default {default})") from None
+    if number < 0:
+        raise SettingsError(f"{name}={value!r} must not be negative (default {default})")
+    return number
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, default)
+    if value not in choices:
+        raise SettingsError(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value

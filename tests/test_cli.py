@@ -165,3 +165,11 @@ def test_demo_then_run_once_and_status(env, tmp_path, samples_dir):
     report = json.loads(status.output)
     assert report["papers"] == 364 and report["index"] == "current"
     assert [r["job"] for r in report["runs"]][:3] == ["deliver", "index", "ingest"]
+
+
+def test_a_bad_setting_is_a_usage_error_naming_it(env):
+    result = CliRunner().invoke(cli, ["stats"], env={**env, "PAPERS_HTTP_RETRIES": "lots"})
+
+    assert result.exit_code == 2
+    assert "PAPERS_HTTP_RETRIES='lots' is not a whole number" in result.output
+    assert "Traceback" not in result.output

@@ -13,6 +13,7 @@ from recommender.embed import (
     Embedder,
     HashEmbedder,
     SentenceTransformerEmbedder,
+    native_bfloat16,
     resolve_model,
 )
 
@@ -102,3 +103,31 @@ def test_real_model_batches_do_not_change_vectors(minilm: SentenceTransformerEmb
     one_by_one = np.vstack([minilm.encode([text]) for text in TEXTS])
 
     assert np.allclose(minilm.encode(TEXTS), one_by_one, atol=1e-5)
+
+
+def test_an_unknown_precision_is_refused_before_loading() -> None:
+    with pytest.raises(ValueError, match="precision must be one of auto, float32, bfloat16"):
+        SentenceTransformerEmbedder("no-such/model", precision="fp16")
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_an_explicit_precision_is_kept(precision: str) -> None:
+    assert SentenceTransformerEmbedder("no-such/model", precision=precision).precision == precision
+
+
+def test_auto_precision_follows_the_cpu() -> None:
+    expected = "bfloat16" if native_bfloat16() else "float32"
+
+    assert SentenceTransformerEmbedder("no-such/model").precision == expected
+
+
+@pytest.mark.model
+def test_bfloat16_vectors_match_float32_ones(minilm: SentenceTransformerEmbedder) -> None:
+    texts = [*TEXTS, "We study retrieval of biomedical abstracts for scientific claims. " * 20]
+    full = SentenceTransformerEmbedder(precision="float32").encode(texts)
+    half = SentenceTransformerEmbedder(precision="bfloat16").encode(texts)
+
+    assert_unit_rows(half, 384, len(texts))
+    assert np.einsum("ij,ij->i", full, half).min() > 0.999
+    # Not the same arithmetic: if these were equal, autocast would not have run.
+    assert not np.array_equal(full, half)
