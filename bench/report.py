@@ -62,18 +62,23 @@ def _embedding(results: dict) -> str:
     if not embed:
         return "Embedding throughput: not measured in this run."
     searches = [(size, row["search"]) for size, row in results["sizes"].items() if "search" in row]
-    all_cores = ", ".join(
-        f"{search['query_embed_all_cores_ms']:.0f} ms ({int(size):,})" for size, search in searches
+    one_thread = ", ".join(
+        f"{search['query_embed_one_thread_ms']:.0f} ms ({int(size):,})" for size, search in searches
     )
+    cores = os.cpu_count()
+    native = "has" if embed["native_bfloat16"] else "has no"
     return (
         f"Embedding throughput, real model ({embed['texts']} SciFact abstracts of "
-        f"{embed['mean_wordpieces']:.0f} word pieces on average, batch {embed['batch_size']}): "
-        f"**{embed['papers_per_s@1x256']:.1f} papers/s** on 1 torch thread and "
-        f"{embed['papers_per_s@2x256']:.1f} on 2, at the model's max_seq_length of 256 (the "
-        f"default, used everywhere); {embed['papers_per_s@1x128']:.1f} papers/s at 128 "
-        "(not adopted: see bench/README.md). Search and add ran the model on "
-        f"{results['torch_threads']} thread(s); one query's embedding on all cores (torch's "
-        f"default) took {all_cores or '-'} instead."
+        f"{embed['mean_wordpieces']:.0f} word pieces on average, max_seq_length 256, batch "
+        f"{embed['batch_size']}), papers/s on {cores} torch threads / 1: "
+        f"**{embed[f'papers_per_s@{cores}xbfloat16']:.1f}** / "
+        f"{embed['papers_per_s@1xbfloat16']:.1f} in bfloat16, "
+        f"{embed[f'papers_per_s@{cores}xfloat32']:.1f} / {embed['papers_per_s@1xfloat32']:.1f} "
+        f"in float32. This CPU {native} native bfloat16, so `PAPERS_EMBEDDING_PRECISION=auto` "
+        f"(the default, used in search and add here) runs "
+        f"{'bfloat16' if embed['native_bfloat16'] else 'float32'}. Search and add ran the model "
+        f"on {results['torch_threads']} thread(s); one query's embedding on 1 thread took "
+        f"{one_thread or '-'} (median)."
     )
 
 

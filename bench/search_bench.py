@@ -210,10 +210,10 @@ def search(args: argparse.Namespace) -> dict:
         "load_s": load,
         "rss_mb": peak_rss_mb(),
     }
-    # The same query embeddings on torch's default of one thread per core, for comparison.
-    torch.set_num_threads(os.cpu_count())
+    # The same query embeddings on one thread, for comparison.
+    torch.set_num_threads(1)
     ten = queries[:10]
-    result["query_embed_all_cores_ms"] = timed_ms(lambda q: embedder.real.encode([q]), ten)
+    result["query_embed_one_thread_ms"] = timed_ms(lambda q: embedder.real.encode([q]), ten)
     return result
 
 
@@ -352,21 +352,21 @@ def embed(args: argparse.Namespace) -> dict:
     """The real model's papers/s on full SciFact abstracts, as the indexer feeds it."""
     import torch
 
-    from recommender.embed import SentenceTransformerEmbedder
+    from recommender.embed import SentenceTransformerEmbedder, native_bfloat16
 
     texts = corpus.real_texts()[-args.embed_sample :]
-    embedder = SentenceTransformerEmbedder(REAL_MODEL)
-    embedder.encode(texts[:8])
-    model = embedder._loaded()
-    out = {"batch_size": 64, "texts": len(texts)}
-    pieces = [len(ids) for ids in model.tokenizer(texts)["input_ids"]]
-    out["mean_wordpieces"] = float(np.mean(pieces))
-    for threads, length in ((1, 256), (2, 256), (1, 128)):
-        torch.set_num_threads(threads)
-        model.max_seq_length = length
-        start = time.perf_counter()
-        embedder.encode(texts)
-        out[f"papers_per_s@{threads}x{length}"] = len(texts) / (time.perf_counter() - start)
+    out = {"texts": len(texts), "native_bfloat16": native_bfloat16()}
+    for precision in ("float32", "bfloat16"):
+        embedder = SentenceTransformerEmbedder(REAL_MODEL, precision=precision)
+        embedder.encode(texts[:8])
+        out["batch_size"] = embedder._batch_size
+        tokenizer = embedder._loaded().tokenizer
+        out["mean_wordpieces"] = float(np.mean([len(ids) for ids in tokenizer(texts)["input_ids"]]))
+        for threads in sorted({1, os.cpu_count()}):
+            torch.set_num_threads(threads)
+            start = time.perf_counter()
+            embedder.encode(texts)
+            out[f"papers_per_s@{threads}x{precision}"] = len(texts) / (time.perf_counter() - start)
     return out
 
 
@@ -484,8 +484,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--torch-threads",
         type=int,
-        default=1,
-        help="torch threads for the real model in search and add",
+        default=os.cpu_count(),
+        help="torch threads for the real model in search and add (default: torch's, one a core)",
     )
     parser.add_argument("--embed-sample", type=int, default=256, help="abstracts to embed")
     parser.add_argument("--cache", default="/tmp/papers-bench", help="corpora, stores, indexes")
