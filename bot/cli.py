@@ -49,13 +49,15 @@ class App:
     def index_dir(self) -> Path:
         return self.settings.data_dir / "index"
 
-    def embedder(self) -> SentenceTransformerEmbedder:
+    def embedder(self, threads: int | None = None) -> SentenceTransformerEmbedder:
         return SentenceTransformerEmbedder(
-            self.settings.embedding_model, precision=self.settings.embedding_precision
+            self.settings.embedding_model,
+            precision=self.settings.embedding_precision,
+            threads=threads,
         )
 
-    def engine(self, fusion: Fusion | None = None) -> Engine:
-        return Engine(self.store, self.index_dir, self.embedder(), fusion)
+    def engine(self, fusion: Fusion | None = None, *, threads: int | None = None) -> Engine:
+        return Engine(self.store, self.index_dir, self.embedder(threads), fusion)
 
     def indexer(self) -> Indexer:
         return Indexer(self.store, self.index_dir, self.embedder())
@@ -353,7 +355,8 @@ def serve(app: App, socket: bool, host: str) -> None:
     from bot.serve import serve as serve_app
     from bot.services import Services
 
-    services = Services(app.store, app.engine(), app.index_dir, clock=app.now)
+    # The web process only embeds queries, one at a time: one torch thread (see embed.py).
+    services = Services(app.store, app.engine(threads=1), app.index_dir, clock=app.now)
     serve_app(app.settings, services, socket=socket, host=host, announce=click.echo)
 
 

@@ -77,16 +77,27 @@ class SentenceTransformerEmbedder:
     with the other. Without native bfloat16 it is slower, which is why `auto` (the default)
     picks it only where `native_bfloat16()` says so. Batches of 16 waste less on padding
     than larger ones (each batch is as long as its longest text) and measured fastest.
+
+    `threads`, when given, is torch's thread count for the process (torch has only the one),
+    set when the model loads. A process that embeds one short query at a time beside other
+    work on the same cores wants 1: there two threads spent most of their time waiting for
+    each other, 500-700 ms a query where one thread took 15-25 ms (bench/README.md).
     """
 
     def __init__(
-        self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, precision: str = "auto"
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        batch_size: int = 16,
+        precision: str = "auto",
+        threads: int | None = None,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self._model_name = model
         self._batch_size = batch_size
         self._precision = precision
+        self._threads = threads
         self._model: SentenceTransformer | None = None
         # The bot may embed queries from several threads; only one of them should load.
         self._lock = threading.Lock()
@@ -137,6 +148,10 @@ class SentenceTransformerEmbedder:
                 # Imported here: torch takes seconds to import, and most commands never embed.
                 from sentence_transformers import SentenceTransformer
 
+                if self._threads is not None:
+                    import torch
+
+                    torch.set_num_threads(self._threads)
                 path = resolve_model(self._model_name)
                 self._model = SentenceTransformer(path, device="cpu")
             return self._model

@@ -131,3 +131,18 @@ def test_bfloat16_vectors_match_float32_ones(minilm: SentenceTransformerEmbedder
     assert np.einsum("ij,ij->i", full, half).min() > 0.999
     # Not the same arithmetic: if these were equal, autocast would not have run.
     assert not np.array_equal(full, half)
+
+
+@pytest.mark.model
+def test_threads_are_set_when_the_model_loads() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    embedder = SentenceTransformerEmbedder(threads=1)
+    try:
+        assert torch.get_num_threads() == 2  # not yet: nothing has loaded
+        embedder.encode(["one query"])
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
