@@ -182,6 +182,7 @@ def section(results: dict, command: str) -> str:
         "for every query and for the 1,000 added papers. HNSW recall is measured on these "
         "synthetic vectors.",
         "",
+        "",
     ]
     return "\n".join(lines)
 
