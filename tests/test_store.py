@@ -1,3 +1,4 @@
+import multiprocessing
 from datetime import UTC, datetime
 
 import pytest
@@ -149,6 +150,38 @@ def test_reopening_an_existing_database_keeps_papers(database_url: str):
     again = Store.open(database_url)
     assert again.get("2507.07186").title == "Planted in Pretraining"
     again.close()
+
+
+def _open_when_told(url: str, ready, start, results) -> None:
+    ready.put(True)
+    start.wait()
+    try:
+        Store.open(url).close()
+        results.put("ok")
+    except Exception as error:  # sent to the test, which shows it
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def test_processes_opening_a_fresh_database_at_once_all_migrate_it(database_url: str):
+    # As `papers serve` and `papers scheduler` do when both start on a new database.
+    context = multiprocessing.get_context("spawn")
+    ready, start, results = context.Queue(), context.Event(), context.Queue()
+    openers = [
+        context.Process(target=_open_when_told, args=(database_url, ready, start, results))
+        for _ in range(4)
+    ]
+    for opener in openers:
+        opener.start()
+    for _ in openers:
+        ready.get(timeout=60)
+    start.set()
+    outcomes = [results.get(timeout=120) for _ in openers]
+    for opener in openers:
+        opener.join(timeout=60)
+    assert outcomes == ["ok"] * 4
+    store = Store.open(database_url)
+    assert {"papers", "alembic_version"} <= set(inspect(store.engine).get_table_names())
+    store.close()
 
 
 def _three(store: Store) -> None:

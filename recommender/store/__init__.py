@@ -78,6 +78,10 @@ class StoreStats:
     last_ingested: datetime | None
 
 
+# Any constant key names PostgreSQL's advisory lock; this one is "papers" in ASCII.
+_MIGRATION_LOCK = 0x706170657273
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets the web process read while the scheduler writes; busy_timeout makes a writer
     # wait for the other instead of failing at once.
@@ -148,10 +152,23 @@ class Store:
         return store
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision, one process at a time.
+
+        `papers serve` and `papers scheduler` start together (Procfile) and each migrates a
+        fresh database; unserialized, the second to create a table fails. So the whole
+        upgrade is one transaction that first takes the database's migration lock: on
+        PostgreSQL an advisory lock held until commit, on SQLite the write lock
+        (`BEGIN IMMEDIATE`; busy_timeout makes the other wait for it). Whoever waited then
+        finds the schema current and has nothing to do.
+        """
         config = alembic.config.Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            elif conn.dialect.name == "sqlite":
+                # pysqlite begins no transaction before DDL; this one holds the write lock.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             config.attributes["connection"] = conn
             alembic.command.upgrade(config, "head")
 
