@@ -10,7 +10,8 @@ from recommender.errors import InvalidArxivId
 
 TITLE_ID_PREFIX = "title:"
 
-# New style since 2007-04: YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), optional vN.
+# New style since 2007-04: YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), optional vN;
+# `_check_new_style` holds an id that matches to those dates.
 _NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
 # Old style: archive(.SUBJECT-CLASS)?/YYMMNNN, optional vN. The subject class is not part
 # of the identifier (math.GT/0309136 is math/0309136).
@@ -27,11 +28,27 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     raw = raw.removesuffix(".pdf").rstrip("/")
     match = _NEW.fullmatch(raw)
     if match:
+        _check_new_style(match["id"], text)
         return match["id"], int(match["v"]) if match["v"] else None
     match = _OLD.fullmatch(raw)
     if match:
         return f"{match['archive']}/{match['num']}", int(match["v"]) if match["v"] else None
     raise InvalidArxivId(f"not an arXiv id: {text!r}")
+
+
+def _check_new_style(paper_id: str, text: str) -> None:
+    """A YYMM.NNNN(N) id must name a month of the scheme's life with its number of digits."""
+    yymm, number = paper_id.split(".")
+    year, month = int(yymm[:2]), int(yymm[2:])
+    if not 1 <= month <= 12:
+        raise InvalidArxivId(f"not an arXiv id: {text!r} (month {month:02d} does not exist)")
+    if int(yymm) < 704:
+        raise InvalidArxivId(f"not an arXiv id: {text!r} (YYMM.NNNN ids began in 2007-04)")
+    digits = 5 if year >= 15 else 4
+    if len(number) != digits:
+        raise InvalidArxivId(
+            f"not an arXiv id: {text!r} (ids of 20{year:02d} have {digits}-digit numbers)"
+        )
 
 
 def canonical_arxiv_id(text: str) -> str:

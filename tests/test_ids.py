@@ -30,10 +30,30 @@ def test_parse_arxiv_id(text, expected):
     assert parse_arxiv_id(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "2507.071", "12345.6789", "hep-th/99", "v2"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "2507.071",
+        "12345.6789",
+        "hep-th/99",
+        "v2",
+        "0808.05394",  # five-digit numbers began in 2015
+        "1501.0001",  # and four-digit ones ended in 2014
+        "2513.00001",  # no 13th month
+        "0612.1234",  # before the scheme began (2007-04)
+        "arXiv:2500.12345v2",
+    ],
+)
 def test_parse_arxiv_id_rejects(text):
     with pytest.raises(InvalidArxivId, match="not an arXiv id"):
         parse_arxiv_id(text)
+
+
+def test_an_impossible_id_says_why():
+    with pytest.raises(InvalidArxivId, match=r"'0808.05394' \(ids of 2008 have 4-digit numbers\)"):
+        parse_arxiv_id("0808.05394")
 
 
 def test_find_arxiv_id_in_text():
