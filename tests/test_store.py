@@ -190,7 +190,7 @@ def _three(store: Store) -> None:
             paper(
                 "2501.00001",
                 title="One",
-                authors=("Jürgen Schmidhuber",),
+                authors=("Jürgen Schmidhuber", "Élodie Ørsted"),
                 categories=("cs.LG", "cs.CL"),
                 published=datetime(2025, 1, 1, tzinfo=UTC),
             ),
@@ -230,6 +230,8 @@ def test_keys_and_lookup_by_key(store: Store):
         ({"since": datetime(2025, 2, 1, tzinfo=UTC)}, {"Two", "Three"}),
         ({"until": datetime(2025, 2, 1, tzinfo=UTC)}, {"One"}),
         ({"author": "jürgen"}, {"One"}),
+        ({"author": "JÜRGEN"}, {"One"}),
+        ({"author": "élodie ørsted"}, {"One"}),  # capitals beyond ASCII fold too
         ({"author": "lecun"}, {"Two"}),
         ({"author": "%"}, {"Three"}),
         ({"author": "a_b"}, {"Three"}),

@@ -90,6 +90,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's own lower() folds ASCII only ("É" stays); Python's folds every script, as
+    # PostgreSQL's does in a UTF-8 database, so an author filter finds "Élodie" either way.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if isinstance(text, str) else text
 
 
 def _contains(column, needle: str, *, lower: bool = False):
