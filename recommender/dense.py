@@ -45,7 +45,8 @@ DEFAULT_HNSW_THRESHOLD = 200_000
 #   recall@10   0.79  0.87  0.93  0.97  0.99
 #   recall@100  0.54  0.67  0.80  0.91  0.97
 #   ms/query     4.5   9.3  13.4  32.7  66.8   (two cores shared with other work)
-# so the beam is 8k wide: recall@10 0.93 there, and more on sentence embeddings.
+# so the beam is 8k wide: recall@10 0.93 there; on 50k real MiniLM embeddings, whose
+# similarities fall off steeply, 0.996 (bench/hnsw_recall.py, docs/BENCHMARKS.md).
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
