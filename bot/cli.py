@@ -459,7 +459,26 @@ def run_once(app: App, dry_run: bool, profiles_dir: Path) -> None:
     """The whole pipeline once: ingest the configured sources, index, deliver what is due.
 
     Without Slack (or with --dry-run) digests are printed, and so are the team profiles'.
+    It takes the scheduler's lease while it runs, so that it never delivers beside a running
+    `papers scheduler` (which would post the same digests); --dry-run posts nothing and
+    needs no lease.
     """
+    from bot.scheduler import LEASE, LEASE_TTL, holder_name
+
+    jobs, holder = app.store.jobs, holder_name("run-once")
+    if not dry_run and not jobs.acquire(LEASE, holder, ttl=LEASE_TTL * 3, now=app.now()):
+        raise click.ClickException(
+            f"a scheduler is running ({jobs.holder(LEASE, now=app.now())}) and delivers on "
+            "its own; `papers run-once --dry-run` shows the digests without posting them"
+        )
+    try:
+        _run_once(app, dry_run, profiles_dir)
+    finally:
+        if not dry_run:
+            jobs.release(LEASE, holder)
+
+
+def _run_once(app: App, dry_run: bool, profiles_dir: Path) -> None:
     pipeline = _pipeline(app)
     for source, report in pipeline.ingest().items():
         click.echo(f"{source}: {report.summary()}")

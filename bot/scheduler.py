@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 
 LEASE = "scheduler"
 LEASE_TTL = timedelta(minutes=10)
+# A running scheduler renews its lease this often, on a thread of its own, so that a job
+# longer than LEASE_TTL (a backfill, many digests waiting on Slack's rate limits) cannot
+# lose it to a second scheduler mid-job.
+LEASE_RENEWAL = LEASE_TTL / 3
 # arXiv announces Sunday to Thursday at 20:00 US Eastern; ingest half an hour later.
 ARXIV_TRIGGER = CronTrigger(
     day_of_week="sun,mon,tue,wed,thu", hour=20, minute=30, timezone="America/New_York"
@@ -34,6 +39,11 @@ ARXIV_TRIGGER = CronTrigger(
 # Hugging Face's daily papers fill up during the day (UTC).
 HF_TRIGGER = CronTrigger(hour=22, minute=0, timezone="UTC")
 DELIVERY_TICK = timedelta(minutes=5)
+
+
+def holder_name(role: str) -> str:
+    """Who holds the lease, as `papers status` shows it: role, host, process and a nonce."""
+    return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def previous_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
@@ -60,7 +70,7 @@ class Clockwork:
         self.pipeline = pipeline
         self.deliverer = deliverer
         self.clock = clock
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = holder or holder_name("scheduler")
 
     def has_lease(self) -> bool:
         """Take or renew the lease; False (and a log line) when another scheduler holds it."""
@@ -111,8 +121,24 @@ class Clockwork:
 
 
 def build(clockwork: Clockwork) -> BlockingScheduler:
-    """The scheduler with every trigger; `start()` blocks until the process is stopped."""
-    scheduler = BlockingScheduler(timezone="UTC")
+    """The scheduler with every trigger; `start()` blocks until the process is stopped.
+
+    The jobs run one at a time, on one thread. Ingest stamps the papers of a run with the
+    run's start time but commits them page by page over minutes; a digest matched in
+    between would take the next window from after that stamp and never see the papers
+    committed later. One worker also keeps a digest from matching papers not indexed yet.
+    A tick that comes due while another job runs waits for it (misfire grace: an hour).
+    """
+    executors = {"default": ThreadPoolExecutor(max_workers=1), "lease": ThreadPoolExecutor(1)}
+    scheduler = BlockingScheduler(timezone="UTC", executors=executors)
+    scheduler.add_job(
+        clockwork.has_lease,
+        IntervalTrigger(seconds=LEASE_RENEWAL.total_seconds()),
+        id="lease",
+        executor="lease",
+        coalesce=True,
+        max_instances=1,
+    )
     arxiv_kinds = ("arxiv-rss", "arxiv-api", "oai", "files")
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     scheduler.add_job(

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from bot.cli import cli
+from recommender.store import Store, sqlite_url
 from tests.support import recorded_body
 
 
@@ -173,3 +175,24 @@ def test_a_bad_setting_is_a_usage_error_naming_it(env):
     assert result.exit_code == 2
     assert "PAPERS_HTTP_RETRIES='lots' is not a whole number" in result.output
     assert "Traceback" not in result.output
+
+
+def test_run_once_does_not_deliver_beside_a_running_scheduler(env, samples_dir):
+    sources = {**env, "PAPERS_SOURCES": f"files:{samples_dir}/000_*.txt"}
+    store = Store.open(sqlite_url(Path(env["PAPERS_DATA_DIR"])))
+    now = datetime.now(UTC)
+    assert store.jobs.acquire(
+        "scheduler", "scheduler:elsewhere:1", ttl=timedelta(minutes=10), now=now
+    )
+
+    refused = run(sources, "run-once", "--profiles", str(samples_dir / "none"))
+
+    assert refused.exit_code == 1
+    assert "a scheduler is running (scheduler:elsewhere:1)" in refused.output
+    assert "--dry-run" in refused.output
+    assert store.count() == 0 and store.jobs.recent() == []  # nothing ran
+    store.jobs.release("scheduler", "scheduler:elsewhere:1")
+    done = run(sources, "run-once", "--profiles", str(samples_dir / "none"))
+    assert done.exit_code == 0, done.output
+    assert store.count() == 10
+    assert store.jobs.holder("scheduler", now=datetime.now(UTC)) is None  # released

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from pytest_httpserver import HTTPServer
 
-from bot.scheduler import ARXIV_TRIGGER, Clockwork, build, previous_fire
+from bot.scheduler import ARXIV_TRIGGER, LEASE_TTL, Clockwork, build, previous_fire
 from recommender.embed import HashEmbedder
 from recommender.engine import Engine
 from recommender.http import HttpClient
@@ -70,8 +70,13 @@ def test_previous_fire_is_the_last_announcement_ingest():
 def test_the_scheduler_has_its_triggers():
     clockwork = Clockwork(pipeline=None, deliverer=None, clock=clock, holder="x")
     jobs = {job.id: job for job in build(clockwork).get_jobs()}
-    assert set(jobs) == {"ingest-arxiv", "ingest-hf", "deliver"}
+    assert set(jobs) == {"ingest-arxiv", "ingest-hf", "deliver", "lease"}
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
+    # one worker: a digest never runs while an ingest is still committing its papers;
+    # the lease is renewed on a thread of its own, well within its time to live
+    assert build(clockwork)._lookup_executor("default")._pool._max_workers == 1
+    assert jobs["lease"].executor == "lease" and jobs["deliver"].executor == "default"
+    assert jobs["lease"].trigger.interval < LEASE_TTL / 2
     first = datetime(2025, 7, 25, 16, tzinfo=UTC)
     assert jobs["deliver"].trigger.interval == timedelta(minutes=5)
     assert jobs["ingest-arxiv"].trigger.get_next_fire_time(None, first).isoformat() == (
