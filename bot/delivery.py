@@ -130,7 +130,7 @@ class LedgerDeliverer:
     def plan(self, target: str, day: date, fresh: Digest | None, now: datetime) -> dict[str, Any]:
         """The digest's plan: the one an earlier try stored, else a new one."""
         delivery = self.store.deliveries.get(target, day)
-        if delivery is not None:
+        if delivery is not None and delivery.plan is not None:
             return delivery.plan
         digest = fresh if fresh is not None else self._digest(target, now)
         return plan_of(digest, digest_sizes(digest, day=day, channel=is_channel_target(target)))

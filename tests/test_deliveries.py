@@ -57,6 +57,25 @@ def test_failures_are_visible_until_a_try_succeeds(store: Store):
     assert ledger.failing() == [] and ledger.get("user:T1:U1", DAY).done
 
 
+def test_a_try_that_failed_before_its_plan_is_visible_and_the_next_plan_is_kept(store: Store):
+    ledger = store.deliveries
+    ledger.fail("user:T1:U1", DAY, "ProfileError: no profile", now=NOW)
+    [failed] = ledger.failing()
+    assert (failed.target, failed.plan, failed.attempts) == ("user:T1:U1", None, 1)
+    retry = ledger.begin("user:T1:U1", DAY, {"picks": ["a"]}, now=NOW)
+    assert (retry.plan, retry.attempts, retry.posted) == ({"picks": ["a"]}, 2, ())
+    again = ledger.begin("user:T1:U1", DAY, {"picks": ["b"]}, now=NOW)
+    assert again.plan == {"picks": ["a"]}  # from now on the first plan wins
+
+
+def test_a_late_failure_does_not_reopen_a_sent_delivery(store: Store):
+    ledger = store.deliveries
+    ledger.begin("user:T1:U1", DAY, {"picks": ["a"]}, now=NOW)
+    ledger.finish("user:T1:U1", DAY, now=NOW)
+    ledger.fail("user:T1:U1", DAY, "timeout", now=NOW)
+    assert ledger.get("user:T1:U1", DAY).done and ledger.failing() == []
+
+
 def test_a_finished_delivery_is_not_claimed_again(store: Store):
     ledger = store.deliveries
     ledger.begin("user:T1:U1", DAY, {"picks": ["a"]}, now=NOW)

@@ -29,7 +29,7 @@ class Delivery:
     day: date
     status: str
     attempts: int
-    plan: dict[str, Any]
+    plan: dict[str, Any] | None  # None when the try failed before it had one
     posted: tuple[Any, ...]
     error: str | None
 
@@ -94,18 +94,23 @@ class Deliveries:
 
     def begin(self, target: str, day: date, plan: dict[str, Any], *, now: datetime) -> Delivery:
         """Claim a delivery: a new row holding `plan`, or the pending one of an earlier try
-        (whose plan wins, so a retry posts what the first try meant to)."""
+        (whose plan wins, so a retry posts what the first try meant to; a try that failed
+        before it had a plan left none, and then `plan` is taken)."""
         row = {"target": target, "digest_date": day, "status": "pending", "attempts": 1,
                "posted": {"plan": plan, "parts": []}, "updated": now}  # fmt: skip
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(deliveries).values(**row))
         except IntegrityError:
+            earlier = self.get(target, day)
+            values: dict[str, Any] = {"attempts": deliveries.c.attempts + 1, "updated": now}
+            if earlier is not None and earlier.plan is None:
+                values["posted"] = {"plan": plan, "parts": []}
             with self.engine.begin() as conn:
                 conn.execute(
                     update(deliveries)
                     .where(_key(target, day), deliveries.c.status != "sent")
-                    .values(attempts=deliveries.c.attempts + 1, updated=now)
+                    .values(**values)
                 )
         return self.get(target, day)
 
@@ -127,13 +132,27 @@ class Deliveries:
             )
 
     def fail(self, target: str, day: date, error: str, *, now: datetime) -> None:
-        """Note a failed try; the row stays open and the next tick tries again."""
+        """Note a failed try; the row stays open and the next tick tries again.
+
+        A try can fail before `begin` (its digest could not even be matched): it then gets
+        a row without a plan, so that `failing` (and `papers status`) shows it too. A
+        delivery already sent stays sent.
+        """
         with self.engine.begin() as conn:
-            conn.execute(
+            changed = conn.execute(
                 update(deliveries)
-                .where(_key(target, day))
+                .where(_key(target, day), deliveries.c.status != "sent")
                 .values(status="failed", error=error, updated=now)
-            )
+            ).rowcount
+        if changed:
+            return
+        row = {"target": target, "digest_date": day, "status": "failed", "attempts": 1,
+               "posted": {"plan": None, "parts": []}, "error": error, "updated": now}  # fmt: skip
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(**row))
+        except IntegrityError:
+            pass  # the row exists (sent, or written meanwhile): nothing to add
 
     def failing(self) -> list[Delivery]:
         """Deliveries whose last try failed, most tries first (for `papers status`)."""

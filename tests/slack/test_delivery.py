@@ -13,7 +13,7 @@ from bot.targets import channel_target, user_target
 from recommender.matching import Matcher
 from recommender.models import Paper
 from tests.slack.blockkit import check_inert, check_limits
-from tests.slack.conftest import NOW, Sleeps, add_papers, subscribe
+from tests.slack.conftest import NINE_UTC, NOW, Sleeps, add_papers, subscribe
 from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender, direct_channel
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
@@ -160,6 +160,22 @@ def test_one_failing_target_does_not_stop_the_others(
         "DU0HERE",
         "DU0GONE",
     ]
+
+
+def test_a_digest_that_cannot_be_matched_shows_as_failing(
+    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    # Subscribed, but the profile is gone: the try fails before there is anything to post.
+    services.store.deliveries.subscribe(ALICE, NINE_UTC, now=NOW)
+    assert deliverer.deliver_due(NOW)["failed"] == 1
+    [failing] = services.store.deliveries.failing()
+    assert failing.target == ALICE and "has no profile" in failing.error
+    assert fake_slack.calls_to("chat.postMessage") == []
+    # Once the profile is back, the next tick delivers that day's digest.
+    subscribe(services, ALICE)
+    assert deliverer.deliver_due(NOW + timedelta(minutes=5))["delivered"] == 1
+    assert services.store.deliveries.get(ALICE, NOW.date()).done
+    assert services.store.deliveries.failing() == []
 
 
 def test_titles_that_try_to_ping_render_inert_in_digests(
