@@ -37,6 +37,9 @@ ACTIONS = ("like", "dislike", "save", "more", "not_interested")
 POSITIVE_ACTIONS = frozenset({"like", "save", "more"})
 
 MIN_DIGEST_SIZE, MAX_DIGEST_SIZE, DEFAULT_DIGEST_SIZE = 3, 20, 5
+# A keyword 100 times another already decides every ranking; far larger weights overflow
+# the scores to infinity, which would drop the very papers they were meant to lift.
+MAX_KEYWORD_WEIGHT = 100
 # The learned lists keep the most recent ratings only: they are scored on every digest.
 MAX_LEARNED = 500
 
@@ -156,6 +159,11 @@ def load_profile(path: Path) -> Profile:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise ProfileError(source, "", f"cannot read it ({error.strerror or error})") from error
+    except UnicodeDecodeError as error:
+        line = Path(path).read_bytes()[: error.start].count(b"\n") + 1
+        raise ProfileError(
+            source, f"line {line}", "not UTF-8 text; save the file as UTF-8"
+        ) from error
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -291,8 +299,10 @@ def _check_keywords(keywords: tuple[Keyword, ...]) -> None:
             raise ProfileError(
                 "profile", where, "must be a phrase with a word that is not a common word"
             )
-        if not _is_number(keyword.weight) or keyword.weight <= 0:
-            raise ProfileError("profile", f"{where}.weight", "must be a number > 0")
+        if not _is_number(keyword.weight) or not 0 < keyword.weight <= MAX_KEYWORD_WEIGHT:
+            raise ProfileError(
+                "profile", f"{where}.weight", f"must be a number > 0 and <= {MAX_KEYWORD_WEIGHT}"
+            )
         if not isinstance(keyword.required, bool):
             raise ProfileError("profile", f"{where}.required", "must be true or false")
         if keyword.terms in seen:

@@ -88,6 +88,7 @@ def test_the_dict_form_round_trips():
         ("keywords: [a1, b2, {phrase: c3, weight: -1}]", "keywords[2].weight", "a number > 0"),
         ("keywords: [{phrase: c3, weight: high}]", "keywords[0].weight", "a number > 0"),
         ("keywords: [{phrase: c3, weight: .nan}]", "keywords[0].weight", "a number > 0"),
+        ("keywords: [{phrase: c3, weight: 1e308}]", "keywords[0].weight", "and <= 100"),
         ("keywords: [{phrase: c3, required: maybe}]", "keywords[0].required", "true or false"),
         ("keywords: [{weight: 2}]", "keywords[0].phrase", "missing"),
         ("keywords: [{phrase: c3, wieght: 2}]", "keywords[0].wieght", "unknown"),
@@ -139,6 +140,13 @@ def test_a_muted_phrase_narrower_than_a_keyword_is_allowed(tmp_path: Path):
 def test_malformed_yaml_names_file_line_and_column(tmp_path: Path):
     path = write(tmp_path, "description: ok\nkeywords: [a, b\nmuted: [c]\n")
     with pytest.raises(ProfileError, match=rf"^{path}: line 3, column \d+: not valid YAML"):
+        load_profile(path)
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("description: ok\nauthors: [Jürgen Schmidhuber]\n".encode("latin-1"))
+    with pytest.raises(ProfileError, match=r"latin1.yaml: line 2: not UTF-8 text"):
         load_profile(path)
 
 
