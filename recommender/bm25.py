@@ -33,7 +33,7 @@ from recommender.atomic import replace_directory
 from recommender.bm25_matrix import Postings, Stats, from_triples, triples
 from recommender.bm25_matrix import engine as engine_for
 from recommender.errors import IndexMissing
-from recommender.text import tokenize
+from recommender.text import TOKENIZER_VERSION, tokenize
 
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
@@ -230,6 +230,7 @@ class BM25Index:
             "avgdl": self._avgdl,
             "tf": TF_METHOD,
             "idf": IDF_METHOD,
+            "tokenizer": TOKENIZER_VERSION,
             "empty": self._main.engine is None,
             "fresh_empty": self._fresh.engine is None,
         }
@@ -338,6 +339,11 @@ def _check_meta(meta: dict) -> None:
         raise ValueError(f"{_META} is not in format {_FORMAT}")
     if (meta.get("tf"), meta.get("idf")) != (TF_METHOD, IDF_METHOD):
         raise ValueError(f"scored with {meta.get('tf')}/{meta.get('idf')}, not ours")
+    if meta.get("tokenizer") != TOKENIZER_VERSION:
+        raise ValueError(
+            f"tokenized by version {meta.get('tokenizer')} of the tokenizer, not "
+            f"{TOKENIZER_VERSION}; run `papers index --rebuild`"
+        )
     expected = {
         "count": int,
         "fresh": int,

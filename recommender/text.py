@@ -34,6 +34,13 @@ STOPWORDS: frozenset[str] = frozenset(_NLTK_ENGLISH.split())
 # character that is not an underscore", so `gpt-4` gives `gpt`, `4` and `snake_case` splits too.
 _TOKEN = re.compile(r"[^\W_]+")
 
+# The Snowball stemmer strips a plural "s" only after a vowel, so "LLMs" stayed "llms" and
+# a search or a muted keyword "LLM" missed it; a word with no vowel before its final "s"
+# (LLMs, GNNs, VLMs, 1990s, DVDs) loses the "s" here. Indexes record this version: a
+# change to what `tokenize` returns must bump it, and an index of another one is rebuilt.
+TOKENIZER_VERSION = 2
+_VOWELS = frozenset("aeiouy")
+
 # PyStemmer's Stemmer objects are not thread-safe, and the bot tokenizes queries from several
 # threads, so each thread gets its own.
 _local = threading.local()
@@ -56,4 +63,11 @@ def tokenize(text: str) -> list[str]:
     # so it is removed, not treated as a separator that would cut the word in two.
     folded = unicodedata.normalize("NFKC", text.replace("\u00ad", "")).casefold()
     words = [word for word in _TOKEN.findall(folded) if word not in STOPWORDS]
-    return _stemmer().stemWords(words)
+    return [_singular(term) for term in _stemmer().stemWords(words)]
+
+
+def _singular(term: str) -> str:
+    """`llms` -> `llm`: a final "s" after two or more letters or digits, none a vowel (but
+    not "ss", as in CSS)."""
+    plural = len(term) >= 3 and term[-1] == "s" and term[-2] != "s"
+    return term[:-1] if plural and _VOWELS.isdisjoint(term) else term

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from pathlib import Path
@@ -240,6 +241,18 @@ def test_a_corrupt_file_is_index_missing(
 
     # The file itself, or for the engine's files the bm25s directory that holds them.
     assert str(tmp_path / "bm25" / damaged.split("/")[0]) in str(error.value)
+
+
+def test_an_index_of_another_tokenizer_version_is_index_missing(
+    abstracts: BM25Index, tmp_path: Path
+) -> None:
+    abstracts.save(tmp_path / "bm25")
+    meta_path = tmp_path / "bm25" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "tokenizer": 1}))
+
+    with pytest.raises(IndexMissing, match="version 1 of the tokenizer, not 2"):
+        BM25Index.load(tmp_path / "bm25")
 
 
 def test_keys_that_do_not_fit_the_scores_are_index_missing(

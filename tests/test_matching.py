@@ -152,6 +152,14 @@ def test_a_muted_keyword_never_appears(world: World):
     assert picks and not any(" diffus " in terms_of(pick.paper) for pick in picks)
 
 
+def test_muting_an_acronym_mutes_its_plural(world: World):
+    plural = paper("2507.10050", "Quantization for LLMs", "Four-bit weights for LLMs.")
+    world.ingest([*EVERYTHING, plural], MON)
+    assert "2507.10050" in world.ids(world.digest(QUANTIZATION, MON + HOUR, k=10))
+    muted = replace(QUANTIZATION, muted=("LLM",))
+    assert "2507.10050" not in world.ids(world.digest(muted, MON + HOUR, k=10))
+
+
 def test_disallowed_categories_are_excluded_but_unknown_ones_pass(world: World):
     world.ingest(EVERYTHING, MON)
     profile = replace(QUANTIZATION, categories=("cs.CL", "cs.LG"))

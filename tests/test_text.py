@@ -23,6 +23,9 @@ from recommender.text import STOPWORDS, tokenize
         ("深度学习 🔥 rocks", ["深度学习", "rock"]),
         ("quanti\u00adzation", ["quantiz"]),  # a soft hyphen does not split a word
         ("lone \ud800 surrogate", ["lone", "surrog"]),
+        # Plurals the stemmer keeps because no vowel precedes the "s"; "ss" and two letters stay.
+        ("LLMs, GNNs and the 1990s", ["llm", "gnn", "1990"]),
+        ("CSS ms GPTs", ["css", "ms", "gpt"]),
     ],
 )
 def test_tokenize(text: str, terms: list[str]) -> None:
