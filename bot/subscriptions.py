@@ -78,20 +78,24 @@ def unsubscribe(store: Store, target: str) -> bool:
 
 def follow(store: Store, target: str, author: str, *, now: datetime) -> Profile:
     """Add an author to follow (a name already followed, in any case, is kept once)."""
-    profile = current(store, target).profile
-    if author.casefold() not in {name.casefold() for name in profile.authors}:
-        profile = replace(profile, authors=(*profile.authors, author))
-    store.save_profile(target, profile, now=now)
-    return profile
+
+    def add(profile: Profile) -> Profile:
+        if author.casefold() in {name.casefold() for name in profile.authors}:
+            return profile
+        return replace(profile, authors=(*profile.authors, author))
+
+    return store.update_profile(target, add, now=now, create=True)
 
 
 def mute(store: Store, target: str, term: str, *, now: datetime) -> Profile:
     """Leave out papers with `term` (ProfileError if a keyword contains it)."""
-    profile = current(store, target).profile
-    if term.casefold() not in {muted.casefold() for muted in profile.muted}:
-        profile = replace(profile, muted=(*profile.muted, term))
-    store.save_profile(target, profile, now=now)
-    return profile
+
+    def add(profile: Profile) -> Profile:
+        if term.casefold() in {muted.casefold() for muted in profile.muted}:
+            return profile
+        return replace(profile, muted=(*profile.muted, term))
+
+    return store.update_profile(target, add, now=now, create=True)
 
 
 def like(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
@@ -102,9 +106,11 @@ def like(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
             f"{paper_id} is not in the archive (yet); "
             "try again after the next ingest, or like a paper from a search"
         )
-    profile = current(store, target).profile
-    # Liking a paper takes back an earlier "not interested" in it.
-    disliked = tuple(i for i in profile.disliked if i != paper.id)
-    profile = replace(profile, seeds=(*profile.seeds, paper.id), disliked=disliked)
-    store.save_profile(target, profile, now=now)
+
+    def seed(profile: Profile) -> Profile:
+        # Liking a paper takes back an earlier "not interested" in it.
+        disliked = tuple(i for i in profile.disliked if i != paper.id)
+        return replace(profile, seeds=(*profile.seeds, paper.id), disliked=disliked)
+
+    store.update_profile(target, seed, now=now, create=True)
     return paper

@@ -581,12 +581,9 @@ def record_feedback(
     the saved list is `Store.save_paper`'s.
     """
     store.record_feedback(target, paper_id, action, now=now)
-    profile = store.get_profile(target)
-    if profile is None:
-        return None
-    updated = apply_feedback(profile, paper_id, action)
-    store.save_profile(target, updated, now=now)
-    return updated
+    return store.update_profile(
+        target, lambda profile: apply_feedback(profile, paper_id, action), now=now
+    )
 
 
 def record_digest(store: Store, digest: Digest) -> None:

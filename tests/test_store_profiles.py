@@ -1,11 +1,15 @@
 """The store's profiles, feedback, sent ledger and new-paper window, on SQLite and PostgreSQL."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from recommender.errors import InvalidFeedback, InvalidTarget
 from recommender.ids import title_id
+from recommender.matching import record_feedback
 from recommender.models import Paper
 from recommender.profiles import Keyword, Profile
 from recommender.store import Feedback, Store
@@ -36,6 +40,32 @@ def test_profiles_are_listed_by_target_and_deleted(store: Store):
     assert store.delete_profile("file:speech") is True
     assert store.delete_profile("file:speech") is False
     assert list(store.list_profiles()) == ["channel:T1:C1", "user:T1:U2"]
+
+
+def test_update_profile_changes_what_is_stored_and_may_create(store: Store):
+    add_seed = lambda profile: replace(profile, seeds=(*profile.seeds, "2507.18181"))  # noqa: E731
+    assert store.update_profile("user:T1:U1", add_seed, now=MON) is None
+    assert store.get_profile("user:T1:U1") is None
+    created = store.update_profile("user:T1:U1", add_seed, now=MON, create=True)
+    assert created == Profile(seeds=("2507.18181",)) == store.get_profile("user:T1:U1")
+
+
+def test_simultaneous_feedback_on_one_channel_profile_is_all_kept(store: Store):
+    # Eight people press "like" on eight papers of one channel digest at the same moment.
+    channel = "channel:T1:C1"
+    store.save_profile(channel, Profile(description="Speech recognition."), now=MON)
+    ids = [f"2507.{10100 + i}" for i in range(8)]
+    store.upsert([paper(pid) for pid in ids], now=MON)
+    start = threading.Barrier(len(ids))
+
+    def press(paper_id: str) -> None:
+        start.wait()
+        record_feedback(store, channel, paper_id, "like", now=MON)
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        list(pool.map(press, ids))
+    assert sorted(store.get_profile(channel).liked) == ids
+    assert len(store.feedback_for(channel)) == len(ids)
 
 
 def test_a_profile_needs_a_real_target(store: Store):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -170,14 +171,25 @@ class Store:
         """
         config = alembic.config.Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self.engine.begin() as conn:
+        with self._serialized() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
-            elif conn.dialect.name == "sqlite":
-                # pysqlite begins no transaction before DDL; this one holds the write lock.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
             config.attributes["connection"] = conn
             alembic.command.upgrade(config, "head")
+
+    @contextmanager
+    def _serialized(self) -> Iterator[Connection]:
+        """A transaction for read-then-write steps that must not interleave with another's.
+
+        On SQLite it holds the database's write lock from its first statement (`BEGIN
+        IMMEDIATE`: pysqlite would begin no transaction before DDL, and a deferred one
+        cannot take the lock after another writer committed); on PostgreSQL the caller
+        locks what it reads (`SELECT ... FOR UPDATE`, an advisory lock).
+        """
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield conn
 
     def close(self) -> None:
         self.engine.dispose()
@@ -363,6 +375,39 @@ class Store:
             if not changed:
                 row = {"target": target, "settings": settings, "created": now, "updated": now}
                 conn.execute(profiles.insert().values(**row))
+
+    def update_profile(
+        self,
+        target: str,
+        change: Callable[[Profile], Profile],
+        *,
+        now: datetime,
+        create: bool = False,
+    ) -> Profile | None:
+        """Read `target`'s profile, `change` it and store the result, as one step.
+
+        Two people pressing buttons on one channel's digest at once each change the
+        profile the other's change left; read and written separately, one press was lost.
+        Without a stored profile: None, or with `create` the change of an empty Profile().
+        """
+        check_target(target)
+        query = select(profiles.c.settings).where(profiles.c.target == target).with_for_update()
+        with self._serialized() as conn:
+            settings = conn.scalar(query)
+            if settings is None and not create:
+                return None
+            old = (
+                Profile()
+                if settings is None
+                else profile_from_dict(settings, f"profile of {target}")
+            )
+            updated = change(old)
+            values = {"settings": updated.to_dict(), "updated": now}
+            if settings is None:
+                conn.execute(profiles.insert().values(target=target, created=now, **values))
+            else:
+                conn.execute(profiles.update().where(profiles.c.target == target).values(**values))
+        return updated
 
     def get_profile(self, target: str) -> Profile | None:
         """The stored profile of `target`, or None if it has none."""
