@@ -274,6 +274,19 @@ def test_a_day_without_announcements_says_so_and_the_next_digest_catches_up(worl
     assert set(world.ids(wednesday)) == {"2507.30001", "2507.30002"}
 
 
+def test_a_digest_with_nothing_to_send_still_moves_the_next_window(world: World):
+    world.ingest(QUANT, MON)
+    record_digest(world.store, world.digest(QUANTIZATION, MON + HOUR))
+    tuesday = world.digest(QUANTIZATION, MON + DAY + HOUR)  # a day without announcements
+    assert tuesday.nothing_new and tuesday.since == MON + HOUR
+    record_digest(world.store, tuesday)
+    world.ingest([paper("2507.30003", "Quantization again", "Quantization.")], MON + 2 * DAY)
+    wednesday = world.digest(QUANTIZATION, MON + 2 * DAY + HOUR)
+    # The window starts after Tuesday's empty digest, not again after Monday's.
+    assert wednesday.since == MON + DAY + HOUR
+    assert wednesday.new == 1 and world.ids(wednesday) == ["2507.30003"]
+
+
 def test_feedback_changes_the_next_digest(world: World):
     profile = Profile(
         keywords=(Keyword("quantization", 2.0), Keyword("speech recognition")), digest_size=3

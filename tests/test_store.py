@@ -1,15 +1,17 @@
 import multiprocessing
 from datetime import UTC, datetime
 
+import alembic.command
+import alembic.config
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect
 
 from recommender.ids import title_id
 from recommender.models import Paper
-from recommender.store import Store
-from recommender.store.schema import metadata
+from recommender.store import _MIGRATIONS, Store
+from recommender.store.schema import metadata, sent
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
 LATER = datetime(2025, 7, 26, 12, tzinfo=UTC)
@@ -150,6 +152,27 @@ def test_reopening_an_existing_database_keeps_papers(database_url: str):
     again = Store.open(database_url)
     assert again.get("2507.07186").title == "Planted in Pretraining"
     again.close()
+
+
+def test_upgrading_to_digest_windows_starts_them_at_the_last_sent_paper(database_url: str):
+    # A database of the previous revision, whose windows were the last sent papers.
+    config = alembic.config.Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        alembic.command.upgrade(config, "0004")
+        for sent_at in (NOW, LATER):
+            conn.execute(
+                sent.insert().values(
+                    target="user:T1:U1", paper_id=f"p{sent_at.day}",
+                    digest_date=sent_at.date(), sent_at=sent_at,
+                )
+            )  # fmt: skip
+    engine.dispose()
+    store = Store.open(database_url)
+    assert store.last_digests(["user:T1:U1", "user:T1:U2"]) == {"user:T1:U1": LATER}
+    store.close()
 
 
 def _open_when_told(url: str, ready, start, results) -> None:

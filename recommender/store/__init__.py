@@ -24,6 +24,7 @@ from recommender.profiles import Profile, check_action, check_target, profile_fr
 from recommender.store.deliveries import Deliveries
 from recommender.store.jobs import Jobs
 from recommender.store.schema import (
+    digest_windows,
     embeddings,
     feedback,
     paper_aliases,
@@ -448,7 +449,8 @@ class Store:
     def mark_sent(
         self, target: str, paper_ids: Iterable[str], *, digest_date: date, now: datetime
     ) -> None:
-        """Record that `target` was sent these papers; papers sent before keep their record."""
+        """Record that `target` was sent a digest at `now` with these papers (maybe none);
+        papers sent before keep their record. The next digest's window starts at `now`."""
         wanted = list(dict.fromkeys(paper_ids))
         with self.engine.begin() as conn:
             known = {i for _, i in conn.execute(self._sent_query([target], wanted))}
@@ -459,6 +461,12 @@ class Store:
             ]
             if rows:
                 conn.execute(sent.insert(), rows)
+            window = digest_windows.c.target == target
+            last = conn.scalar(select(digest_windows.c.until).where(window))
+            if last is None:
+                conn.execute(digest_windows.insert().values(target=target, until=now))
+            elif now > last:
+                conn.execute(digest_windows.update().where(window).values(until=now))
 
     def already_sent(self, target: str, paper_ids: Iterable[str]) -> set[str]:
         """Which of `paper_ids` `target` was sent before."""
@@ -483,14 +491,13 @@ class Store:
         return self.last_digests([target]).get(target)
 
     def last_digests(self, targets: Iterable[str]) -> dict[str, datetime]:
-        """When each of `targets` was last sent a paper (targets never sent one are left out)."""
+        """When each of `targets` was last sent a digest, with papers or without (targets
+        never sent one are left out)."""
         last: dict[str, datetime] = {}
         with self.engine.connect() as conn:
             for chunk in self._chunks(list(dict.fromkeys(targets)), 1000):
-                query = (
-                    select(sent.c.target, func.max(sent.c.sent_at))
-                    .where(sent.c.target.in_(chunk))
-                    .group_by(sent.c.target)
+                query = select(digest_windows.c.target, digest_windows.c.until).where(
+                    digest_windows.c.target.in_(chunk)
                 )
                 last.update(conn.execute(query).all())
         return last

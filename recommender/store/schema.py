@@ -110,6 +110,15 @@ sent = Table(
     Column("sent_at", UTCDateTime, nullable=False),
 )
 
+# When each target's last digest was matched: where its next digest's window starts, also
+# after a digest that had nothing to send (and so left no row in `sent`).
+digest_windows = Table(
+    "digest_windows",
+    metadata,
+    Column("target", String(200), primary_key=True),
+    Column("until", UTCDateTime, nullable=False),
+)
+
 saved = Table(
     "saved",
     metadata,
