@@ -335,8 +335,8 @@ class Matcher:
         except EmptyProfile as error:
             return Digest(target, start, now, len(pool), notices=(str(error),))
         alive = pool.mask_without([*sent, *profile.seeds, *profile.liked, *profile.disliked])
-        if not alive.any():
-            return Digest(target, start, now, 0, notices=model.notices)
+        if not alive.any():  # new papers came, but this profile was sent or rated them all
+            return Digest(target, start, now, len(pool), notices=model.notices)
         scored = self._score(model, pool, alive)
         rows = np.flatnonzero(np.isfinite(scored.score) & self._relevant(model, pool, scored))
         rows = rows[np.argsort(-scored.score[rows], kind="stable")]

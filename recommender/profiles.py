@@ -138,7 +138,8 @@ def profile_from_dict(data: Any, source: str) -> Profile:
             raise ProfileError(
                 source, str(name), f"unknown field; the fields are {', '.join(names)}"
             )
-    values = dict(data)
+    # A field written but left blank (`description:`) is YAML's null: the field's default.
+    values = {name: value for name, value in data.items() if value is not None}
     for name in _LISTS:
         if name in values:
             values[name] = _sequence(values[name], name, source)
@@ -197,15 +198,17 @@ def apply_feedback(profile: Profile, paper_id: str, action: str) -> Profile:
     """The profile after one button press: the paper joins `liked` or `disliked`.
 
     The latest verdict on a paper wins (a like after a dislike moves it). A disliked seed
-    stops being a seed. This is all a rating changes in the profile; the matching derives
-    its Rocchio query and classifier from these lists each time it scores.
+    stops being a seed; a liked one stays a seed only (counted once among the wanted
+    papers). This is all a rating changes in the profile; the matching derives its Rocchio
+    query and classifier from these lists each time it scores.
     """
     check_action(action)
     liked = [i for i in profile.liked if i != paper_id]
     disliked = [i for i in profile.disliked if i != paper_id]
     seeds = profile.seeds
     if action in POSITIVE_ACTIONS:
-        liked.append(paper_id)
+        if paper_id not in seeds:
+            liked.append(paper_id)
     else:
         disliked.append(paper_id)
         seeds = tuple(seed for seed in seeds if seed != paper_id)

@@ -274,6 +274,16 @@ def test_a_day_without_announcements_says_so_and_the_next_digest_catches_up(worl
     assert set(world.ids(wednesday)) == {"2507.30001", "2507.30002"}
 
 
+def test_new_papers_all_sent_before_are_not_reported_as_nothing_new(world: World):
+    world.ingest(QUANT, MON)
+    monday = world.digest(replace(QUANTIZATION, digest_size=20), MON + HOUR)
+    record_digest(world.store, monday)
+    assert set(world.ids(monday)) == {p.id for p in QUANT}
+    again = world.digest(QUANTIZATION, MON + 2 * HOUR, since=MON - DAY)
+    assert again.picks == () and again.new == len(QUANT) and not again.nothing_new
+    assert again.headline().startswith(f"{len(QUANT)} new papers since")
+
+
 def test_a_digest_with_nothing_to_send_still_moves_the_next_window(world: World):
     world.ingest(QUANT, MON)
     record_digest(world.store, world.digest(QUANTIZATION, MON + HOUR))

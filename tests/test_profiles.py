@@ -143,6 +143,12 @@ def test_malformed_yaml_names_file_line_and_column(tmp_path: Path):
         load_profile(path)
 
 
+def test_blank_fields_take_their_defaults(tmp_path: Path):
+    path = tmp_path / "blank.yaml"
+    path.write_text("name:\ndescription:\nkeywords: [quantization]\nmuted:\n", encoding="utf-8")
+    assert load_profile(path) == Profile(keywords=(Keyword("quantization"),))
+
+
 def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path):
     path = tmp_path / "latin1.yaml"
     path.write_bytes("description: ok\nauthors: [Jürgen Schmidhuber]\n".encode("latin-1"))
@@ -197,6 +203,11 @@ def test_feedback_moves_a_paper_between_liked_and_disliked():
     assert (profile.liked, profile.disliked) == (("p2",), ("p1",))
     profile = apply_feedback(profile, "2507.07186", "dislike")
     assert profile.seeds == () and profile.disliked == ("p1", "2507.07186")
+
+
+def test_liking_a_seed_keeps_it_a_seed_only():
+    profile = Profile(description="x1", seeds=("2507.07186",))
+    assert apply_feedback(profile, "2507.07186", "like") == profile
 
 
 def test_unknown_feedback_is_refused():
