@@ -117,12 +117,21 @@ def _http_failure(url: str, error: urllib.error.HTTPError) -> Exception:
     return FeedError(url, f"HTTP {error.code}: {body}" if body else f"HTTP {error.code}")
 
 
+# The longest Retry-After obeyed: a server asking for a day (or "inf") would otherwise hold
+# the scheduler's only worker that long; after this wait the retry finds out again.
+MAX_RETRY_AFTER = 300.0
+
+
 def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds; the HTTP-date form is not used by the servers we call."""
+    """Retry-After in seconds, at most MAX_RETRY_AFTER; the HTTP-date form is not used by
+    the servers we call."""
     try:
-        return max(0.0, float(value)) if value else None
+        seconds = float(value) if value else None
     except ValueError:
         return None
+    if seconds is None or seconds != seconds:  # absent, or NaN
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def _describe(error: Exception) -> str:

@@ -57,14 +57,20 @@ def canonical_arxiv_id(text: str) -> str:
 
 
 def find_arxiv_id(text: str) -> tuple[str, int | None] | None:
-    """The first arXiv abs/pdf link or `arXiv:` reference in free text, if any."""
+    """The first arXiv abs/pdf link or `arXiv:` reference in free text, if any (None also
+    when what looks like one cannot be an id)."""
     match = re.search(
         r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)"
         r"((?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/\d{7})(?:v\d+)?)",
         text,
         re.IGNORECASE,
     )
-    return parse_arxiv_id(match.group(1)) if match else None
+    if match is None:
+        return None
+    try:
+        return parse_arxiv_id(match.group(1))
+    except InvalidArxivId:  # looks like one, but no such id can exist (a typo in a link)
+        return None
 
 
 def normalize_title(title: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from recommender.errors import FeedError, UnknownFormat
+from recommender.errors import FeedError, PapersError
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources import parse_file
 from recommender.store import Store
@@ -71,7 +71,7 @@ def ingest_file(
     except OSError as error:
         report.rejected.append(Rejection(str(path), "file", error.strerror or str(error)))
         return
-    except (UnknownFormat, FeedError) as error:
+    except PapersError as error:
         report.rejected.append(Rejection(str(path), "file", str(error).removeprefix(f"{path}: ")))
         return
     store_parsed(store, parsed, report, now=now)

@@ -22,7 +22,7 @@ from recommender.errors import PapersError
 from recommender.http import Fetcher
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_pages
-from recommender.models import Parsed
+from recommender.models import Parsed, Rejection
 from recommender.sources import arxiv_api, arxiv_rss, hf_daily, oai_pmh, parse_file
 from recommender.store import Store
 
@@ -98,7 +98,11 @@ def pages(
         yield hf_daily.parse(data, f"Hugging Face daily papers {until}")
     else:
         for name in sorted(glob.glob(source.arg)):
-            yield parse_file(Path(name).read_bytes(), name)
+            try:
+                yield parse_file(Path(name).read_bytes(), name)
+            except (OSError, PapersError) as error:  # this file, not the files after it
+                reason = getattr(error, "strerror", None) or str(error).removeprefix(f"{name}: ")
+                yield Parsed(rejected=(Rejection(name, "file", reason),))
 
 
 class Deliverer(Protocol):

@@ -57,6 +57,17 @@ def test_429_waits_for_retry_after_then_succeeds(httpserver: HTTPServer, fake_ti
     assert fake_time.sleeps == [7.0]
 
 
+@pytest.mark.parametrize(("header", "slept"), [("86400", 300.0), ("inf", 300.0), ("nan", 2.0)])
+def test_an_unreasonable_retry_after_is_capped(httpserver: HTTPServer, fake_time, header, slept):
+    httpserver.expect_ordered_request("/api").respond_with_data(
+        "come back tomorrow", status=429, headers={"Retry-After": header}
+    )
+    httpserver.expect_ordered_request("/api").respond_with_data("ok")
+
+    assert client_for(fake_time, backoff=2.0).get(httpserver.url_for("/api")) == b"ok"
+    assert fake_time.sleeps == [slept]
+
+
 def test_500_three_times_then_200_backs_off_exponentially(httpserver: HTTPServer, fake_time):
     for _ in range(3):
         httpserver.expect_ordered_request("/api").respond_with_data("oops", status=500)

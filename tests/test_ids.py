@@ -60,6 +60,8 @@ def test_find_arxiv_id_in_text():
     assert find_arxiv_id("see [x](https://arxiv.org/abs/2507.07186v2) now") == ("2507.07186", 2)
     assert find_arxiv_id("Arxiv: arXiv:hep-th/9901001") == ("hep-th/9901001", None)
     assert find_arxiv_id("no id here") is None
+    # A link with a typo (no 13th month) is no id: the text has none, nothing raises.
+    assert find_arxiv_id("> http://arxiv.org/abs/2513.18607v1") is None
 
 
 def test_normalize_title_ignores_case_punctuation_and_spacing():

@@ -9,6 +9,8 @@ import pytest
 from recommender.errors import FeedError
 from recommender.ingest import IngestReport, ingest_file, ingest_pages
 from recommender.models import Paper, Parsed, Rejection
+from recommender.pipeline import Endpoints, Source, pages
+from recommender.sources import FORMATS
 from recommender.store import Store
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
@@ -174,6 +176,56 @@ def test_entry_without_title_is_rejected_others_kept(sqlite_store, tmp_path):
     )
     assert sorted(report.added) == ["beir:a", "beir:c"]
     assert [r.entry for r in report.rejected] == ["line 2 (_id b)", "line 3"]
+
+
+def test_reingesting_a_hugging_face_day_changes_nothing(sqlite_store, fixtures_dir):
+    day = fixtures_dir / "hf" / "daily_papers_2025-07-10.json"
+    first = ingest(sqlite_store, day)
+    again = ingest(sqlite_store, day)
+    assert first.added and again.updated == [] and sorted(again.unchanged) == sorted(first.added)
+
+
+def test_odd_values_in_json_entries_are_rejected_one_by_one(sqlite_store, tmp_path):
+    snapshot_lines = [
+        b'{"id": "2501.00001", "title": "Fine", "abstract": "A.", "versions": [], '
+        b'"authors_parsed": []}',
+        b'{"id": "2501.00002", "title": 123, "abstract": "B.", "versions": [], '
+        b'"authors_parsed": []}',
+        b"[" * 100_000,
+        b'{"id": "2501.00003", "title": "Also fine", "abstract": "C.", '
+        b'"versions": [{"version": "v1", "created": "n/a"}, '
+        b'{"version": "v1", "created": "Mon, 2 Jan 2025 10:00:00 GMT"}], "authors_parsed": []}',
+    ]
+    report = ingest(
+        sqlite_store, _write(tmp_path, "snap.json", b"\n".join(snapshot_lines)), fmt="kaggle"
+    )
+    assert sorted(report.added) == ["2501.00001", "2501.00003"]
+    assert [r.entry for r in report.rejected] == ["line 2", "line 3"]
+    assert "unexpected type" in report.rejected[0].reason
+
+
+def test_a_parser_that_trips_rejects_its_file_not_the_run(sqlite_store, tmp_path, monkeypatch):
+    def trips(data: bytes, origin: str) -> Parsed:
+        raise ZeroDivisionError("a case the parser never met")
+
+    monkeypatch.setattr(FORMATS["kaggle"], "parse", trips)
+    report = ingest(sqlite_store, _write(tmp_path, "snap.json", b"{}"), fmt="kaggle")
+    [rejection] = report.rejected
+    assert rejection.reason == (
+        "could not be read as kaggle (ZeroDivisionError: a case the parser never met)"
+    )
+
+
+def test_a_bad_file_among_files_leaves_the_others_in(sqlite_store, samples_dir, tmp_path):
+    _write(tmp_path, "a_notes.txt", b"nothing a parser knows")
+    (tmp_path / "b_seed.txt").write_bytes((samples_dir / "000_aa4dc63787281bb6.txt").read_bytes())
+    report = IngestReport()
+    source = Source("files", str(tmp_path / "*.txt"))
+    stream = pages(source, client=None, endpoints=Endpoints(), since=NOW.date(), until=NOW.date())
+    ingest_pages(sqlite_store, stream, report, origin=str(source), now=NOW)
+    assert len(report.added) == 10
+    [rejection] = report.rejected
+    assert rejection.origin.endswith("a_notes.txt") and "not a format" in rejection.reason
 
 
 def test_a_failing_listing_keeps_the_pages_before_it(sqlite_store):

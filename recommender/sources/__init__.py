@@ -7,9 +7,10 @@ look like mine?) and `parse(data, origin) -> Parsed`. Detection asks them in the
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
 
-from recommender.errors import UnknownFormat
+from recommender.errors import FeedError, PapersError, UnknownFormat
 from recommender.models import Parsed
 from recommender.sources import (
     arxiv_abs,
@@ -26,6 +27,8 @@ from recommender.sources import (
     kaggle,
     oai_pmh,
 )
+
+log = logging.getLogger(__name__)
 
 FORMATS: dict[str, ModuleType] = {
     module.FORMAT: module
@@ -62,4 +65,11 @@ def parse_file(data: bytes, name: str, fmt: str | None = None) -> Parsed:
         fmt = detect_format(data, name)
     elif fmt not in FORMATS:
         raise UnknownFormat(f"unknown format {fmt!r} (known formats: {', '.join(FORMATS)})")
-    return FORMATS[fmt].parse(data, name)
+    try:
+        return FORMATS[fmt].parse(data, name)
+    except PapersError:
+        raise
+    except Exception as error:  # a parser met input it did not expect: the file, not the run
+        log.exception("the %s parser failed on %s", fmt, name)
+        reason = f"could not be read as {fmt} ({type(error).__name__}: {error})"
+        raise FeedError(name, reason) from error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -90,9 +90,12 @@ def version_history(
 ) -> tuple[int | None, datetime | None, datetime | None]:
     """(latest version, date of v1, date of latest) from `("v2", "Tue, 2 Apr ...")` pairs."""
     dated = sorted(
-        (int(label.strip().lstrip("vV")), rfc2822_utc(date))
-        for label, date in versions
-        if re.fullmatch(r"[vV]?\d+", label.strip())
+        (
+            (int(label.strip().lstrip("vV")), rfc2822_utc(date))
+            for label, date in versions
+            if re.fullmatch(r"[vV]?\d+", label.strip())
+        ),
+        key=lambda pair: pair[0],  # a repeated version may have an unreadable (None) date
     )
     if not dated:
         return None, None, None
@@ -115,6 +118,16 @@ def extras(**fields: Any) -> dict[str, Any]:
 def unique(items: Iterable[str]) -> tuple[str, ...]:
     """The non-empty items in first-seen order, without repeats."""
     return tuple(dict.fromkeys(item for item in items if item))
+
+
+def checked(make: Callable[[], Paper | Rejection], origin: str, entry: str) -> Paper | Rejection:
+    """`make()`, or a Rejection naming `entry` when the entry holds a value of a type its
+    format never has (a number for a title, an object for a name): one odd entry is
+    rejected on its own instead of failing the whole feed."""
+    try:
+        return make()
+    except (TypeError, AttributeError, ValueError) as error:
+        return Rejection(origin, entry, f"a field of an unexpected type ({error})")
 
 
 def sort_out(

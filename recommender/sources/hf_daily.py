@@ -15,7 +15,7 @@ from recommender.errors import FeedError, InvalidArxivId
 from recommender.http import Fetcher
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
-from recommender.sources.fields import extras, iso_utc, sort_out
+from recommender.sources.fields import checked, extras, iso_utc, sort_out
 from recommender.sources.jsonutil import json_array
 
 FORMAT = "hf-daily"
@@ -37,7 +37,10 @@ def sniff(data: bytes, name: str) -> bool:
 def parse(data: bytes, origin: str) -> Parsed:
     """The papers of one day; a response cut off keeps the items that arrived whole."""
     items, broken = _items(data, origin)
-    papers, rejected = sort_out(_item(item, origin, number) for number, item in enumerate(items, 1))
+    papers, rejected = sort_out(
+        checked(lambda item=item, n=number: _item(item, origin, n), origin, f"item {number}")
+        for number, item in enumerate(items, 1)
+    )
     return Parsed(papers=papers, rejected=rejected + ((broken,) if broken else ()))
 
 

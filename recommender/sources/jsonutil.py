@@ -26,7 +26,7 @@ def json_lines(data: bytes, origin: str) -> Iterator[tuple[str, dict[str, Any] |
             continue
         try:
             record = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             yield entry, Rejection(origin, entry, f"not valid JSON: {error}")
             continue
         if not isinstance(record, dict):

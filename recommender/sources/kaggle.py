@@ -13,6 +13,7 @@ from recommender.errors import InvalidArxivId
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources.fields import (
+    checked,
     detex,
     extras,
     iso_utc,
@@ -40,7 +41,9 @@ def sniff(data: bytes, name: str) -> bool:
 def parse(data: bytes, origin: str) -> Parsed:
     """Every paper in the snapshot (or a slice of it); bad lines become rejections."""
     results = (
-        line if isinstance(line, Rejection) else _paper(line, origin, entry)
+        line
+        if isinstance(line, Rejection)
+        else checked(lambda line=line, entry=entry: _paper(line, origin, entry), origin, entry)
         for entry, line in json_lines(data, origin)
     )
     papers, rejected = sort_out(results)
