@@ -173,7 +173,7 @@ def _query(request: SearchRequest) -> str:
 def _filters(request: SearchRequest) -> str:
     parts = []
     if request.category:
-        parts.append(f"in {escape(request.category)}")
+        parts.append(f"in {escape(truncate(request.category, QUERY_CHARS))}")
     if request.since:
         parts.append(f"since {request.since.isoformat()}")
     if request.author:

@@ -45,7 +45,8 @@ class Schedule:
             raise ScheduleError(f"time {self.at!r}: use 24-hour HH:MM, e.g. 09:00")
         try:
             ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError) as error:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+            # OSError: a name that is a folder of the zone database ("Europe"), or too long
             raise ScheduleError(
                 f"time zone {self.tz!r}: use an IANA name such as Europe/Paris"
             ) from error

@@ -72,6 +72,8 @@ def test_next_slot_skips_weekends_and_pauses():
     [
         ({"tz": "Mars/Olympus"}, "time zone 'Mars/Olympus'"),
         ({"tz": "../etc/passwd"}, "time zone"),
+        ({"tz": "Europe"}, "time zone 'Europe'"),  # a folder of the zone database
+        ({"tz": "A" * 300}, "time zone"),  # longer than a file name may be
         ({"at": "9am"}, "time '9am'"),
         ({"at": "24:00"}, "time '24:00'"),
         ({"frequency": "hourly"}, "frequency 'hourly'"),

@@ -9,7 +9,7 @@ from logging import Logger
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.blocks import notice
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, truncate
 from recommender.errors import IndexMissing, ModelMismatch, PapersError
 from recommender.models import Paper
 from recommender.store import Store
@@ -22,6 +22,9 @@ NOT_INDEXED = (
 # Errors about the server's state: the person in Slack cannot fix them, and their messages
 # name files on the server, so they get a plain sentence and the details go to the log.
 _SERVER_SIDE = (IndexMissing, ModelMismatch)
+# An error message may quote what was typed; escaped, a character can grow to five, and a
+# section holds 3,000. Cut here, Slack would refuse the reply and the person see nothing.
+ERROR_CHARS = 500
 
 
 def acknowledge(ack: Ack) -> None:
@@ -56,7 +59,7 @@ def errors_replied(respond: Respond, logger: Logger) -> Iterator[None]:
         logger.error("cannot search: %s", error)
         reply(respond, notice(NOT_INDEXED))
     except PapersError as error:
-        reply(respond, notice(f":warning: {escape(str(error))}"))
+        reply(respond, notice(f":warning: {escape(truncate(str(error), ERROR_CHARS))}"))
     except Exception:
         logger.exception("listener failed")
         reply(respond, notice(APOLOGY))

@@ -79,6 +79,17 @@ def test_bad_input_gets_a_clear_ephemeral_error(
     assert reply["text"].startswith(message)
 
 
+@pytest.mark.parametrize(
+    "text", ["--" + "x" * 3000, "x --cat " + "<" * 760, "x --cat " + "a" * 3200]
+)
+def test_a_very_long_bad_input_still_gets_an_answer_within_slacks_limits(
+    slack: SlackSender, fake_slack: FakeSlack, text: str
+) -> None:
+    [reply] = fake_slack.wait_for_reply(slack.command(text).response_url)
+    assert reply["response_type"] == "ephemeral"
+    check_limits(reply)
+
+
 def test_titles_that_try_to_ping_render_inert(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
