@@ -9,13 +9,16 @@ from recommender.models import Paper
 
 # Words a citation key skips at the start of a title, as Google Scholar's keys do.
 _SMALL_WORDS = frozenset({"a", "an", "the", "on", "of", "in", "for", "to", "towards", "toward"})
+# Past this many authors the rest are BibTeX's "and others" (typeset "et al."): a collaboration
+# paper's hundreds of names would not fit the Slack block the entry is shown in.
+MAX_AUTHORS = 10
 
 
 def bibtex(paper: Paper) -> str:
     """One `@misc` entry: title, authors, year, and for arXiv papers eprint, class and URL."""
     fields = [
         ("title", paper.title),
-        ("author", " and ".join(paper.authors)),
+        ("author", _authors(paper.authors)),
         ("year", year(paper)),
         ("eprint", paper.arxiv_id or ""),
         ("archivePrefix", "arXiv" if paper.arxiv_id else ""),
@@ -24,6 +27,12 @@ def bibtex(paper: Paper) -> str:
     ]
     lines = [f"  {name} = {{{_value(value)}}}," for name, value in fields if value.strip()]
     return "\n".join([f"@misc{{{citation_key(paper)},", *lines, "}"])
+
+
+def _authors(names: tuple[str, ...]) -> str:
+    if len(names) > MAX_AUTHORS:
+        return " and ".join([*names[:MAX_AUTHORS], "others"])
+    return " and ".join(names)
 
 
 def citation_key(paper: Paper) -> str:

@@ -40,6 +40,9 @@ MIN_DIGEST_SIZE, MAX_DIGEST_SIZE, DEFAULT_DIGEST_SIZE = 3, 20, 5
 # A keyword 100 times another already decides every ranking; far larger weights overflow
 # the scores to infinity, which would drop the very papers they were meant to lift.
 MAX_KEYWORD_WEIGHT = 100
+# Slack's settings modal holds at most 3,000 characters in a text field: a longer
+# description would come back cut from the modal the first time it is saved there.
+MAX_DESCRIPTION = 3000
 # The learned lists keep the most recent ratings only: they are scored on every digest.
 MAX_LEARNED = 500
 
@@ -287,6 +290,12 @@ def _check_text(profile: Profile) -> None:
     for name in ("name", "description"):
         if not isinstance(getattr(profile, name), str):
             raise ProfileError("profile", name, "must be text")
+    if len(profile.description) > MAX_DESCRIPTION:
+        raise ProfileError(
+            "profile",
+            "description",
+            f"{len(profile.description):,} characters; at most {MAX_DESCRIPTION:,}",
+        )
     for i, author in enumerate(profile.authors):
         if not isinstance(author, str) or not author.strip():
             raise ProfileError("profile", f"authors[{i}]", "must be an author's name")

@@ -97,6 +97,7 @@ def test_the_dict_form_round_trips():
         ("keywords: quantization", "keywords", "must be a list"),
         ("keyword: [quantization]", "keyword", "unknown field"),
         ("description: [a, b]", "description", "must be text"),
+        ("description: " + "word " * 700, "description", "3,499 characters; at most 3,000"),
         ("description: ok\nmuted: ['']", "muted[0]", "not a common word"),
         ("description: ok\ndigest_size: 50", "digest_size", "from 3 to 20"),
         ("description: ok\ndigest_size: 2", "digest_size", "from 3 to 20"),

@@ -268,6 +268,16 @@ def test_saved_papers_with_bibtex() -> None:
         check_inert(message)
 
 
+def test_a_collaboration_papers_bibtex_is_whole() -> None:
+    authors = tuple(f"Author Number{i}" for i in range(300))
+    paper = Paper(id="2511.99998", title="A detector paper", authors=authors)
+    _, bibtex = saved_messages([paper], total=1)
+    text = json.dumps(bibtex)
+    assert "Author Number9 and others" in text and "Author Number10" not in text
+    assert "arxiv.org/abs/2511.99998" in text  # the entry is not cut before its end
+    check_limits(bibtex)
+
+
 def test_many_saved_papers_split_into_messages() -> None:
     huge = Paper(id="2511.99999", title="<" * 400, authors=("&" * 100,) * 30)
     parts = saved_messages([huge] * SAVED_SHOWN, total=100)
