@@ -12,11 +12,15 @@ _BADGE = re.compile(r"!\[[^\]]*\]\((?P<url>https?://img\.shields\.io/badge/[^)\s
 _IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\([^)\s]*\)")
 _LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]*)\)")
 _WHOLE_LINK = re.compile(r"\[(?P<text>.*)\]\((?P<url>[^)\s]*)\)")
-# Only the tags digests wrap text in: a looser pattern would eat "a <b and c> d" in an abstract.
+# Only the tags digests wrap text in, with attributes as HTML writes them (name="value", or
+# `open`): a looser pattern would eat "a <b and c> d" or "$a<b$ and $c>d$" in an abstract.
 _TAG = re.compile(
-    r"</?(?:details|summary|div|span|p|br|hr|a|b|i|em|strong|sup|sub|code)\b[^<>]*>",
+    r"</?(?:details|summary|div|span|p|br|hr|a|b|i|em|strong|sup|sub|code)"
+    r"(?:\s+(?:open|[\w:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+)))*\s*/?>",
     re.IGNORECASE,
 )
+# Inline math, where `<` and `>` are comparisons, never tags.
+_MATH = re.compile(r"(\$[^$]*\$)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -74,5 +78,7 @@ def plain(markdown: str) -> str:
     text = _BADGE.sub(lambda m: badge_word(m["url"]), markdown)
     text = _IMAGE.sub(lambda m: m["alt"], text)
     text = _LINK.sub(lambda m: m["text"], text)
-    text = _TAG.sub(" ", text)
+    text = "".join(
+        part if part.startswith("$") else _TAG.sub(" ", part) for part in _MATH.split(text)
+    )
     return clean_text(_BOLD.sub(r"\1", text))

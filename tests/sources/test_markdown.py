@@ -43,6 +43,10 @@ def test_badge_word(url, word):
         ("**Core Innovation:** something", "Core Innovation: something"),
         ("$k_{cat}$ and *emphasis* stay", "$k_{cat}$ and *emphasis* stay"),
         ("a < b and c > d", "a < b and c > d"),
+        ("Bounds when $a<b$ and $c>d$", "Bounds when $a<b$ and $c>d$"),
+        ("if a<b and c>d then", "if a<b and c>d then"),
+        ('<div class="x"><b>Bold</b> <a href="https://x.y">link</a><br/></div>', "Bold link"),
+        ("<details open><summary>More</summary>text</details>", "More text"),
         ("wrapped\nlines   and\ttabs", "wrapped lines and tabs"),
     ],
 )
