@@ -9,6 +9,7 @@ See https://info.arxiv.org/help/api/user-manual.html.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from xml.etree.ElementTree import Element
 
@@ -125,6 +126,10 @@ def fetch(
     return client.get(base_url, params)
 
 
+# Tries of a page that comes back empty while the total says more remain.
+EMPTY_PAGE_TRIES = 3
+
+
 def harvest(
     client: Fetcher,
     *,
@@ -136,15 +141,28 @@ def harvest(
 ) -> Iterator[Parsed]:
     """Every page of a category's submissions between two dates, until the total is reached
     or a page comes back empty. The client keeps the pace arXiv asks for (3 s between calls).
+
+    The API is known to answer a page now and then with no entries though the total says
+    more remain; such a page is asked for again (`EMPTY_PAGE_TRIES` times in all), and if it
+    stays empty the harvest ends with a rejection saying how many papers it could not get.
     """
     start = 0
     while True:
-        data = fetch(
-            client, category=category, start=start, max_results=page_size,
-            date_from=date_from, date_to=date_to, base_url=base_url,
-        )  # fmt: skip
-        page = parse(data, f"{base_url} (cat:{category}, start={start})")
+        for _ in range(EMPTY_PAGE_TRIES):
+            data = fetch(
+                client, category=category, start=start, max_results=page_size,
+                date_from=date_from, date_to=date_to, base_url=base_url,
+            )  # fmt: skip
+            origin = f"{base_url} (cat:{category}, start={start})"
+            page = parse(data, origin)
+            empty = not (page.papers or page.rejected)
+            if not empty or page.total is None or start >= page.total:
+                break
+        if empty and page.total is not None and start < page.total:
+            missing = page.total - start
+            reason = f"empty {EMPTY_PAGE_TRIES} times though {missing} more papers remain"
+            page = replace(page, rejected=(Rejection(origin, "page", reason),))
         yield page
         start += page_size
-        if not (page.papers or page.rejected) or (page.total is not None and start >= page.total):
+        if empty or (page.total is not None and start >= page.total):
             return

@@ -250,3 +250,32 @@ def test_harvest_stops_at_an_empty_page(httpserver: HTTPServer, fixtures_dir):
     assert [len(page.papers) for page in pages] == [10, 10, 0]
     assert pages[0].papers[0].id == "2202.12139"
     assert len(httpserver.log) == 3
+
+
+def _total(data: bytes, total: int) -> bytes:
+    return re.sub(rb"<opensearch:totalResults>\d+", b"<opensearch:totalResults>%d" % total, data)
+
+
+def test_a_spurious_empty_page_is_asked_for_again(httpserver: HTTPServer, fixtures_dir):
+    expect_page(httpserver, 0, _total(body(fixtures_dir, PAGE_0), 20))
+    expect_page(httpserver, 10, _total(body(fixtures_dir, EMPTY), 20))  # the API's hiccup
+    expect_page(httpserver, 10, _total(body(fixtures_dir, PAGE_10), 20))
+
+    pages = harvest_all(httpserver, HttpClient())
+
+    assert [len(page.papers) for page in pages] == [10, 10]
+    assert all(page.rejected == () for page in pages)
+    httpserver.check_assertions()
+
+
+def test_a_page_that_stays_empty_says_what_is_missing(httpserver: HTTPServer, fixtures_dir):
+    expect_page(httpserver, 0, _total(body(fixtures_dir, PAGE_0), 25))
+    for _ in range(arxiv_api.EMPTY_PAGE_TRIES):
+        expect_page(httpserver, 10, _total(body(fixtures_dir, EMPTY), 25))
+
+    pages = harvest_all(httpserver, HttpClient())
+
+    assert [len(page.papers) for page in pages] == [10, 0]
+    [rejection] = pages[1].rejected
+    assert rejection.reason == "empty 3 times though 15 more papers remain"
+    httpserver.check_assertions()
