@@ -12,7 +12,10 @@ from recommender.ids import arxiv_links, is_arxiv_id
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(mapping or {}))
+    """A read-only copy whose list values are tuples: a paper read back from the store's
+    JSON (lists) then equals the one its parser made, and unchanged stays unchanged."""
+    items = (mapping or {}).items()
+    return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in items})
 
 
 @dataclass(frozen=True)

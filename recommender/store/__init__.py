@@ -121,9 +121,7 @@ def _paper(row: RowMapping) -> Paper:
         published=row["published"],
         updated=row["updated"],
         sources=row["sources"],
-        # JSON gives back lists where the parsers made tuples (`fields.extras`): as parsed,
-        # so that a paper ingested again unchanged compares equal and stays "unchanged".
-        extras={k: tuple(v) if isinstance(v, list) else v for k, v in row["extras"].items()},
+        extras=row["extras"],
     )
 
 
