@@ -21,6 +21,7 @@ from recommender.ids import clean_text
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "papers/0.1 (+https://github.com/)"
+_CHUNK = 1 << 16
 
 
 class Fetcher(Protocol):
@@ -44,6 +45,9 @@ class HttpClient:
     `retries` is the number of tries in all. A 429 or 5xx, a timeout or a connection error is
     tried again after `backoff * 2**(try - 1)` seconds, or after the server's Retry-After
     when it gives one in seconds. Other 4xx fail at once. Both end in FeedError.
+    `timeout` bounds each wait for the server; `deadline` a whole response, so a server that
+    sends a byte now and then cannot hold a call forever (it counts as a timeout); a body
+    larger than `max_bytes` is refused.
     """
 
     def __init__(
@@ -53,6 +57,8 @@ class HttpClient:
         retries: int = 4,
         backoff: float = 2.0,
         timeout: float = 30.0,
+        deadline: float = 300.0,
+        max_bytes: int = 256 * 2**20,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str = USER_AGENT,
@@ -61,6 +67,8 @@ class HttpClient:
         self.retries = max(1, retries)
         self.backoff = backoff
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
         self.sleep = sleep
         self.clock = clock
         self.user_agent = user_agent
@@ -99,11 +107,25 @@ class HttpClient:
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()
+                return self._read(response, url)
         except urllib.error.HTTPError as error:
             raise _http_failure(url, error) from error
+        except (http.client.InvalidURL, ValueError) as error:
+            raise FeedError(url, f"not a URL that can be fetched ({error})") from error
         except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             raise _Retry(_describe(error)) from error
+
+    def _read(self, response, url: str) -> bytes:
+        """The body, in chunks, within `deadline` seconds and `max_bytes` bytes."""
+        started, chunks, size = time.monotonic(), [], 0
+        while chunk := response.read(_CHUNK):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FeedError(url, f"the response is larger than {self.max_bytes:,} bytes")
+            if time.monotonic() - started > self.deadline:
+                raise _Retry(f"timed out: the response took more than {self.deadline:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def _http_failure(url: str, error: urllib.error.HTTPError) -> Exception:

@@ -180,3 +180,33 @@ def test_defaults_use_the_real_clock_and_sleep():
     assert client.sleep is time.sleep
     assert client.clock is time.monotonic
     assert (client.retries, client.backoff, client.timeout) == (4, 2.0, 30.0)
+
+
+def test_a_server_that_drips_bytes_is_cut_off_at_the_deadline(threaded_server: HTTPServer):
+    def drip(request: Request) -> Response:
+        def body():
+            for _ in range(12):
+                time.sleep(0.25)
+                yield b"x" * 70_000  # more than one read's chunk each time
+
+        return Response(body(), direct_passthrough=True)
+
+    threaded_server.expect_request("/slow").respond_with_handler(drip)
+    client = HttpClient(retries=1, deadline=0.5)
+
+    with pytest.raises(FeedError, match="took more than 0.5 s after 1 tries"):
+        client.get(threaded_server.url_for("/slow"))
+
+
+def test_a_body_over_the_size_limit_is_refused(httpserver: HTTPServer, fake_time):
+    httpserver.expect_request("/big").respond_with_data(b"x" * 200_000)
+
+    with pytest.raises(FeedError, match="larger than 100,000 bytes"):
+        client_for(fake_time, max_bytes=100_000).get(httpserver.url_for("/big"))
+    assert len(httpserver.log) == 1  # not tried again
+
+
+def test_a_malformed_url_fails_at_once(fake_time):
+    with pytest.raises(FeedError, match="not a URL that can be fetched"):
+        client_for(fake_time).get("http://exa mple.org/api")
+    assert fake_time.sleeps == []
