@@ -247,7 +247,8 @@ def parts(engine, store: Store, queries: list[str]) -> dict:
         marks.append(time.perf_counter())
         keys, scores = indexes.dense.search(vector, engine.fusion.depth)
         marks.append(time.perf_counter())
-        fused = list(engine.fuse(bm25, type(bm25)(keys, scores)))[:10]
+        dense = dict(zip(keys.tolist(), scores.tolist(), strict=True))
+        fused = list(engine.fusion.fuse(bm25.as_dict(), dense))[:10]
         marks.append(time.perf_counter())
         store.by_keys(fused)
         marks.append(time.perf_counter())

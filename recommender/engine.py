@@ -1,7 +1,9 @@
 """The hybrid search: BM25 and dense runs over the indexes, fused into one ranking.
 
-One `Engine.search` answers the CLI, the slash command and the digest, so their rankings
-cannot drift apart. `recommender.indexes` builds what it searches.
+One `Engine.search` answers the CLI, the slash command, "More like this" and the Home tab.
+The digests rank a day's papers with the same parts: the same BM25 statistics, the same
+stored vectors and tokenizer, and the same `fusion.Fusion` (`recommender.matching` adds what
+only a profile has on top). `recommender.indexes` builds what it searches.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from recommender.embed import Embedder
 from recommender.errors import IndexMissing, InvalidQuery
-from recommender.fusion import convex_fuse, reciprocal_rank_fuse
+from recommender.fusion import Fusion
 from recommender.indexes import STATE_FILE, IndexSet
 from recommender.models import Paper
 from recommender.store import Store
@@ -37,21 +39,6 @@ class Filters:
     @property
     def active(self) -> bool:
         return any((self.category, self.since, self.until, self.author))
-
-
-@dataclass(frozen=True)
-class Fusion:
-    """How the two rankings become one.
-
-    `convex`: min-max normalize each run, then `dense_weight * dense + (1 - dense_weight) *
-    bm25`, the weight tuned with `papers eval` (docs/BENCHMARKS.md). `rrf`: reciprocal rank
-    fusion with smoothing constant `rrf_k`. `depth`: candidates each index contributes.
-    """
-
-    method: str = "convex"
-    dense_weight: float = 0.4
-    depth: int = 100
-    rrf_k: int = 60
 
 
 @dataclass(frozen=True)
@@ -148,7 +135,8 @@ class Engine:
                 author=filters.author,
             )
             bm25, dense = _only(bm25, allowed), _only(dense, allowed)
-        fused = list(self.fuse(bm25, dense).items())[offset : offset + k]
+        fused = list(self.fusion.fuse(bm25.as_dict(), dense.as_dict()).items())
+        fused = fused[offset : offset + k]
         return self._hits(fused, bm25, dense)
 
     def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> list[Hit]:
@@ -159,15 +147,6 @@ class Engine:
         query = f"{paper.title}. {paper.abstract}"
         hits = self.search(query, k=k + offset + 1)
         return [hit for hit in hits if hit.paper.id != paper.id][offset : offset + k]
-
-    def fuse(self, bm25: Run, dense: Run) -> dict[int, float]:
-        """The two runs as one ranking, best first, by the configured fusion."""
-        if self.fusion.method == "rrf":
-            rankings = {"bm25": bm25.keys.tolist(), "dense": dense.keys.tolist()}
-            return reciprocal_rank_fuse(rankings, k=self.fusion.rrf_k)
-        weight = self.fusion.dense_weight
-        runs = {"bm25": bm25.as_dict(), "dense": dense.as_dict()}
-        return convex_fuse(runs, {"bm25": 1.0 - weight, "dense": weight})
 
     def _hits(self, fused: list[tuple[int, float]], bm25: Run, dense: Run) -> list[Hit]:
         papers = self.store.by_keys([key for key, _ in fused])

@@ -1,19 +1,60 @@
 """Fusing ranked lists from several retrievers (BM25, dense) into one ranking.
 
-Pure functions over plain mappings, so the search, the digest and the benchmarks share them.
-Results are dicts ordered best first (ties keep the order in which documents were first seen).
-`k` is only ever RRF's smoothing constant; the number of results to keep is `limit`.
+`Fusion` is the one rule by which a BM25 run and a dense run become one ranking: the search
+(`Engine.search`) and the digests (`Matcher`, over a day's papers) both fuse through it, with
+the same weights. The fusion functions are pure, over plain mappings, so the benchmarks use
+them too. Results are dicts ordered best first (ties keep the order in which documents were
+first seen). `k` is only ever RRF's smoothing constant; the number of results to keep is
+`limit`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
+
+import numpy as np
 
 K = TypeVar("K", bound=Hashable)
 
 RRF_K = 60
 """RRF's smoothing constant, the value Cormack, Clarke & Buettcher (2009) found to work well."""
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How a BM25 run and a dense run become one ranking.
+
+    `convex`: min-max normalize each run, then `dense_weight * dense + (1 - dense_weight) *
+    bm25`, the weight tuned with `papers eval` (docs/BENCHMARKS.md). `rrf`: reciprocal rank
+    fusion with smoothing constant `rrf_k`. `depth`: the candidates each index contributes to
+    a search (a digest's candidates are all of the day's papers).
+    """
+
+    method: str = "convex"
+    dense_weight: float = 0.4
+    depth: int = 100
+    rrf_k: int = RRF_K
+
+    def fuse(self, bm25: Mapping[K, float], dense: Mapping[K, float]) -> dict[K, float]:
+        """The two runs (each best first) as one ranking, best first."""
+        if self.method == "rrf":
+            return reciprocal_rank_fuse({"bm25": list(bm25), "dense": list(dense)}, k=self.rrf_k)
+        return convex_fuse({"bm25": bm25, "dense": dense}, self._weights())
+
+    def fuse_rows(self, size: int, bm25: Rows, dense: Rows) -> np.ndarray:
+        """`fuse` over rows 0..size-1, each run given as (rows, scores) best first.
+
+        The same arithmetic as `fuse`, for a digest's candidates; a row in neither run is 0.
+        """
+        runs = {"bm25": bm25, "dense": dense}
+        if self.method == "rrf":
+            return _rrf_rows(size, {name: rows for name, (rows, _) in runs.items()}, self.rrf_k)
+        return _convex_rows(size, runs, self._weights())
+
+    def _weights(self) -> dict[str, float]:
+        return {"bm25": 1.0 - self.dense_weight, "dense": self.dense_weight}
 
 
 def minmax_normalize(scores: Mapping[K, float]) -> dict[K, float]:
@@ -23,13 +64,8 @@ def minmax_normalize(scores: Mapping[K, float]) -> dict[K, float]:
     When every score is equal there is no spread to rescale, and every document is as good as
     the best one, so each gets 1.0. An empty mapping gives an empty dict.
     """
-    if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    if high == low:
-        return {doc: 1.0 for doc in scores}
-    spread = high - low
-    return {doc: (score - low) / spread for doc, score in scores.items()}
+    values = _minmax(np.fromiter(scores.values(), dtype=np.float64, count=len(scores)))
+    return dict(zip(scores, values.tolist(), strict=True))
 
 
 def convex_fuse(
@@ -47,12 +83,12 @@ def convex_fuse(
     Every run needs a weight; weights for runs not given are ignored.
     """
     _require_weights(runs, weights)
-    fused: dict[K, float] = {}
-    for name, run in runs.items():
-        weight = weights[name]
-        for doc, score in minmax_normalize(run).items():
-            fused[doc] = fused.get(doc, 0.0) + weight * score
-    return _best_first(fused, limit)
+    docs, row_of = _union(runs.values())
+    rows = {
+        name: (_rows(run, row_of), np.fromiter(run.values(), np.float64, len(run)))
+        for name, run in runs.items()
+    }
+    return _best_first(docs, _convex_rows(len(docs), rows, weights), limit)
 
 
 def reciprocal_rank_fuse(
@@ -72,16 +108,57 @@ def reciprocal_rank_fuse(
     if weights is None:
         weights = dict.fromkeys(rankings, 1.0)
     _require_weights(rankings, weights)
-    fused: dict[K, float] = {}
-    for name, ranking in rankings.items():
-        weight = weights[name]
-        seen: set[K] = set()
-        for rank, doc in enumerate(ranking, start=1):
-            if doc in seen:
-                continue
-            seen.add(doc)
-            fused[doc] = fused.get(doc, 0.0) + weight / (k + rank)
-    return _best_first(fused, limit)
+    docs, row_of = _union(rankings.values())
+    rows = {name: _rows(ranking, row_of) for name, ranking in rankings.items()}
+    return _best_first(docs, _rrf_rows(len(docs), rows, k, weights), limit)
+
+
+Rows = tuple[np.ndarray, np.ndarray]
+"""A run over numbered candidates: their row numbers best first, and their scores."""
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    if not len(values):
+        return values
+    low, high = values.min(), values.max()
+    if high == low:
+        return np.ones_like(values)
+    return (values - low) / (high - low)
+
+
+def _convex_rows(size: int, runs: Mapping[str, Rows], weights: Mapping[str, float]) -> np.ndarray:
+    fused = np.zeros(size, dtype=np.float64)
+    for name, (rows, scores) in runs.items():
+        fused[rows] += weights[name] * _minmax(np.asarray(scores, dtype=np.float64))
+    return fused
+
+
+def _rrf_rows(
+    size: int,
+    rankings: Mapping[str, np.ndarray],
+    k: int,
+    weights: Mapping[str, float] | None = None,
+) -> np.ndarray:
+    fused = np.zeros(size, dtype=np.float64)
+    for name, rows in rankings.items():
+        weight = 1.0 if weights is None else weights[name]
+        # np.unique's first index of each row is its best rank.
+        unique, first = np.unique(np.asarray(rows, dtype=np.int64), return_index=True)
+        fused[unique] += weight / (k + first + 1)
+    return fused
+
+
+def _union(runs: Iterable[Iterable[K]]) -> tuple[list[K], dict[K, int]]:
+    """Every document of the runs in first-seen order, and each one's row."""
+    row_of: dict[K, int] = {}
+    for run in runs:
+        for doc in run:
+            row_of.setdefault(doc, len(row_of))
+    return list(row_of), row_of
+
+
+def _rows(run: Iterable[K], row_of: Mapping[K, int]) -> np.ndarray:
+    return np.array([row_of[doc] for doc in run], dtype=np.int64)
 
 
 def _require_weights(names: Mapping[str, object], weights: Mapping[str, float]) -> None:
@@ -90,8 +167,8 @@ def _require_weights(names: Mapping[str, object], weights: Mapping[str, float]) 
         raise ValueError(f"no weight for run(s): {', '.join(missing)}")
 
 
-def _best_first(scores: dict[K, float], limit: int | None) -> dict[K, float]:
-    # sorted() is stable, so equal scores keep first-seen order: deterministic for any K,
+def _best_first(docs: list[K], scores: np.ndarray, limit: int | None) -> dict[K, float]:
+    # A stable sort, so equal scores keep first-seen order: deterministic for any K,
     # including keys that cannot be compared with each other.
-    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-    return dict(ranked if limit is None else ranked[:limit])
+    order = np.argsort(-scores, kind="stable")[:limit]
+    return {docs[row]: float(scores[row]) for row in order}

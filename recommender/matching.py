@@ -1,23 +1,29 @@
 """Matching new papers to profiles: scored, explained, diverse, and never sent twice.
 
-What a profile's score of a paper is made of (`Matcher.rank`, over a `candidates.Pool`),
-using the hybrid engine's parts (the BM25 index's statistics, the stored embeddings):
+A profile's score of a paper (`Matcher.rank`, over a `candidates.Pool`) is the search's
+own hybrid score, with what only a profile has added on top, in one place (`_score`):
 
-- lexical: BM25 of the profile's terms, those of the description and of each keyword (times
-  its weight and `keyword_boost`), plus, once there are seed or liked papers, Rocchio's
-  expansion: the `expansion_terms` terms weighing most in them (with the index's own
-  scores, `BM25Index.text_weights`). Divided by the best score among the candidates.
-- dense: cosine to the Rocchio query vector, alpha * description + beta * mean(seeds and
-  liked) - gamma * mean(disliked) (Rocchio, "Relevance feedback in information retrieval",
-  1971, with Salton & Buckley's 1990 weights 1, 0.75, 0.15); plus cosine to the CLOSEST
-  seed or liked paper: the max over them, not their centroid, so that a person with two
-  interests gets the neighbours of each.
-- penalty: how much closer a paper is to a disliked paper than to anything wanted.
-- learned: once a profile has `classifier_min` (3) wanted papers (seeds and likes) and as
-  many disliked ones, a logistic regression on the embeddings of the rated papers, trained
-  each time the profile is scored; its probability, centred on 0.5, joins the score.
-  Before that, only the Rocchio parts (expansion, query vector, nearest, penalty) learn.
-- authors: a boost when a followed author wrote the paper.
+- fused: the profile's BM25 query run and its dense run over the pool, fused by the search's
+  `fusion.Fusion` (the same rule and weights as `Engine.search`; every paper of the pool is a
+  candidate), so a profile that is only a description ranks a pool of up to `depth` papers
+  as a search for that description ranks them.
+  - The BM25 query: the terms of the description and of each keyword (times its weight and
+    `keyword_boost`), plus, once there are seed or liked papers, Rocchio's expansion: the
+    `expansion_terms` terms weighing most in them (with the index's own scores,
+    `BM25Index.text_weights`).
+  - The dense query: the Rocchio vector, alpha * description + beta * mean(seeds and
+    liked) - gamma * mean(disliked) (Rocchio, "Relevance feedback in information
+    retrieval", 1971, with Salton & Buckley's 1990 weights 1, 0.75, 0.15).
+- On top, what only a profile has:
+  - nearest: cosine to the CLOSEST seed or liked paper: the max over them, not their
+    centroid, so that a person with two interests gets the neighbours of each.
+  - penalty: how much closer a paper is to a disliked paper than to anything wanted.
+  - learned: once a profile has `classifier_min` (3) wanted papers (seeds and likes) and as
+    many disliked ones, a logistic regression on the embeddings of the rated papers,
+    trained each time the profile is scored; its probability, centred on 0.5, joins the
+    score. Before that, only the Rocchio parts (expansion, query vector, nearest, penalty)
+    learn.
+  - authors: a boost when a followed author wrote the paper.
 
 Hard rules: a muted phrase in the title or abstract, or categories outside the allowed ones,
 remove a paper; every required keyword must appear in it.
@@ -59,10 +65,9 @@ _QUERY_CACHE = 4096
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """Weights and thresholds of the matching (module docstring); see docs/BENCHMARKS.md."""
+    """What only a profile adds to the search's fused score (module docstring), and the
+    digest's thresholds; see docs/BENCHMARKS.md. The fusion itself is the engine's."""
 
-    lexical_weight: float = 0.5
-    dense_weight: float = 0.5
     nearest_weight: float = 0.5
     disliked_weight: float = 0.15
     classifier_weight: float = 0.2
@@ -391,11 +396,7 @@ class Matcher:
         if alive is not None:
             allowed &= alive
         vectors = pool.vectors
-        lexical = pool.lexical(model.terms)
-        best = lexical[allowed].max(initial=0.0)
-        score = settings.lexical_weight * (lexical / best if best > 0 else lexical * 0)
-        if model.rocchio is not None:
-            score += settings.dense_weight * (vectors @ model.rocchio)
+        score = self._fused(model, pool, allowed)
         query = vectors @ model.query if model.query is not None else None
         wanted = query if query is not None else np.zeros(len(pool), dtype=np.float32)
         nearest = nearest_index = learned = None
@@ -415,6 +416,20 @@ class Matcher:
             score[rows] += settings.author_boost
         score = np.where(allowed, score, -np.inf)
         return _Scored(score, query, nearest, nearest_index, learned)
+
+    def _fused(self, model: _Model, pool: Pool, allowed: np.ndarray) -> np.ndarray:
+        """The search's fusion of the profile's BM25 and dense runs over the allowed papers.
+
+        A day's papers are all candidates: each run holds every allowed paper (the BM25
+        run those with a score, as an index returns them), where a search takes each
+        index's `depth` best of the whole archive.
+        """
+        lexical = pool.lexical(model.terms)
+        bm25 = _run(lexical, allowed & (lexical > 0))
+        dense = _EMPTY_RUN
+        if model.rocchio is not None:
+            dense = _run(pool.vectors @ model.rocchio, allowed)
+        return self.engine.fusion.fuse_rows(len(pool), bm25, dense)
 
     def _allowed(self, profile: Profile, pool: Pool) -> np.ndarray:
         """The hard rules: allowed categories, no muted phrase, every required keyword."""
@@ -626,6 +641,20 @@ def _rocchio(
     vector = np.sum(parts, axis=0)
     norm = np.linalg.norm(vector)
     return (vector / norm).astype(np.float32) if norm > 0 else None
+
+
+def _run(scores: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of `mask` best first, and their scores: a run over a pool.
+
+    Ties go to the lower row, which is the lower key (a pool is in key order), as in the
+    indexes' own runs.
+    """
+    rows = np.flatnonzero(mask)
+    rows = rows[np.argsort(-scores[rows], kind="stable")]
+    return rows, scores[rows]
+
+
+_EMPTY_RUN = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
 
 
 def _scaled(weights: Mapping[str, float], factor: float) -> dict[str, float]:

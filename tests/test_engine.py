@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from recommender.embed import HashEmbedder
-from recommender.engine import Engine, Filters, Fusion
+from recommender.engine import Engine, Filters
 from recommender.errors import IndexMissing, InvalidQuery
+from recommender.fusion import Fusion
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file
 

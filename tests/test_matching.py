@@ -13,6 +13,7 @@ import pytest
 from recommender.embed import HashEmbedder
 from recommender.engine import Engine
 from recommender.errors import ProfileNotFound
+from recommender.fusion import Fusion
 from recommender.indexes import Indexer
 from recommender.matching import Digest, Matcher, MatchSettings, diversify, record_digest
 from recommender.matching import record_feedback as press
@@ -142,6 +143,37 @@ def test_a_quantization_profile_picks_quantization_papers(world: World):
     assert len(digest.picks) == 5
     assert all(" quantiz " in terms_of(pick.paper) for pick in digest.picks)
     assert all('"quantization"' in pick.explanation.text() for pick in digest.picks)
+
+
+@pytest.mark.parametrize("method", ["convex", "rrf"])
+def test_a_profile_that_is_only_a_description_ranks_as_the_search_does(world: World, method):
+    world.ingest(EVERYTHING + FILLER, MON)
+    engine = Engine(world.store, world.index_dir, world.matcher.embedder, Fusion(method=method))
+    matcher = Matcher(engine, SETTINGS)
+    description = "Quantization of language models for fast serving"
+    keys, scores = matcher.rank(Profile(description=description), matcher.pool(world.store.keys()))
+    hits = engine.search(description, k=len(EVERYTHING + FILLER))
+    assert len(hits) == len(keys) == len(EVERYTHING + FILLER)
+    # Papers sharing no word with the query tie at a dense score of 0, in either order.
+    searched = {hit.key: hit.score for hit in hits if hit.dense_score}
+    ranked = {k: v for k, v in zip(keys.tolist(), scores.tolist(), strict=True) if k in searched}
+    assert len(searched) == 6
+    assert ranked == pytest.approx(searched, abs=1e-6)
+    assert list(ranked) == list(searched)
+
+
+def test_a_profile_adds_its_own_evidence_to_the_search_score(world: World):
+    world.ingest(EVERYTHING + FILLER, MON)
+    pool = world.matcher.pool(world.store.keys())
+    plain = Profile(description="Quantization of language models")
+    followed = replace(plain, authors=("Ada Lovelace",))
+    before = dict(zip(*world.matcher.rank(plain, pool), strict=True))
+    after = dict(zip(*world.matcher.rank(followed, pool), strict=True))
+    boosted = world.store.keys_of(["2507.10021"])["2507.10021"]
+    assert after[boosted] == pytest.approx(before[boosted] + SETTINGS.author_boost)
+    assert {key: after[key] for key in after if key != boosted} == pytest.approx(
+        {key: before[key] for key in before if key != boosted}
+    )
 
 
 def test_a_muted_keyword_never_appears(world: World):
