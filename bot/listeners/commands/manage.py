@@ -31,7 +31,7 @@ from bot.subcommands import (
     Subscribe,
     Unsubscribe,
 )
-from bot.targets import channel_target, user_target
+from bot.targets import channel_target, is_direct_message, user_target
 from bot.views import when
 from recommender.errors import ProfileError
 
@@ -59,7 +59,7 @@ class Caller:
         """The caller's own target, or that of the channel the command was typed in."""
         if not channel:
             return user_target(self.team, self.user)
-        if not self.channel or self.channel.startswith("D"):
+        if not self.channel or is_direct_message(self.channel):
             raise UsageError("type `/papers channel ...` in the channel itself")
         return channel_target(self.team, self.channel)
 
