@@ -100,17 +100,17 @@ def mute(store: Store, target: str, term: str, *, now: datetime) -> Profile:
     return store.update_profile(target, add, now=now, create=True)
 
 
-def like(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
+def add_seed(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
     """Make a paper of the archive a seed: digests look for papers close to it."""
     paper = store.get(paper_id)
     if paper is None:
         raise UnknownPaper(
             f"{paper_id} is not in the archive (yet); "
-            "try again after the next ingest, or like a paper from a search"
+            "try again after the next ingest, or seed a paper that a search finds"
         )
 
     def seed(profile: Profile) -> Profile:
-        # Liking a paper takes back an earlier "not interested" in it.
+        # Seeding a paper takes back an earlier "not interested" in it.
         disliked = tuple(i for i in profile.disliked if i != paper.id)
         return replace(profile, seeds=(*profile.seeds, paper.id), disliked=disliked)
 

@@ -1,4 +1,4 @@
-"""The `/papers` subcommands that manage digests: subscribe, follow, mute, like, settings...
+"""The `/papers` subcommands that manage digests: subscribe, follow, mute, seed, settings...
 
 Whose settings change is decided by Slack's signed payload alone: the caller's own, or the
 channel the command was typed in. The command's text only says what to change.
@@ -22,8 +22,8 @@ from bot.people import FALLBACK_TZ, slack_time_zone
 from bot.screens import open_settings
 from bot.services import Services
 from bot.subcommands import (
+    AddSeed,
     Follow,
-    Like,
     Mute,
     OpenSettings,
     ShowSaved,
@@ -144,9 +144,9 @@ def _mute(services: Services, command: Mute, call: Caller) -> None:
     call.say(f"Muted *{term}*: papers that mention it are left out." + _hint(services, target))
 
 
-def _like(services: Services, command: Like, call: Caller) -> None:
+def _add_seed(services: Services, command: AddSeed, call: Caller) -> None:
     target = call.target()
-    paper = subscriptions.like(services.store, target, command.paper_id, now=services.clock())
+    paper = subscriptions.add_seed(services.store, target, command.paper_id, now=services.clock())
     call.say(
         f"Added *{paper_title(paper)}* as a seed: your digests look for papers close to it."
         + _hint(services, target)
@@ -175,6 +175,6 @@ _HANDLERS: dict[type, Callable[[Services, Subcommand, Caller], None]] = {
     OpenSettings: _settings,
     Follow: _follow,
     Mute: _mute,
-    Like: _like,
+    AddSeed: _add_seed,
     ShowSaved: _saved,
 }
