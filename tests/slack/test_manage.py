@@ -186,6 +186,6 @@ def test_channel_commands_need_a_channel(
 
 def test_help_lists_the_subcommands(slack: SlackSender, fake_slack: FakeSlack) -> None:
     text = str(ask(slack, fake_slack, "help")["blocks"])
-    for command in ("subscribe", "unsubscribe", "follow", "mute", "like", "settings", "saved"):
+    for command in ("subscribe", "unsubscribe", "follow", "mute", "seed", "settings", "saved"):
         assert f"/papers {command}" in text
     assert "/papers channel subscribe" in text
