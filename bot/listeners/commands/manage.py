@@ -19,8 +19,9 @@ from bot.errors import UsageError
 from bot.listeners.replies import caller, reply
 from bot.mrkdwn import escape, truncate
 from bot.people import FALLBACK_TZ, slack_time_zone
-from bot.screens import open_settings
 from bot.services import Services
+from bot.settings_blocks import when
+from bot.show_settings import open_settings
 from bot.subcommands import (
     AddSeed,
     Follow,
@@ -32,7 +33,6 @@ from bot.subcommands import (
     Unsubscribe,
 )
 from bot.targets import channel_target, is_direct_message, user_target
-from bot.views import when
 from recommender.errors import ProfileError
 
 DESCRIPTION_CHARS = 300
