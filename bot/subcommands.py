@@ -55,8 +55,8 @@ class Mute:
 
 
 @dataclass(frozen=True)
-class Like:
-    """`like <arxiv id>`: a seed paper; `paper_id` is canonical (no version, no URL)."""
+class AddSeed:
+    """`seed <arxiv id>` (or `like`): a seed paper; `paper_id` is canonical (no version, no URL)."""
 
     paper_id: str
 
@@ -66,7 +66,7 @@ class ShowSaved:
     """`saved`: the caller's saved papers with their BibTeX."""
 
 
-Subcommand = Subscribe | Unsubscribe | OpenSettings | Follow | Mute | Like | ShowSaved
+Subcommand = Subscribe | Unsubscribe | OpenSettings | Follow | Mute | AddSeed | ShowSaved
 Parsed = Subcommand | SearchRequest | ShowHelp
 
 
@@ -116,12 +116,12 @@ def _mute(rest: str) -> Mute:
     return Mute(term)
 
 
-def _like(rest: str) -> Like:
+def _add_seed(rest: str) -> AddSeed:
     if not rest or " " in rest:
-        raise UsageError("`/papers like` takes one arXiv id, e.g. `/papers like 2507.07186`")
+        raise UsageError("`/papers seed` takes one arXiv id, e.g. `/papers seed 2507.07186`")
     try:
         # Slack may send a pasted link as `<https://arxiv.org/abs/...|label>`.
-        return Like(canonical_arxiv_id(rest.strip("<>").split("|")[0]))
+        return AddSeed(canonical_arxiv_id(rest.strip("<>").split("|")[0]))
     except InvalidArxivId:
         raise UsageError(
             f"`{rest}` is not an arXiv id; use one like `2507.07186` "
@@ -162,5 +162,7 @@ _PERSONAL = {
     "saved": _nothing_after("saved", ShowSaved()),
     "follow": _follow,
     "mute": _mute,
-    "like": _like,
+    "seed": _add_seed,
+    # The old name of `seed`, kept for those who learned it; "like" is what the buttons do.
+    "like": _add_seed,
 }

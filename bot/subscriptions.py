@@ -1,4 +1,5 @@
-"""Changing a target's profile and subscription: what the slash commands and the modal do.
+"""Changing a target's profile, subscription and saved papers: what the slash commands, the
+modal and the Save buttons do.
 
 Each operation checks everything first (the library's `Profile` and `Schedule` validate
 themselves on construction) and writes only when all is well, so bad input changes nothing.
@@ -11,6 +12,7 @@ from datetime import datetime
 
 from bot.errors import UsageError
 from recommender.errors import EmptyProfile
+from recommender.matching import record_feedback
 from recommender.models import Paper
 from recommender.profiles import Profile, require_interests
 from recommender.schedule import Schedule
@@ -98,19 +100,30 @@ def mute(store: Store, target: str, term: str, *, now: datetime) -> Profile:
     return store.update_profile(target, add, now=now, create=True)
 
 
-def like(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
+def add_seed(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
     """Make a paper of the archive a seed: digests look for papers close to it."""
     paper = store.get(paper_id)
     if paper is None:
         raise UnknownPaper(
             f"{paper_id} is not in the archive (yet); "
-            "try again after the next ingest, or like a paper from a search"
+            "try again after the next ingest, or seed a paper that a search finds"
         )
 
     def seed(profile: Profile) -> Profile:
-        # Liking a paper takes back an earlier "not interested" in it.
+        # Seeding a paper takes back an earlier "not interested" in it.
         disliked = tuple(i for i in profile.disliked if i != paper.id)
         return replace(profile, seeds=(*profile.seeds, paper.id), disliked=disliked)
 
     store.update_profile(target, seed, now=now, create=True)
     return paper
+
+
+def save_paper(store: Store, presser: str, paper_id: str, *, learner: str, now: datetime) -> bool:
+    """Keep a paper on the presser's saved list and teach `learner`'s profile; True if new.
+
+    The list is always the presser's own; the profile that learns is the presser's too,
+    except under a channel digest, where it is the channel's.
+    """
+    added = store.save_paper(presser, paper_id, now=now)
+    record_feedback(store, learner, paper_id, "save", now=now)
+    return added

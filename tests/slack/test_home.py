@@ -6,8 +6,8 @@ import json
 
 from bot.delivery import SlackDeliverer
 from bot.services import Services
+from bot.settings_blocks import EDIT_SETTINGS, SETTINGS_VIEW
 from bot.targets import user_target
-from bot.views import EDIT_SETTINGS, SETTINGS_VIEW
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NOW, subscribe

@@ -68,6 +68,8 @@ def test_without_a_slack_time_zone_the_digest_comes_in_utc_and_says_so(
         ("subscribe the of and", ":warning: say what you want to read"),
         ("subscribe llm at 25:00", ":warning: time '25:00': use 24-hour HH:MM, e.g. 09:00"),
         ("subscribe llm at 09:00 Mars/Olympus", ":warning: time zone 'Mars/Olympus': use an IANA"),
+        ("seed 2501.99999", ":warning: 2501.99999 is not in the archive (yet)"),
+        ("seed transformers", ":warning: `transformers` is not an arXiv id"),
         ("like 2501.99999", ":warning: 2501.99999 is not in the archive (yet)"),
         ("like transformers", ":warning: `transformers` is not an arXiv id"),
         ("mute the", ":warning: must be a phrase with a word that is not a common word"),
@@ -126,10 +128,11 @@ def test_mute_contradicting_a_keyword_is_refused(
     assert services.store.get_profile(ALICE).muted == ()
 
 
-def test_like_makes_a_paper_a_seed(
-    slack: SlackSender, fake_slack: FakeSlack, services: Services
+@pytest.mark.parametrize("name", ["seed", "like"])  # `like` is the old name of `seed`
+def test_seed_makes_a_paper_a_seed(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, name: str
 ) -> None:
-    reply = ask(slack, fake_slack, "like https://arxiv.org/abs/2507.07186v1")
+    reply = ask(slack, fake_slack, f"{name} https://arxiv.org/abs/2507.07186v1")
     assert reply["text"].startswith(
         "Added *<https://arxiv.org/abs/2507.07186|Planted in Pretraining, Swayed by Finetuning"
     )
@@ -183,6 +186,6 @@ def test_channel_commands_need_a_channel(
 
 def test_help_lists_the_subcommands(slack: SlackSender, fake_slack: FakeSlack) -> None:
     text = str(ask(slack, fake_slack, "help")["blocks"])
-    for command in ("subscribe", "unsubscribe", "follow", "mute", "like", "settings", "saved"):
+    for command in ("subscribe", "unsubscribe", "follow", "mute", "seed", "settings", "saved"):
         assert f"/papers {command}" in text
     assert "/papers channel subscribe" in text

@@ -11,8 +11,8 @@ from bot.app import views_key
 from bot.config import Settings
 from bot.sealed import NOT_YOURS, seal
 from bot.services import Services
+from bot.settings_blocks import SETTINGS_VIEW
 from bot.targets import channel_target, user_target
-from bot.views import SETTINGS_VIEW
 from recommender.profiles import Keyword, Profile
 from recommender.schedule import Schedule
 from tests.slack.conftest import NINE_UTC, subscribe

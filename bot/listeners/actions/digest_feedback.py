@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE, noted, notice, paper_title
 from bot.listeners.replies import acknowledge, caller, errors_replied, pressed_paper, reply
 from bot.services import Services
-from bot.targets import channel_target, user_target
+from bot.subscriptions import save_paper
+from bot.targets import channel_target, is_direct_message, user_target
 from recommender.matching import record_feedback
 
 FEEDBACK = {DIGEST_MORE: "more", DIGEST_SAVE: "save", DIGEST_NOT_INTERESTED: "not_interested"}
@@ -43,12 +44,13 @@ def answer(
             return
         team, user = caller(context)
         channel = body["container"]["channel_id"]
-        in_channel = not channel.startswith("D")
+        in_channel = not is_direct_message(channel)
         target = channel_target(team, channel) if in_channel else user_target(team, user)
         feedback, now = FEEDBACK[action["action_id"]], services.clock()
         if feedback == "save":
-            services.store.save_paper(user_target(team, user), paper.id, now=now)
-        record_feedback(services.store, target, paper.id, feedback, now=now)
+            save_paper(services.store, user_target(team, user), paper.id, learner=target, now=now)
+        else:
+            record_feedback(services.store, target, paper.id, feedback, now=now)
         if in_channel and feedback == "save":
             reply(respond, notice(f"Saved *{paper_title(paper)}*: `/papers saved` lists them."))
             return

@@ -8,10 +8,10 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.listeners.replies import acknowledge, caller, errors_logged
-from bot.screens import open_settings
 from bot.services import Services
+from bot.settings_blocks import EDIT_SETTINGS
+from bot.show_settings import open_settings
 from bot.targets import user_target
-from bot.views import EDIT_SETTINGS
 
 
 def answer(

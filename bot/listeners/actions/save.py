@@ -10,8 +10,8 @@ from bot.blocks import SAVE, notice
 from bot.listeners.replies import acknowledge, caller, errors_replied, pressed_paper, reply
 from bot.mrkdwn import escape, truncate
 from bot.services import Services
+from bot.subscriptions import save_paper
 from bot.targets import user_target
-from recommender.matching import record_feedback
 
 
 def answer(
@@ -24,9 +24,7 @@ def answer(
             return
         # Whose list it is comes from Slack's signed payload, never from the button's value.
         target = user_target(*caller(context))
-        now = services.clock()
-        added = services.store.save_paper(target, paper.id, now=now)
-        record_feedback(services.store, target, paper.id, "save", now=now)
+        added = save_paper(services.store, target, paper.id, learner=target, now=services.clock())
         title = escape(truncate(paper.title, 150))
         reply(respond, notice(f"Saved *{title}*." if added else f"*{title}* was already saved."))
 

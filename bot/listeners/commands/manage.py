@@ -1,4 +1,4 @@
-"""The `/papers` subcommands that manage digests: subscribe, follow, mute, like, settings...
+"""The `/papers` subcommands that manage digests: subscribe, follow, mute, seed, settings...
 
 Whose settings change is decided by Slack's signed payload alone: the caller's own, or the
 channel the command was typed in. The command's text only says what to change.
@@ -19,11 +19,12 @@ from bot.errors import UsageError
 from bot.listeners.replies import caller, reply
 from bot.mrkdwn import escape, truncate
 from bot.people import FALLBACK_TZ, slack_time_zone
-from bot.screens import open_settings
 from bot.services import Services
+from bot.settings_blocks import when
+from bot.show_settings import open_settings
 from bot.subcommands import (
+    AddSeed,
     Follow,
-    Like,
     Mute,
     OpenSettings,
     ShowSaved,
@@ -31,8 +32,7 @@ from bot.subcommands import (
     Subscribe,
     Unsubscribe,
 )
-from bot.targets import channel_target, user_target
-from bot.views import when
+from bot.targets import channel_target, is_direct_message, user_target
 from recommender.errors import ProfileError
 
 DESCRIPTION_CHARS = 300
@@ -59,7 +59,7 @@ class Caller:
         """The caller's own target, or that of the channel the command was typed in."""
         if not channel:
             return user_target(self.team, self.user)
-        if not self.channel or self.channel.startswith("D"):
+        if not self.channel or is_direct_message(self.channel):
             raise UsageError("type `/papers channel ...` in the channel itself")
         return channel_target(self.team, self.channel)
 
@@ -144,9 +144,9 @@ def _mute(services: Services, command: Mute, call: Caller) -> None:
     call.say(f"Muted *{term}*: papers that mention it are left out." + _hint(services, target))
 
 
-def _like(services: Services, command: Like, call: Caller) -> None:
+def _add_seed(services: Services, command: AddSeed, call: Caller) -> None:
     target = call.target()
-    paper = subscriptions.like(services.store, target, command.paper_id, now=services.clock())
+    paper = subscriptions.add_seed(services.store, target, command.paper_id, now=services.clock())
     call.say(
         f"Added *{paper_title(paper)}* as a seed: your digests look for papers close to it."
         + _hint(services, target)
@@ -175,6 +175,6 @@ _HANDLERS: dict[type, Callable[[Services, Subcommand, Caller], None]] = {
     OpenSettings: _settings,
     Follow: _follow,
     Mute: _mute,
-    Like: _like,
+    AddSeed: _add_seed,
     ShowSaved: _saved,
 }

@@ -8,8 +8,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.listeners.replies import acknowledge, caller, errors_logged
-from bot.screens import publish_home
 from bot.services import Services
+from bot.show_settings import publish_home
 
 
 def answer(

@@ -1,4 +1,4 @@
-"""Modal listeners."""
+"""Listeners of submitted views (Bolt's `app.view`): the settings modal's Save."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from bot import subscriptions
 from bot.errors import NotAllowed
 from bot.listeners.replies import APOLOGY, caller, errors_logged
-from bot.screens import publish_home
 from bot.sealed import settings_target
 from bot.services import Services
-from bot.views import DESCRIPTION, SETTINGS_VIEW, FormErrors, read_settings
+from bot.settings_blocks import DESCRIPTION, SETTINGS_VIEW, FormErrors, read_settings
+from bot.show_settings import publish_home
 
 
 def check_and_save(

@@ -1,4 +1,8 @@
-"""The settings modal and the App Home tab, as plain data; and reading the modal back.
+"""Block Kit for a digest's settings: the modal that edits them, the App Home tab that shows
+them (with the latest picks), as plain data; and reading the submitted modal back.
+
+Showing them in Slack is `bot/show_settings.py`'s; the submission's listener is in
+`bot/listeners/views/`. Messages' Block Kit is in `bot/blocks.py`.
 
 Each input block's `block_id` (and its element's `action_id`) is the name of the setting it
 holds, so that `read_settings` finds the values and maps the library's errors (ProfileError

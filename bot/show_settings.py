@@ -1,4 +1,7 @@
-"""The app's two screens: the settings modal (views.open) and the App Home tab (views.publish)."""
+"""Showing the settings in Slack: the modal (views.open) and the App Home tab (views.publish).
+
+What they look like is `bot/settings_blocks.py`'s; this gathers what they show and sends it.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ from bot.delivery import recent_picks
 from bot.people import FALLBACK_TZ, slack_time_zone
 from bot.sealed import seal
 from bot.services import Services
+from bot.settings_blocks import home_view, settings_modal
 from bot.targets import is_channel_target, user_target
-from bot.views import home_view, settings_modal
 
 
 def open_settings(

@@ -1,4 +1,4 @@
-"""The settings modal and Home tab as data (bot/views.py); sealed metadata (bot/sealed.py)."""
+"""The settings modal and Home tab as data (bot/settings_blocks.py); sealed metadata (sealed.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from bot.errors import NotAllowed
 from bot.sealed import seal, settings_target, unseal
+from bot.settings_blocks import FormErrors, home_view, read_settings, settings_modal, when
 from bot.subscriptions import Subscription
-from bot.views import FormErrors, home_view, read_settings, settings_modal, when
 from recommender.models import Paper
 from recommender.profiles import Keyword, Profile
 from recommender.schedule import Schedule
