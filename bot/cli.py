@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from bot.config import Settings, SettingsError
 from recommender import SAMPLES_DIR
+from recommender.dates import parse_since, utc_midnight
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine, Filters, Fusion, Hit
 from recommender.errors import PapersError
@@ -219,11 +220,9 @@ def index(app: App, rebuild: bool) -> None:
     click.echo(_update(app.indexer(), rebuild))
 
 
-def _since(app: App, text: str) -> datetime:
-    """`--since` as the slash command reads it (`7d`, `2w`, a date), as a UTC datetime."""
-    from bot.search import parse_since
-
-    return datetime.combine(parse_since(text, today=app.now().date()), time(), UTC)
+def _since(app: App, text: str | None) -> datetime | None:
+    """`--since` (`7d`, `2w`, a date) as the UTC midnight it starts at."""
+    return utc_midnight(parse_since(text, today=app.now().date())) if text else None
 
 
 def _hit_dict(hit: Hit) -> dict:
@@ -246,10 +245,10 @@ def _hit_dict(hit: Hit) -> dict:
 @friendly_errors
 def search(app: App, query: str, k: int, since, category, author, as_json: bool) -> None:
     """Hybrid search over the archive (BM25 + dense, fused)."""
+    filters = Filters(category=category, since=_since(app, since), author=author)
     engine = app.engine()
     if not engine.is_current():
         click.echo(_update(app.indexer()), err=True)
-    filters = Filters(category=category, since=_since(app, since) if since else None, author=author)
     hits = engine.search(query, k=k, filters=filters)
     if as_json:
         click.echo(json.dumps([_hit_dict(hit) for hit in hits], indent=2))
@@ -380,11 +379,10 @@ def serve(app: App, socket: bool, host: str) -> None:
 @friendly_errors
 def digest(app: App, path: Path, since, k, as_json: bool, dry_run: bool) -> None:
     """The new papers that match a profile file, with why each was picked."""
-    profile = load_profile(path)
+    profile, start = load_profile(path), _since(app, since)
     engine = app.engine()
     if not engine.is_current():
         click.echo(_update(app.indexer()), err=True)
-    start = _since(app, since) if since else None
     result = Matcher(engine).digest(file_target(path), profile, now=app.now(), since=start, k=k)
     if not dry_run:
         record_digest(app.store, result)

@@ -196,3 +196,11 @@ def test_run_once_does_not_deliver_beside_a_running_scheduler(env, samples_dir):
     assert done.exit_code == 0, done.output
     assert store.count() == 10
     assert store.jobs.holder("scheduler", now=datetime.now(UTC)) is None  # released
+
+
+def test_a_bad_since_fails_before_the_index_is_brought_up_to_date(env, samples_dir):
+    run(env, "ingest", "file", str(samples_dir / "000_aa4dc63787281bb6.txt"))
+    result = run(env, "search", "llm", "--since", "yesterday")
+    assert result.exit_code == 1
+    assert "`--since yesterday`: use a number of days" in result.output
+    assert not (Path(env["PAPERS_DATA_DIR"]) / "index").exists()  # nothing was indexed
