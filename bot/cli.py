@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SlackMode
+from bot.errors import SettingsError
 from recommender import SAMPLES_DIR
 from recommender.dates import parse_since, utc_midnight
 from recommender.embed import SentenceTransformerEmbedder
@@ -27,7 +28,7 @@ from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file, ingest_pages
 from recommender.matching import Digest, Matcher, record_digest
-from recommender.pipeline import Deliverer, Pipeline, Source, pages, parse_sources, pipeline_status
+from recommender.pipeline import Deliverer, Pipeline, Source, pages, pipeline_status
 from recommender.profiles import file_target, load_profile
 from recommender.sources import FORMATS
 from recommender.store import Store, sqlite_url
@@ -410,7 +411,7 @@ def _pipeline(app: App, sources: list[Source] | None = None) -> Pipeline:
     return Pipeline(
         store=app.store,
         indexer=app.indexer(),
-        sources=parse_sources(app.settings.sources) if sources is None else sources,
+        sources=list(app.settings.sources) if sources is None else sources,
         client_for=lambda source: app.http(arxiv=source.is_arxiv),
         clock=app.now,
         endpoints=app.settings.endpoints(),
@@ -428,9 +429,7 @@ profiles_option = click.option(
 
 
 def _uses_slack(app: App) -> bool:
-    from bot.oauth import oauth_enabled
-
-    return bool(app.settings.slack_bot_token or oauth_enabled(app.settings))
+    return app.settings.slack_mode is not SlackMode.NONE
 
 
 def _deliverer(app: App, *, dry_run: bool = False) -> Deliverer:
