@@ -27,6 +27,7 @@ from recommender.feedback_eval import FeedbackEvaluation, evaluate_feedback
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file, ingest_pages
+from recommender.lease import LEASE_TTL, Lease, LeaseHeld, holder_name
 from recommender.matching import Digest, Matcher, record_digest
 from recommender.pipeline import Deliverer, Pipeline, Source, pages, pipeline_status
 from recommender.profiles import file_target, load_profile
@@ -460,19 +461,19 @@ def run_once(app: App, dry_run: bool, profiles_dir: Path) -> None:
     `papers scheduler` (which would post the same digests); --dry-run posts nothing and
     needs no lease.
     """
-    from bot.scheduler import LEASE, LEASE_TTL, holder_name
-
-    jobs, holder = app.store.jobs, holder_name("run-once")
-    if not dry_run and not jobs.acquire(LEASE, holder, ttl=LEASE_TTL * 3, now=app.now()):
-        raise click.ClickException(
-            f"a scheduler is running ({jobs.holder(LEASE, now=app.now())}) and delivers on "
-            "its own; `papers run-once --dry-run` shows the digests without posting them"
-        )
-    try:
+    if dry_run:
         _run_once(app, dry_run, profiles_dir)
-    finally:
-        if not dry_run:
-            jobs.release(LEASE, holder)
+        return
+    # It does not renew the lease as the scheduler does; a long run keeps it longer.
+    lease = Lease(app.store.jobs, holder_name("run-once"), ttl=LEASE_TTL * 3)
+    try:
+        with lease.held(app.now()):
+            _run_once(app, dry_run, profiles_dir)
+    except LeaseHeld as error:
+        raise click.ClickException(
+            f"a scheduler is running ({error.holder}) and delivers on its own; "
+            "`papers run-once --dry-run` shows the digests without posting them"
+        ) from None
 
 
 def _run_once(app: App, dry_run: bool, profiles_dir: Path) -> None:
@@ -494,7 +495,7 @@ def _run_once(app: App, dry_run: bool, profiles_dir: Path) -> None:
 @friendly_errors
 def scheduler(app: App) -> None:
     """The clock process: ingest after each arXiv announcement, index, deliver on time."""
-    from bot.scheduler import LEASE, Clockwork, build
+    from bot.scheduler import Clockwork, build
 
     clockwork = Clockwork(_pipeline(app), _deliverer(app), app.now)
     clockwork.catch_up()
@@ -502,7 +503,7 @@ def scheduler(app: App) -> None:
     try:
         build(clockwork).start()
     finally:
-        app.store.jobs.release(LEASE, clockwork.holder)
+        clockwork.lease.release()
 
 
 @cli.command()

@@ -29,6 +29,8 @@ from recommender.store import Store
 log = logging.getLogger(__name__)
 
 SOURCE_KINDS = ("arxiv-rss", "arxiv-api", "hf", "oai", "files")
+# arXiv's own endpoints: paced as arXiv asks, and read after its daily announcement.
+ARXIV_KINDS = ("arxiv-rss", "arxiv-api", "oai")
 
 
 class SourceError(PapersError):
@@ -48,7 +50,7 @@ class Source:
 
     @property
     def is_arxiv(self) -> bool:
-        return self.kind in ("arxiv-rss", "arxiv-api", "oai")
+        return self.kind in ARXIV_KINDS
 
 
 def parse_sources(text: str) -> list[Source]:
