@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -22,8 +21,8 @@ from recommender.dates import parse_since, utc_midnight
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine, Filters, Fusion, Hit
 from recommender.errors import PapersError
-from recommender.evaluate import evaluate, load_qrels, load_queries
-from recommender.feedback_eval import FeedbackEvaluation, evaluate_feedback
+from recommender.eval_collection import Bars, Collection, evaluate_collection
+from recommender.feedback_eval import FeedbackEvaluation
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file, ingest_pages
@@ -32,7 +31,7 @@ from recommender.matching import Digest, Matcher, record_digest
 from recommender.pipeline import Deliverer, Pipeline, Source, pages, pipeline_status
 from recommender.profiles import file_target, load_profile
 from recommender.sources import FORMATS
-from recommender.store import Store, sqlite_url
+from recommender.store import Store
 
 
 class App:
@@ -288,41 +287,42 @@ def eval_command(
     app: App, corpus, queries, qrels, work_dir, fusion, dense_weight, feedback_rounds, as_json
 ):
     """Measure nDCG@10, Recall@100 and MRR@10 of bm25, dense and hybrid on a BEIR collection."""
-    with _work_dir(work_dir) as root:
-        store = Store.open(sqlite_url(root))
-        report = IngestReport()
-        ingest_file(store, corpus, report, now=app.now(), fmt="beir-corpus")
-        if report.rejected:
-            raise click.ClickException(f"{corpus}: {report.rejected[0]}")
-        embedder = app.embedder()
-        engine = Engine(store, root / "index", embedder, Fusion(fusion, dense_weight))
-        if not engine.is_current():
-            click.echo(_update(Indexer(store, root / "index", embedder)), err=True)
-        doc_ids = {pk: p.extras["beir_id"] for pk, p in store.iter_keyed()}
-        texts, judged = load_queries(queries), load_qrels(qrels)
-        result = evaluate(engine, texts, judged, doc_ids)
-        learning = None
-        if feedback_rounds:
-            matcher, total = Matcher(engine), len(judged.keys() & texts.keys())
-            with tqdm(total=total, desc="feedback", unit="query", disable=as_json) as bar:
-                learning = evaluate_feedback(
-                    matcher, texts, judged, doc_ids, rounds=feedback_rounds, progress=bar.update
-                )
-        store.close()
+    result = evaluate_collection(
+        Collection(corpus, queries, qrels),
+        app.embedder(),
+        Fusion(fusion, dense_weight),
+        now=app.now(),
+        work_dir=work_dir,
+        feedback_rounds=feedback_rounds,
+        bars=_bars(quiet=as_json),
+    )
+    if result.indexed:
+        click.echo(result.indexed, err=True)
     if as_json:
-        extra = learning.as_dict() if learning else {}
-        click.echo(json.dumps(result.as_dict() | extra, indent=2))
+        click.echo(json.dumps(result.as_dict(), indent=2))
         return
+    retrieval = result.retrieval
     click.echo(f"{'':8}{'nDCG@10':>9}{'R@100':>9}{'MRR@10':>9}")
     for name in ("bm25", "dense", "hybrid"):
-        row = getattr(result, name)
+        row = getattr(retrieval, name)
         click.echo(f"{name:8}{row['ndcg@10']:>9.4f}{row['recall@100']:>9.4f}{row['mrr@10']:>9.4f}")
     click.echo(
-        f"hybrid search latency: p50 {result.latency_ms['p50']} ms, "
-        f"p95 {result.latency_ms['p95']} ms"
+        f"hybrid search latency: p50 {retrieval.latency_ms['p50']} ms, "
+        f"p95 {retrieval.latency_ms['p95']} ms"
     )
-    if learning:
-        _echo_feedback(learning)
+    if result.feedback:
+        _echo_feedback(result.feedback)
+
+
+def _bars(*, quiet: bool) -> Bars:
+    """Progress bars on stderr for the library's long steps."""
+
+    @contextmanager
+    def bar(what: str, total: int) -> Iterator[Callable[[int], None]]:
+        with tqdm(total=total, desc=what, disable=quiet) as shown:
+            yield shown.update
+
+    return bar
 
 
 def _echo_feedback(learning: FeedbackEvaluation) -> None:
@@ -333,16 +333,6 @@ def _echo_feedback(learning: FeedbackEvaluation) -> None:
     )
     for number, (with_it, without, gain, queries) in enumerate(rows):
         click.echo(f"{number:>5}{with_it:>10.4f}{without:>13.4f}{gain:>7.2f}{queries:>9}")
-
-
-@contextmanager
-def _work_dir(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="papers-eval-") as tmp:
-        yield Path(tmp)
 
 
 @cli.command()

@@ -21,8 +21,8 @@ def test_one_holder_at_a_time_until_it_expires(sqlite_store):
 def test_held_gives_it_up_after_the_block_and_names_whoever_has_it(sqlite_store):
     running = Lease(sqlite_store.jobs, "scheduler:a")
     with running.held(NOW):
-        with pytest.raises(LeaseHeld, match="scheduler:a holds") as refused:
-            with Lease(sqlite_store.jobs, "run-once:b").held(NOW):
-                pass
+        waiting = Lease(sqlite_store.jobs, "run-once:b")
+        with pytest.raises(LeaseHeld, match="scheduler:a holds") as refused, waiting.held(NOW):
+            pass
         assert refused.value.holder == "scheduler:a"
     assert running.held_by(NOW) is None
