@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import App, cli
+from bot.cli import Context, cli
 from recommender.embed import HashEmbedder
 from recommender.models import Paper
 from recommender.store import Store, sqlite_url
@@ -24,8 +24,8 @@ digest_size: 3
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A throwaway data dir, a fixed clock, and the hashing embedder instead of the model."""
-    monkeypatch.setattr(App, "embedder", lambda self, threads=None: HashEmbedder(256))
-    monkeypatch.setattr(App, "now", lambda self: MON + timedelta(hours=1))
+    monkeypatch.setattr(Context, "embedder", lambda self, threads=None: HashEmbedder(256))
+    monkeypatch.setattr(Context, "now", lambda self: MON + timedelta(hours=1))
     return {"PAPERS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""}
 
 
