@@ -17,8 +17,12 @@ from recommender.profiles import file_target, load_profile
     "--profile",
     "path",
     type=click.Path(path_type=Path),
-    required=True,
     help="A YAML profile, e.g. profiles/efficient-llm.yaml.",
+)
+@click.option(
+    "--target",
+    help="Instead, a stored subscriber (user:TEAM:USER or channel:TEAM:CHANNEL): its next "
+    "digest as the scheduler would make it, for debugging; needs --dry-run.",
 )
 @click.option(
     "--since",
@@ -30,18 +34,44 @@ from recommender.profiles import file_target, load_profile
 @click.option("--dry-run", is_flag=True, help="Show the picks without recording them as sent.")
 @click.pass_obj
 @friendly_errors
-def digest(context: Context, path: Path, since, k, as_json: bool, dry_run: bool) -> None:
-    """The new papers that match a profile file, with why each was picked."""
+def digest(
+    context: Context, path: Path | None, target: str | None, since, k, as_json: bool, dry_run: bool
+) -> None:
+    """The new papers that match a profile file (or a subscriber), with why each was picked."""
+    if (path is None) == (target is None):
+        raise click.UsageError("say whose digest: --profile FILE or --target TARGET")
+    if target is not None:
+        result, name = _subscriber_digest(context, target, since, k, dry_run)
+    else:
+        result, name = _file_digest(context, path, since, k, dry_run)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    _echo_digest(result, name, dry_run)
+
+
+def _file_digest(
+    context: Context, path: Path, since: str | None, k: int | None, dry_run: bool
+) -> tuple[Digest, str]:
     profile, start = load_profile(path), context.since(since)
     result = Matcher(current_engine(context)).digest(
         file_target(path), profile, now=context.now(), since=start, k=k
     )
     if not dry_run:
         record_digest(context.store, result)
-    if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
-        return
-    _echo_digest(result, profile.name or path.stem, dry_run)
+    return result, profile.name or path.stem
+
+
+def _subscriber_digest(
+    context: Context, target: str, since: str | None, k: int | None, dry_run: bool
+) -> tuple[Digest, str]:
+    # A subscriber's digests are recorded as they are delivered; recording one here would
+    # swallow picks the subscriber never saw, so --target only ever shows.
+    if not dry_run:
+        raise click.UsageError("--target shows a subscriber's next digest: add --dry-run")
+    if since or k:
+        raise click.UsageError("--since and -k go with --profile; --target shows the next digest")
+    return Matcher(current_engine(context)).digest_for(target, now=context.now()), target
 
 
 def _echo_digest(result: Digest, name: str, dry_run: bool) -> None:
