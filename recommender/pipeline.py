@@ -174,8 +174,8 @@ class Pipeline:
 
 
 def pipeline_status(store: Store, engine: Engine, *, now: datetime, runs: int = 10) -> dict:
-    """What `papers status` and /healthz report: recent job runs, papers, index freshness,
-    the next deliveries, and deliveries whose last try failed."""
+    """What `papers status` reports: recent job runs, papers, index freshness, the next
+    deliveries, and deliveries whose last try failed. (/healthz is cheaper: bot/web.py.)"""
     try:
         engine.indexes()
         index = "current" if engine.is_current() else "behind the store: run `papers index`"
