@@ -9,9 +9,9 @@ from slack_bolt import App
 
 from bot import listeners
 from bot.client import web_client
-from bot.config import Settings
+from bot.config import Settings, SlackMode
 from bot.errors import MissingSetting
-from bot.oauth import oauth_enabled, oauth_settings
+from bot.oauth import oauth_settings
 from bot.services import Services
 
 
@@ -21,8 +21,8 @@ def create_app(settings: Settings, services: Services, *, socket_mode: bool = Fa
     One workspace with SLACK_BOT_TOKEN, or any number through OAuth installs when
     SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set (bot/oauth.py).
     """
-    multi = oauth_enabled(settings)
-    if not multi and not settings.slack_bot_token:
+    multi = settings.slack_mode is SlackMode.OAUTH
+    if settings.slack_mode is SlackMode.NONE:
         raise MissingSetting("SLACK_BOT_TOKEN", "set it to the app's Bot User OAuth Token (xoxb-)")
     if not socket_mode and not settings.slack_signing_secret:
         raise MissingSetting("SLACK_SIGNING_SECRET", "set it to the app's Signing Secret")

@@ -5,20 +5,29 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
+from bot.errors import MissingSetting, SettingsError
 from recommender.embed import DEFAULT_MODEL, PRECISIONS
-from recommender.pipeline import Endpoints
+from recommender.pipeline import Endpoints, Source, SourceError, parse_sources
 from recommender.store import sqlite_url
 
+DEFAULT_SOURCES = "arxiv-rss:cs.CL+cs.LG+cs.AI+stat.ML,hf"
 
-class SettingsError(ValueError):
-    """An environment variable holds a value the setting cannot take."""
+
+class SlackMode(Enum):
+    """Whom the app acts for in Slack, worked out once from the SLACK_* variables."""
+
+    NONE = "none"  # no Slack: digests are printed
+    TOKEN = "token"  # the one workspace of SLACK_BOT_TOKEN
+    OAUTH = "oauth"  # every workspace that installed the app (bot/oauth.py)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable. Secrets are kept out of repr so they never reach a log."""
+    """Everything configurable, checked whole when made, so that a bad or half-set value
+    stops a command at start rather than minutes into it. Secrets stay out of repr."""
 
     data_dir: Path
     database_url: str
@@ -31,8 +40,8 @@ class Settings:
     # arXiv asks API and OAI-PMH clients to wait 3 seconds between calls.
     arxiv_interval: float = 3.0
     http_retries: int = 4
-    # What the scheduled ingest reads (recommender.pipeline.parse_sources).
-    sources: str = "arxiv-rss:cs.CL+cs.LG+cs.AI+stat.ML,hf"
+    # What the scheduled ingest reads.
+    sources: tuple[Source, ...] = tuple(parse_sources(DEFAULT_SOURCES))
     delivery_grace_hours: float = 12.0
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
@@ -41,6 +50,36 @@ class Settings:
     slack_client_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
     port: int = 3000
+    slack_mode: SlackMode = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "slack_mode", self._slack_mode())
+
+    def _slack_mode(self) -> SlackMode:
+        """The mode the SLACK_* values set (MissingSetting for a half-set one)."""
+        given = {
+            "SLACK_CLIENT_ID": self.slack_client_id,
+            "SLACK_CLIENT_SECRET": self.slack_client_secret,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if len(missing) == 1:
+            raise MissingSetting(
+                missing[0], "multi-workspace installs need both the client id and secret"
+            )
+        if not missing:
+            return SlackMode.OAUTH
+        if self.slack_bot_token:
+            return SlackMode.TOKEN
+        if self.slack_app_token:
+            raise MissingSetting(
+                "SLACK_BOT_TOKEN", "Socket Mode (SLACK_APP_TOKEN) acts with the app's bot token"
+            )
+        return SlackMode.NONE
+
+    @property
+    def socket_mode(self) -> bool:
+        """Whether `papers serve` connects out to Slack rather than serving HTTP."""
+        return bool(self.slack_app_token)
 
     def endpoints(self) -> Endpoints:
         return Endpoints(self.arxiv_api_url, self.arxiv_rss_url, self.oai_url, self.hf_url)
@@ -62,7 +101,7 @@ class Settings:
             hf_url=env.get("PAPERS_HF_URL", defaults.hf_url),
             arxiv_interval=_number(env, "PAPERS_ARXIV_INTERVAL", defaults.arxiv_interval),
             http_retries=_number(env, "PAPERS_HTTP_RETRIES", defaults.http_retries),
-            sources=env.get("PAPERS_SOURCES", defaults.sources),
+            sources=_sources(env, "PAPERS_SOURCES", DEFAULT_SOURCES),
             delivery_grace_hours=_number(
                 env, "PAPERS_DELIVERY_GRACE_HOURS", defaults.delivery_grace_hours
             ),
@@ -97,3 +136,11 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     if value not in choices:
         raise SettingsError(f"{name}={value!r} is not one of {', '.join(choices)}")
     return value
+
+
+def _sources(env: Mapping[str, str], name: str, default: str) -> tuple[Source, ...]:
+    value = env.get(name, default)
+    try:
+        return tuple(parse_sources(value))
+    except SourceError as error:
+        raise SettingsError(f"{name}={value!r}: {error}") from None

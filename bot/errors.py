@@ -5,7 +5,11 @@ from __future__ import annotations
 from recommender.errors import PapersError
 
 
-class MissingSetting(PapersError):
+class SettingsError(PapersError):
+    """An environment variable holds a value the setting cannot take; the message names it."""
+
+
+class MissingSetting(SettingsError):
     """A setting the command needs is not in the environment; the message names the variable."""
 
     def __init__(self, variable: str, why: str) -> None:

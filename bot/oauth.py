@@ -18,8 +18,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
-from bot.config import Settings
-from bot.errors import MissingSetting
+from bot.config import Settings, SlackMode
 
 # The bot scopes an install asks for; manifest.yml asks for the same (a test checks).
 SCOPES = ("commands", "chat:write", "im:write", "users:read")
@@ -30,17 +29,8 @@ STATE_EXPIRATION = 600
 
 
 def oauth_enabled(settings: Settings) -> bool:
-    """Whether the app runs for many workspaces (MissingSetting if only half is set)."""
-    given = {
-        "SLACK_CLIENT_ID": settings.slack_client_id,
-        "SLACK_CLIENT_SECRET": settings.slack_client_secret,
-    }
-    missing = [name for name, value in given.items() if not value]
-    if len(missing) == 1:
-        raise MissingSetting(
-            missing[0], "multi-workspace installs need both the client id and secret"
-        )
-    return not missing
+    """Whether the app runs for many workspaces (a half-set pair fails in `Settings`)."""
+    return settings.slack_mode is SlackMode.OAUTH
 
 
 def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:

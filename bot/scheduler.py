@@ -1,17 +1,15 @@
 """The `clock` process: APScheduler runs the pipeline on triggers defined here, in code.
 
 It runs in its own process, never inside web workers (each worker would run it again), and
-acts only while it holds the `scheduler` lease in the database, so a second scheduler started
-by mistake waits instead of ingesting and posting twice. Nothing about who gets what and when
-is kept in the scheduler: the delivery tick asks the settings and the delivery ledger.
+acts only while it holds the lease in the database (recommender/lease.py), so a second
+scheduler started by mistake waits instead of ingesting and posting twice. Nothing about who
+gets what and when is kept in the scheduler: the delivery tick asks the settings and the
+delivery ledger.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -22,12 +20,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from recommender.errors import PapersError
-from recommender.pipeline import Deliverer, Pipeline
+from recommender.lease import LEASE_TTL, Lease, holder_name
+from recommender.pipeline import ARXIV_KINDS, Deliverer, Pipeline
 
 log = logging.getLogger(__name__)
 
-LEASE = "scheduler"
-LEASE_TTL = timedelta(minutes=10)
 # A running scheduler renews its lease this often, on a thread of its own, so that a job
 # longer than LEASE_TTL (a backfill, many digests waiting on Slack's rate limits) cannot
 # lose it to a second scheduler mid-job.
@@ -39,11 +36,6 @@ ARXIV_TRIGGER = CronTrigger(
 # Hugging Face's daily papers fill up during the day (UTC).
 HF_TRIGGER = CronTrigger(hour=22, minute=0, timezone="UTC")
 DELIVERY_TICK = timedelta(minutes=5)
-
-
-def holder_name(role: str) -> str:
-    """Who holds the lease, as `papers status` shows it: role, host, process and a nonce."""
-    return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def previous_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
@@ -72,13 +64,16 @@ class Clockwork:
         self.clock = clock
         self.holder = holder or holder_name("scheduler")
 
+    @property
+    def lease(self) -> Lease:
+        return Lease(self.pipeline.store.jobs, self.holder)
+
     def has_lease(self) -> bool:
         """Take or renew the lease; False (and a log line) when another scheduler holds it."""
-        jobs = self.pipeline.store.jobs
-        if jobs.acquire(LEASE, self.holder, ttl=LEASE_TTL, now=self.clock()):
+        if self.lease.take(self.clock()):
             return True
         log.info(
-            "another scheduler holds the lease (%s); skipping", jobs.holder(LEASE, now=self.clock())
+            "another scheduler holds the lease (%s); skipping", self.lease.held_by(self.clock())
         )
         return False
 
@@ -139,7 +134,8 @@ def build(clockwork: Clockwork) -> BlockingScheduler:
         coalesce=True,
         max_instances=1,
     )
-    arxiv_kinds = ("arxiv-rss", "arxiv-api", "oai", "files")
+    # Local files have no rhythm of their own; they are read with arXiv's announcements.
+    arxiv_kinds = (*ARXIV_KINDS, "files")
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
     scheduler.add_job(
         clockwork.ingest, ARXIV_TRIGGER, args=[arxiv_kinds], id="ingest-arxiv", **options

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Protocol
 
 from bot.errors import StaleButton, UsageError
+from recommender.dates import InvalidSince, parse_since, utc_midnight
 from recommender.engine import Filters, Hit
 from recommender.models import Paper
 from recommender.store import Store
@@ -25,7 +26,6 @@ STATE_VERSION = 1
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _CATEGORY = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
-_RELATIVE = re.compile(r"(\d{1,4})([dw])")
 _FLAGS = {"--since": "since", "--cat": "category", "--author": "author"}
 _EXAMPLES = {"--since": "`--since 7d`", "--cat": "`--cat cs.CL`", "--author": '`--author "Ada"`'}
 # Phones and Macs turn typed quotes into curly ones; `--author “Ada Lovelace”` must still work.
@@ -59,7 +59,7 @@ class SearchRequest:
     offset: int = 0
 
     def filters(self) -> Filters:
-        since = datetime.combine(self.since, time(), UTC) if self.since else None
+        since = utc_midnight(self.since) if self.since else None
         return Filters(category=self.category, since=since, author=self.author)
 
     def next_page(self) -> SearchRequest:
@@ -128,7 +128,7 @@ def parse_command(text: str, *, today: date) -> ShowHelp | SearchRequest:
     return SearchRequest(
         query=" ".join(words),
         category=_category(flags["category"]) if "category" in flags else None,
-        since=parse_since(flags["since"], today=today) if "since" in flags else None,
+        since=_since(flags["since"], today) if "since" in flags else None,
         author=flags.get("author"),
     )
 
@@ -144,21 +144,11 @@ def _category(value: str) -> str:
     return value
 
 
-def parse_since(text: str, *, today: date) -> date:
-    """`7d`, `2w` (days or weeks before `today`) or an ISO date like `2025-07-01`."""
-    relative = _RELATIVE.fullmatch(text)
-    if relative:
-        days = int(relative[1]) * (7 if relative[2] == "w" else 1)
-        return today - timedelta(days=days)
+def _since(text: str, today: date) -> date:
     try:
-        since = date.fromisoformat(text)
-    except ValueError as error:
-        raise UsageError(
-            f"`--since {text}`: use a number of days or weeks (`7d`, `2w`) or a date (2025-07-01)"
-        ) from error
-    if since > today:
-        raise UsageError(f"`--since {text}` is in the future")
-    return since
+        return parse_since(text, today=today)
+    except InvalidSince as error:  # said to the person who typed it, as the other flags are
+        raise UsageError(str(error)) from error
 
 
 def run(engine: Searcher, store: Store, request: SearchRequest) -> Page:

@@ -22,7 +22,7 @@ def serve(
 ) -> None:
     """Socket Mode when asked or when SLACK_APP_TOKEN is set, else HTTP on settings.port."""
     try:
-        if socket or settings.slack_app_token:
+        if socket or settings.socket_mode:
             _socket_mode(settings, services, announce)
         else:
             _http(settings, services, host, announce)

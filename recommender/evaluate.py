@@ -26,7 +26,7 @@ _MEASURES = {"ndcg_cut_10": "ndcg@10", "recall_100": "recall@100", "recip_rank":
 
 
 class BadCollection(PapersError):
-    """A queries or qrels file that is not in BEIR's format."""
+    """A corpus, queries or qrels file that is not in BEIR's format."""
 
 
 def load_queries(path: Path) -> dict[str, str]:

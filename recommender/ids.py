@@ -95,9 +95,9 @@ def is_arxiv_id(paper_id: str) -> bool:
     return ":" not in paper_id
 
 
-def arxiv_links(paper_id: str) -> tuple[str, str]:
-    """The abstract page and PDF links of an arXiv paper (latest version)."""
-    return f"https://arxiv.org/abs/{paper_id}", f"https://arxiv.org/pdf/{paper_id}"
+def abs_link(paper_id: str) -> str:
+    """The abstract page of an arXiv paper (latest version)."""
+    return f"https://arxiv.org/abs/{paper_id}"
 
 
 def clean_text(text: str) -> str:

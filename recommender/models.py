@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from recommender.ids import arxiv_links, is_arxiv_id
+from recommender.ids import abs_link, is_arxiv_id
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -53,11 +53,7 @@ class Paper:
 
     @property
     def abs_url(self) -> str | None:
-        return arxiv_links(self.id)[0] if self.arxiv_id else None
-
-    @property
-    def pdf_url(self) -> str | None:
-        return arxiv_links(self.id)[1] if self.arxiv_id else None
+        return abs_link(self.id) if self.arxiv_id else None
 
     @property
     def primary_category(self) -> str | None:

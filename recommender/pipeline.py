@@ -29,6 +29,8 @@ from recommender.store import Store
 log = logging.getLogger(__name__)
 
 SOURCE_KINDS = ("arxiv-rss", "arxiv-api", "hf", "oai", "files")
+# arXiv's own endpoints: paced as arXiv asks, and read after its daily announcement.
+ARXIV_KINDS = ("arxiv-rss", "arxiv-api", "oai")
 
 
 class SourceError(PapersError):
@@ -48,7 +50,7 @@ class Source:
 
     @property
     def is_arxiv(self) -> bool:
-        return self.kind in ("arxiv-rss", "arxiv-api", "oai")
+        return self.kind in ARXIV_KINDS
 
 
 def parse_sources(text: str) -> list[Source]:
@@ -172,8 +174,8 @@ class Pipeline:
 
 
 def pipeline_status(store: Store, engine: Engine, *, now: datetime, runs: int = 10) -> dict:
-    """What `papers status` and /healthz report: recent job runs, papers, index freshness,
-    the next deliveries, and deliveries whose last try failed."""
+    """What `papers status` reports: recent job runs, papers, index freshness, the next
+    deliveries, and deliveries whose last try failed. (/healthz is cheaper: bot/web.py.)"""
     try:
         engine.indexes()
         index = "current" if engine.is_current() else "behind the store: run `papers index`"

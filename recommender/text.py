@@ -1,4 +1,4 @@
-"""The project's one tokenizer: BM25 indexes it, profiles will count it, fakes hash it.
+"""The project's one tokenizer: BM25 indexes it, profiles match with it, fakes hash it.
 
 Everything that turns text into terms goes through `tokenize`, so the terms an index stores
 and the terms a query or a profile looks up can never drift apart.

@@ -196,3 +196,26 @@ def test_run_once_does_not_deliver_beside_a_running_scheduler(env, samples_dir):
     assert done.exit_code == 0, done.output
     assert store.count() == 10
     assert store.jobs.holder("scheduler", now=datetime.now(UTC)) is None  # released
+
+
+def test_a_bad_since_fails_before_the_index_is_brought_up_to_date(env, samples_dir):
+    run(env, "ingest", "file", str(samples_dir / "000_aa4dc63787281bb6.txt"))
+    result = run(env, "search", "llm", "--since", "yesterday")
+    assert result.exit_code == 1
+    assert "`--since yesterday`: use a number of days" in result.output
+    assert not (Path(env["PAPERS_DATA_DIR"]) / "index").exists()  # nothing was indexed
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET is not set"),
+        ({"PAPERS_SOURCES": "files"}, "PAPERS_SOURCES='files': source 'files': say which"),
+    ],
+)
+def test_run_once_with_a_bad_setting_stops_before_any_ingest(env, samples_dir, setting, named):
+    result = run({**env, **setting}, "run-once", "--profiles", str(samples_dir / "none"))
+
+    assert result.exit_code == 2
+    assert named in result.output and "Traceback" not in result.output
+    assert not Path(env["PAPERS_DATA_DIR"]).exists()  # no store opened, nothing ingested

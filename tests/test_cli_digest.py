@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import App, cli
+from bot.cli import Context, cli
 from recommender.embed import HashEmbedder
 from recommender.models import Paper
+from recommender.profiles import Keyword, Profile
 from recommender.store import Store, sqlite_url
 
 MON = datetime(2025, 7, 21, 6, tzinfo=UTC)
@@ -24,8 +25,8 @@ digest_size: 3
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A throwaway data dir, a fixed clock, and the hashing embedder instead of the model."""
-    monkeypatch.setattr(App, "embedder", lambda self, threads=None: HashEmbedder(256))
-    monkeypatch.setattr(App, "now", lambda self: MON + timedelta(hours=1))
+    monkeypatch.setattr(Context, "embedder", lambda self, threads=None: HashEmbedder(256))
+    monkeypatch.setattr(Context, "now", lambda self: MON + timedelta(hours=1))
     return {"PAPERS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""}
 
 
@@ -111,3 +112,30 @@ def test_feedback_rounds_print_a_table(env, tmp_path):
     assert result.exit_code == 0, result.output
     assert "round  feedback  no_feedback  ratio  queries" in result.stdout
     assert result.stdout.rstrip().splitlines()[-2].split()[-2:] == ["1.00", "3"]
+
+
+def test_a_subscribers_next_digest_is_shown_and_not_recorded(env, store):
+    profile = Profile(keywords=(Keyword("quantization"),), digest_size=3)
+    store.save_profile("user:T1:U1", profile, now=MON)
+    result = run(env, "digest", "--target", "user:T1:U1", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("user:T1:U1: 3 picks from 5 new papers")
+    assert "(dry run: not recorded as sent" in result.stdout
+    assert store.last_digest("user:T1:U1") is None
+    assert json.loads(run(env, "digest", "--target", "user:T1:U1", "--dry-run", "--json").stdout)[
+        "picks"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "user:T1:U1"], "add --dry-run"),
+        (["--target", "user:T1:U1", "--dry-run", "--since", "7d"], "go with --profile"),
+        ([], "say whose digest"),
+        (["--target", "user:T1:U9", "--dry-run"], "user:T1:U9 has no profile yet"),
+    ],
+)
+def test_a_target_digest_says_what_is_wrong(env, store, args, message):
+    result = run(env, "digest", *args)
+    assert result.exit_code in (1, 2) and message in result.output

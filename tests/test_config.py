@@ -2,7 +2,9 @@
 
 import pytest
 
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, SlackMode
+from bot.errors import MissingSetting
+from recommender.pipeline import Source
 
 
 def test_defaults_need_no_environment() -> None:
@@ -40,3 +42,52 @@ def test_numbers_and_choices_are_read() -> None:
 def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env({name: value})
+
+
+def test_sources_are_parsed_at_start() -> None:
+    settings = Settings.from_env({"PAPERS_SOURCES": "arxiv-api:cs.CL, hf"})
+
+    assert settings.sources == (Source("arxiv-api", "cs.CL"), Source("hf"))
+    assert Settings.from_env({}).sources == (
+        Source("arxiv-rss", "cs.CL+cs.LG+cs.AI+stat.ML"),
+        Source("hf"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("rss:cs.CL", "kind must be one of"), ("arxiv-rss", "say which, e.g. arxiv-rss:cs.CL")],
+)
+def test_a_bad_source_names_the_variable(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=f"PAPERS_SOURCES='{value}': source .*{message}"):
+        Settings.from_env({"PAPERS_SOURCES": value})
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({}, SlackMode.NONE),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, SlackMode.TOKEN),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, SlackMode.TOKEN),
+        ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}, SlackMode.OAUTH),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_BOT_TOKEN": ""},
+            SlackMode.OAUTH,
+        ),
+    ],
+)
+def test_the_slack_mode_is_worked_out_at_start(env: dict[str, str], mode: SlackMode) -> None:
+    assert Settings.from_env(env).slack_mode is mode
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_SECRET"),
+        ({"SLACK_CLIENT_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_CLIENT_ID"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_a_half_set_slack_config_names_what_is_missing(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(MissingSetting, match=f"{variable} is not set"):
+        Settings.from_env(env)

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from bot.errors import StaleButton, UsageError
-from bot.search import BUTTON_VALUE_LIMIT, SearchRequest, ShowHelp, parse_command, parse_since
+from bot.search import BUTTON_VALUE_LIMIT, SearchRequest, ShowHelp, parse_command
 
 TODAY = date(2025, 10, 20)
 
@@ -52,11 +52,6 @@ def test_search_requests(text: str, wanted: SearchRequest) -> None:
 def test_bad_flags_say_what_to_do(text: str, message: str) -> None:
     with pytest.raises(UsageError, match=message.replace("[", r"\[")):
         parse_command(text, today=TODAY)
-
-
-def test_parse_since_counts_back_from_today() -> None:
-    assert parse_since("1d", today=TODAY) == date(2025, 10, 19)
-    assert parse_since("1w", today=TODAY) == date(2025, 10, 13)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,141 @@
+"""What every `papers` command shares: the `Context` made once from the settings, the
+translation of named errors into CLI errors, and progress bars for long steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from bot.config import Settings, SlackMode
+from recommender.dates import parse_since, utc_midnight
+from recommender.embed import SentenceTransformerEmbedder
+from recommender.engine import Engine
+from recommender.errors import PapersError
+from recommender.eval_collection import Bars
+from recommender.fusion import Fusion
+from recommender.http import HttpClient
+from recommender.indexes import Indexer
+from recommender.matching import Matcher
+from recommender.pipeline import Deliverer, Pipeline, Source
+from recommender.store import Store
+
+
+class Context:
+    """The settings read once, and what commands build from them; the store opens on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings.database_url)
+        return self._store
+
+    @property
+    def index_dir(self) -> Path:
+        return self.settings.data_dir / "index"
+
+    @property
+    def uses_slack(self) -> bool:
+        return self.settings.slack_mode is not SlackMode.NONE
+
+    def embedder(self, threads: int | None = None) -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(
+            self.settings.embedding_model,
+            precision=self.settings.embedding_precision,
+            threads=threads,
+        )
+
+    def engine(self, fusion: Fusion | None = None, *, threads: int | None = None) -> Engine:
+        return Engine(self.store, self.index_dir, self.embedder(threads), fusion)
+
+    def indexer(self) -> Indexer:
+        return Indexer(self.store, self.index_dir, self.embedder())
+
+    def http(self, *, arxiv: bool = False) -> HttpClient:
+        """A client for remote feeds; arXiv's own endpoints get arXiv's pace."""
+        interval = self.settings.arxiv_interval if arxiv else 0.0
+        return HttpClient(min_interval=interval, retries=self.settings.http_retries)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def since(self, text: str | None) -> datetime | None:
+        """`--since` (`7d`, `2w`, a date) as the UTC midnight it starts at."""
+        return utc_midnight(parse_since(text, today=self.now().date())) if text else None
+
+    def pipeline(self, sources: list[Source] | None = None) -> Pipeline:
+        """The daily steps over the configured sources (or `sources`)."""
+        return Pipeline(
+            store=self.store,
+            indexer=self.indexer(),
+            sources=list(self.settings.sources) if sources is None else sources,
+            client_for=lambda source: self.http(arxiv=source.is_arxiv),
+            clock=self.now,
+            endpoints=self.settings.endpoints(),
+        )
+
+    def deliverer(self, *, dry_run: bool = False) -> Deliverer:
+        """Slack when a bot token or OAuth installs are configured, else the console.
+
+        The one place that picks and builds a deliverer (`run-once`, `scheduler`).
+        """
+        grace = timedelta(hours=self.settings.delivery_grace_hours)
+        matcher = Matcher(self.engine())
+        if self.uses_slack and not dry_run:
+            from bot.delivery import slack_deliverer
+
+            return slack_deliverer(self.settings, self.store, matcher, self.now, grace=grace)
+        from bot.console import ConsoleDeliverer
+
+        return ConsoleDeliverer(
+            self.store, matcher, self.now, click.echo, grace=grace, record=not dry_run
+        )
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn the library's named errors into a one-line CLI error instead of a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PapersError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper
+
+
+def bars(*, quiet: bool) -> Bars:
+    """Progress bars on stderr for the library's long steps (none when `quiet`)."""
+
+    @contextmanager
+    def bar(what: str, total: int) -> Iterator[Callable[[int], None]]:
+        with tqdm(total=total, desc=what, disable=quiet) as shown:
+            yield shown.update
+
+    return bar
+
+
+def update_index(context: Context, *, rebuild: bool = False) -> str:
+    """Bring the indexes up to date, with a bar when there is much to embed; say what it did."""
+    indexer = context.indexer()
+    total = indexer.store.count()
+    with tqdm(total=total, desc="embedding", unit="paper", disable=total < 500) as bar:
+        return indexer.update(rebuild=rebuild, progress=bar.update).summary()
+
+
+def current_engine(context: Context) -> Engine:
+    """The engine, after an index update (reported on stderr) if the store has changed."""
+    engine = context.engine()
+    if not engine.is_current():
+        click.echo(update_index(context), err=True)
+    return engine

@@ -1,0 +1,119 @@
+"""`papers run-once`, `papers scheduler` and `papers status`: the daily pipeline
+(recommender/pipeline.py) run once, run on the clock, and looked at."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bot.cli.context import Context, friendly_errors
+from recommender.engine import Engine
+from recommender.lease import LEASE_TTL, Lease, LeaseHeld, holder_name
+from recommender.matching import Matcher
+from recommender.pipeline import pipeline_status
+from recommender.profiles import file_target, load_profile
+
+profiles_option = click.option(
+    "--profiles",
+    "profiles_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="profiles",
+    show_default=True,
+    help="The team profiles (YAML) whose digests to print as they would read in a channel.",
+)
+
+
+@click.command("run-once")
+@click.option("--dry-run", is_flag=True, help="Print the digests instead of posting them.")
+@profiles_option
+@click.pass_obj
+@friendly_errors
+def run_once(context: Context, dry_run: bool, profiles_dir: Path) -> None:
+    """The whole pipeline once: ingest the configured sources, index, deliver what is due.
+
+    Without Slack (or with --dry-run) digests are printed, and so are the team profiles'.
+    It takes the scheduler's lease while it runs, so that it never delivers beside a running
+    `papers scheduler` (which would post the same digests); --dry-run posts nothing and
+    needs no lease.
+    """
+    if dry_run:
+        _run_once(context, dry_run, profiles_dir)
+        return
+    # It does not renew the lease as the scheduler does; a long run keeps it longer.
+    lease = Lease(context.store.jobs, holder_name("run-once"), ttl=LEASE_TTL * 3)
+    try:
+        with lease.held(context.now()):
+            _run_once(context, dry_run, profiles_dir)
+    except LeaseHeld as error:
+        raise click.ClickException(
+            f"a scheduler is running ({error.holder}) and delivers on its own; "
+            "`papers run-once --dry-run` shows the digests without posting them"
+        ) from None
+
+
+def _run_once(context: Context, dry_run: bool, profiles_dir: Path) -> None:
+    pipeline = context.pipeline()
+    for source, report in pipeline.ingest().items():
+        click.echo(f"{source}: {report.summary()}")
+        for rejection in report.rejected:
+            click.echo(f"rejected: {rejection}", err=True)
+    click.echo(pipeline.index())
+    deliverer = context.deliverer(dry_run=dry_run)
+    counts = pipeline.deliver(deliverer)
+    click.echo("delivered: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing due"))
+    if dry_run or not context.uses_slack:
+        preview_team_digests(context, context.engine(), profiles_dir)
+
+
+@click.command()
+@click.pass_obj
+@friendly_errors
+def scheduler(context: Context) -> None:
+    """The clock process: ingest after each arXiv announcement, index, deliver on time."""
+    from bot.scheduler import Clockwork, build
+
+    clockwork = Clockwork(context.pipeline(), context.deliverer(), context.now)
+    clockwork.catch_up()
+    click.echo(f"scheduler {clockwork.holder} running; Ctrl-C stops it")
+    try:
+        build(clockwork).start()
+    finally:
+        clockwork.lease.release()
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@friendly_errors
+def status(context: Context, as_json: bool) -> None:
+    """Last job runs, papers, index freshness, next deliveries and failing ones."""
+    report = pipeline_status(context.store, context.engine(), now=context.now())
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+        return
+    click.echo(f"papers: {report['papers']}  index: {report['index']}")
+    for run in report["runs"]:
+        error = f"  error: {run['error']}" if run["error"] else ""
+        click.echo(f"  {run['started']}  {run['job']:<8} {run['status']:<8} {run['counts']}{error}")
+    for item in report["next_deliveries"]:
+        click.echo(f"  next: {item['target']} at {item['at']}")
+    for item in report["failing"]:
+        click.echo(
+            f"  failing: {item['target']} {item['day']} x{item['attempts']}: {item['error']}"
+        )
+
+
+def preview_team_digests(context: Context, engine: Engine, profiles_dir: Path) -> None:
+    """Print each team profile's digest as it would read in a channel; record nothing."""
+    from bot.blocks import digest_messages, digest_sizes
+    from bot.console import render_text
+
+    now, matcher = context.now(), Matcher(engine)
+    for path in sorted(profiles_dir.glob("*.yaml")):
+        digest = matcher.digest(file_target(path), load_profile(path), now=now)
+        sizes = digest_sizes(digest, day=now.date(), channel=True)
+        for message in digest_messages(digest, sizes, day=now.date(), channel=True):
+            click.echo(f"\n── #{path.stem} " + "─" * 40)
+            click.echo(render_text(message["blocks"]))

@@ -1,0 +1,25 @@
+"""`papers serve`: the Slack app, over HTTP or Socket Mode (bot/serve.py)."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.context import Context, friendly_errors
+
+
+@click.command()
+@click.option("--socket", is_flag=True, help="Socket Mode (the default if SLACK_APP_TOKEN is set).")
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to bind.")
+@click.pass_obj
+@friendly_errors
+def serve(context: Context, socket: bool, host: str) -> None:
+    """Run the Slack app: POST /slack/events and GET /healthz on PORT, or Socket Mode."""
+    # Imported here: Bolt and waitress add a quarter second that other commands need not pay.
+    from bot.serve import serve as serve_app
+    from bot.services import Services
+
+    # The web process only embeds queries, one at a time: one torch thread (see embed.py).
+    services = Services(
+        context.store, context.engine(threads=1), context.index_dir, clock=context.now
+    )
+    serve_app(context.settings, services, socket=socket, host=host, announce=click.echo)
