@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from bot.config import Settings, SettingsError
 from recommender import SAMPLES_DIR
+from recommender.digest import Digest, record_digest
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine, Filters, Fusion, Hit
 from recommender.errors import PapersError
@@ -25,7 +26,7 @@ from recommender.feedback_eval import FeedbackEvaluation, evaluate_feedback
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file, ingest_pages
-from recommender.matching import Digest, Matcher, record_digest
+from recommender.matching import Matcher
 from recommender.pipeline import Deliverer, Pipeline, Source, pages, parse_sources, pipeline_status
 from recommender.profiles import file_target, load_profile
 from recommender.sources import FORMATS
@@ -389,7 +390,7 @@ def digest(app: App, path: Path, since, k, as_json: bool, dry_run: bool) -> None
     if not dry_run:
         record_digest(app.store, result)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        click.echo(json.dumps(result.to_dict(), indent=2))
         return
     _echo_digest(result, profile.name or path.stem, dry_run)
 

@@ -23,7 +23,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
@@ -37,8 +36,9 @@ from bot.config import Settings
 from bot.errors import NotInstalled
 from bot.oauth import installation_store, oauth_enabled
 from bot.targets import is_channel_target, parse_target
+from recommender.digest import Digest, record_digest
 from recommender.errors import PapersError, ProfileNotFound
-from recommender.matching import Digest, Explanation, Matcher, Neighbour, Pick, record_digest
+from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.store import Store
 
@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(hours=12)
 # Slack allows about one message a second per channel (docs.slack.dev/apis/web-api/rate-limits).
 PACE_SECONDS = 1.0
-PLAN_VERSION = 1
 # How far back the App Home looks for the latest digest, and how many of its picks it shows.
 RECENT_DAYS = 14
 RECENT_SHOWN = 10
@@ -133,11 +132,13 @@ class LedgerDeliverer:
         if delivery is not None and delivery.plan is not None:
             return delivery.plan
         digest = fresh if fresh is not None else self._digest(target, now)
-        return plan_of(digest, digest_sizes(digest, day=day, channel=is_channel_target(target)))
+        sizes = digest_sizes(digest, day=day, channel=is_channel_target(target))
+        return {**digest.to_dict(), "sizes": sizes}
 
     def render(self, target: str, day: date, plan: dict[str, Any]) -> tuple[Digest, list[dict]]:
         """The digest a plan describes, and its messages."""
-        digest = digest_of(target, plan, self.store)
+        # Plans of version 1 do not name their target.
+        digest = Digest.from_dict({"target": target, **plan}, self.store)
         channel = is_channel_target(target)
         return digest, digest_messages(digest, plan["sizes"], day=day, channel=channel)
 
@@ -236,54 +237,6 @@ class SlackOutlet:
     def _direct(client: WebClient, user: str) -> str:
         """The direct message channel with `user` (the same one each time)."""
         return client.conversations_open(users=user)["channel"]["id"]
-
-
-def plan_of(digest: Digest, sizes: list[int]) -> dict[str, Any]:
-    """What the ledger keeps of a digest to post it again, as JSON-able data."""
-    return {
-        "v": PLAN_VERSION,
-        "since": digest.since.isoformat() if digest.since else None,
-        "until": digest.until.isoformat(),
-        "new": digest.new,
-        "notices": list(digest.notices),
-        "sizes": sizes,
-        "picks": [_pick_plan(pick) for pick in digest.picks],
-    }
-
-
-def digest_of(target: str, plan: dict[str, Any], store: Store) -> Digest:
-    """The digest a plan describes, with its papers as the store has them now."""
-    papers = store.by_keys(pick["key"] for pick in plan["picks"])
-    since = plan["since"]
-    return Digest(
-        target=target,
-        since=datetime.fromisoformat(since) if since else None,
-        until=datetime.fromisoformat(plan["until"]),
-        new=plan["new"],
-        picks=tuple(_pick(pick, papers) for pick in plan["picks"]),
-        notices=tuple(plan["notices"]),
-    )
-
-
-def _pick_plan(pick: Pick) -> dict[str, Any]:
-    why = pick.explanation
-    return {
-        "id": pick.paper.id,
-        "key": pick.key,
-        "title": pick.paper.title,
-        "score": pick.score,
-        "keywords": list(why.keywords),
-        "closest": asdict(why.closest) if why.closest else None,
-        "authors": list(why.authors),
-    }
-
-
-def _pick(plan: dict[str, Any], papers: dict[int, Paper]) -> Pick:
-    # A paper merged away since the plan was made still shows under its planned id and title.
-    paper = papers.get(plan["key"]) or Paper(id=plan["id"], title=plan["title"])
-    closest = Neighbour(**plan["closest"]) if plan["closest"] else None
-    why = Explanation(tuple(plan["keywords"]), closest, tuple(plan["authors"]))
-    return Pick(paper, plan["key"], plan["score"], why)
 
 
 def _reason(error: Exception) -> str:
