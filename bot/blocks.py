@@ -14,6 +14,7 @@ from datetime import date
 from bot.bibtex import bibtex
 from bot.mrkdwn import escape, link, short_authors, truncate
 from bot.search import BUTTON_VALUE_LIMIT, PAGE_SIZE, Page, SearchRequest
+from bot.targets import is_channel_target
 from recommender.digest import Digest, Pick
 from recommender.models import Paper
 
@@ -251,6 +252,17 @@ def digest_messages(
         text = _digest_text(digest, day) + (f" ({number}/{len(sizes)})" if len(sizes) > 1 else "")
         messages.append({"text": text, "blocks": blocks})
     return messages
+
+
+class BlockKitDigests:
+    """An outlet's `sizes` and `render` (`recommender.delivery.Outlet`): the digest as the
+    Block Kit messages above, worded for a channel when the target is one."""
+
+    def sizes(self, digest: Digest, day: date, target: str) -> list[int]:
+        return digest_sizes(digest, day=day, channel=is_channel_target(target))
+
+    def render(self, digest: Digest, sizes: list[int], day: date, target: str) -> list[dict]:
+        return digest_messages(digest, sizes, day=day, channel=is_channel_target(target))
 
 
 def digest_block_id(paper_id: str) -> str:

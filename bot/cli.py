@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from bot.config import Settings, SettingsError
 from recommender import SAMPLES_DIR
+from recommender.delivery import Deliverer, DryRun
 from recommender.digest import Digest, record_digest
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine, Filters, Fusion, Hit
@@ -27,7 +28,7 @@ from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file, ingest_pages
 from recommender.matching import Matcher
-from recommender.pipeline import Deliverer, Pipeline, Source, pages, parse_sources, pipeline_status
+from recommender.pipeline import Pipeline, Source, pages, parse_sources, pipeline_status
 from recommender.profiles import file_target, load_profile
 from recommender.sources import FORMATS
 from recommender.store import Store, sqlite_url
@@ -441,14 +442,14 @@ def _deliverer(app: App, *, dry_run: bool = False) -> Deliverer:
     grace = timedelta(hours=app.settings.delivery_grace_hours)
     matcher = Matcher(app.engine())
     if _uses_slack(app) and not dry_run:
-        from bot.delivery import slack_deliverer
+        from bot.delivery import slack_outlet
 
-        return slack_deliverer(app.settings, app.store, matcher, app.now, grace=grace)
-    from bot.console import ConsoleDeliverer
+        outlet = slack_outlet(app.settings, app.store)
+        return Deliverer(app.store, matcher, outlet, app.now, grace=grace)
+    from bot.console import ConsoleOutlet
 
-    return ConsoleDeliverer(
-        app.store, matcher, app.now, click.echo, grace=grace, record=not dry_run
-    )
+    kind = DryRun if dry_run else Deliverer
+    return kind(app.store, matcher, ConsoleOutlet(click.echo), app.now, grace=grace)
 
 
 @cli.command("run-once")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from recommender.delivery import GRACE
 from recommender.embed import DEFAULT_MODEL, PRECISIONS
 from recommender.pipeline import Endpoints
 from recommender.store import sqlite_url
@@ -33,7 +35,7 @@ class Settings:
     http_retries: int = 4
     # What the scheduled ingest reads (recommender.pipeline.parse_sources).
     sources: str = "arxiv-rss:cs.CL+cs.LG+cs.AI+stat.ML,hf"
-    delivery_grace_hours: float = 12.0
+    delivery_grace_hours: float = GRACE / timedelta(hours=1)
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)

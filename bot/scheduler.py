@@ -21,8 +21,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from recommender.delivery import Deliverer
 from recommender.errors import PapersError
-from recommender.pipeline import Deliverer, Pipeline
+from recommender.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 

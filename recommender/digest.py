@@ -1,9 +1,9 @@
 """A digest as a value: its picks, why each was picked, and its one serialisation.
 
 `Digest.to_dict` is what `papers digest --json` prints and what the delivery ledger stores
-as a digest's plan; `Digest.from_dict` reads either back, plans of the first version
-(`PLAN_VERSION` 1, before the two were one) included. A digest read back takes its papers
-from the store by key, so a retry shows them as the store has them now.
+as a digest's plan; `Digest.from_dict` reads either back, including the plans the ledger
+stored before the two were one (version 1). A digest read back takes its papers from the
+store by key, so a retry shows them as the store has them now.
 """
 
 from __future__ import annotations
