@@ -403,7 +403,7 @@ def _echo_digest(result: Digest, name: str, dry_run: bool) -> None:
     for rank, pick in enumerate(result.picks, 1):
         paper = pick.paper
         click.echo(f"{rank:>2}. [{paper.id}] {paper.title}")
-        click.echo(f"    why: {pick.explanation.text() or 'close to the profile'}")
+        click.echo(f"    why: {pick.explanation.text()}")
         if paper.abs_url:
             click.echo(f"    {paper.abs_url}")
     if dry_run and result.picks:
