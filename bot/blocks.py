@@ -14,8 +14,8 @@ from datetime import date
 from bot.bibtex import bibtex
 from bot.mrkdwn import escape, link, short_authors, truncate
 from bot.search import BUTTON_VALUE_LIMIT, PAGE_SIZE, Page, SearchRequest
-from recommender.ids import is_arxiv_id
-from recommender.matching import Digest, Explanation, Pick
+from bot.targets import is_channel_target
+from recommender.digest import Digest, Pick
 from recommender.models import Paper
 
 MORE_LIKE_THIS = "paper_more_like_this"
@@ -211,7 +211,6 @@ DIGEST_NOT_INTERESTED = "digest_not_interested"
 # characters of blocks: far below where Slack truncates, and still a screenful or two.
 MESSAGE_BLOCKS = 50
 MESSAGE_CHARS = 12_000
-NEIGHBOUR_CHARS = 80
 
 
 def digest_sizes(digest: Digest, *, day: date, channel: bool = False) -> list[int]:
@@ -255,6 +254,17 @@ def digest_messages(
     return messages
 
 
+class BlockKitDigests:
+    """An outlet's `sizes` and `render` (`recommender.delivery.Outlet`): the digest as the
+    Block Kit messages above, worded for a channel when the target is one."""
+
+    def sizes(self, digest: Digest, day: date, target: str) -> list[int]:
+        return digest_sizes(digest, day=day, channel=is_channel_target(target))
+
+    def render(self, digest: Digest, sizes: list[int], day: date, target: str) -> list[dict]:
+        return digest_messages(digest, sizes, day=day, channel=is_channel_target(target))
+
+
 def digest_block_id(paper_id: str) -> str:
     """The block id of a paper's buttons in a digest, which feedback replaces in place."""
     return f"digest:{paper_id}"
@@ -271,28 +281,6 @@ def noted(blocks: list[dict], paper_id: str, note: str) -> list[dict]:
     ]
 
 
-def explain(why: Explanation, *, channel: bool = False) -> str:
-    """Why a paper was picked, in words: `matched: …; close to 2507.07186 you liked; …`."""
-    who = "this channel" if channel else "you"
-    parts = []
-    if why.keywords:
-        parts.append("matched: " + ", ".join(why.keywords))
-    if why.closest:
-        near = why.closest
-        paper = near.paper_id if is_arxiv_id(near.paper_id) else f"“{near.title}”"
-        paper = truncate(paper, NEIGHBOUR_CHARS)
-        parts.append(
-            f"close to {paper} {who} liked" if near.kind == "liked" else f"close to seed {paper}"
-        )
-    if why.authors:
-        parts.append(
-            f"by an author {who} follow{'s' if channel else ''}: " + ", ".join(why.authors)
-        )
-    if not parts:
-        parts.append(f"close to {'the channel' if channel else 'your'} description")
-    return escape("; ".join(parts))
-
-
 def _digest_head(digest: Digest, day: date) -> list[dict]:
     count = len(digest.picks)
     title = f"📚 {_papers(count) if count else 'Papers'} for {_day(day)} {day.year}"
@@ -307,7 +295,7 @@ def _digest_head(digest: Digest, day: date) -> list[dict]:
 
 def _pick_blocks(pick: Pick, channel: bool) -> list[dict]:
     paper = pick.paper
-    why = explain(pick.explanation, channel=channel)
+    why = escape(pick.explanation.text(channel=channel))
     lines = [f"*{paper_title(paper)}*", escape(snippet(paper)), f"↳ {why}"]
     blocks = [{"type": "divider"}, section_block("\n".join(line for line in lines if line))]
     about = _about(paper)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
 from pathlib import Path
 
 from bot.errors import MissingSetting, SettingsError
+from recommender.delivery import GRACE
 from recommender.embed import DEFAULT_MODEL, PRECISIONS
 from recommender.pipeline import Endpoints, Source, SourceError, parse_sources
 from recommender.store import sqlite_url
@@ -42,7 +44,7 @@ class Settings:
     http_retries: int = 4
     # What the scheduled ingest reads.
     sources: tuple[Source, ...] = tuple(parse_sources(DEFAULT_SOURCES))
-    delivery_grace_hours: float = 12.0
+    delivery_grace_hours: float = GRACE / timedelta(hours=1)
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)

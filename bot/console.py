@@ -1,19 +1,17 @@
 """Digests on the console: the Slack messages as plain text, for `papers run-once` without Slack.
 
-`ConsoleDeliverer` keeps the same delivery ledger as `SlackDeliverer` (a digest printed is
-a digest delivered, so running twice prints once); only the outlet differs.
+`ConsoleOutlet` is an outlet of `recommender.delivery.Deliverer`, which keeps the same
+delivery ledger as for Slack (a digest printed is a digest delivered, so running twice
+prints once); `recommender.delivery.DryRun` prints through it and writes nothing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
 
-from bot.delivery import GRACE, Clock, LedgerDeliverer
-from recommender.matching import Matcher
-from recommender.store import Store
+from bot.blocks import BlockKitDigests
+from recommender.delivery import failure_reason
 
 RULE = "─" * 60
 _LINK = re.compile(r"<([^|<>]+)\|([^<>]*)>")
@@ -48,8 +46,8 @@ def plain(mrkdwn: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-class ConsoleOutlet:
-    """Prints each message, under a line naming whom it is for."""
+class ConsoleOutlet(BlockKitDigests):
+    """Prints each Slack message as plain text, under a line naming whom it is for."""
 
     def __init__(self, out: Callable[[str], None]) -> None:
         self.out = out
@@ -59,40 +57,5 @@ class ConsoleOutlet:
         self.out(render_text(message["blocks"]) + "\n")
         return {"console": True}
 
-
-class ConsoleDeliverer(LedgerDeliverer):
-    """Prints due digests with `out` (e.g. `click.echo`) instead of posting them.
-
-    With `record=False` (a dry run) it prints what is due and writes nothing: no ledger
-    row, no sent record, so the real delivery still happens later.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        matcher: Matcher,
-        clock: Clock,
-        out: Callable[[str], None],
-        *,
-        grace: timedelta = GRACE,
-        record: bool = True,
-    ) -> None:
-        super().__init__(store, matcher, clock, grace=grace)
-        self.out = out
-        self.record = record
-
-    def outlet(self) -> ConsoleOutlet:
-        return ConsoleOutlet(self.out)
-
-    def deliver_due(self, now: datetime) -> dict[str, Any]:
-        if self.record:
-            return super().deliver_due(now)
-        due = self.store.deliveries.due(now, grace=self.grace)
-        fresh = self.fresh_digests(due, now)
-        outlet = self.outlet()
-        for target, day in due:
-            plan = self.plan(target, day, fresh.pop(target, None), now)
-            _, messages = self.render(target, day, plan)
-            for message in messages:
-                outlet.post(target, message)
-        return {"due": len(due), "previewed": len(due)}
+    def reason(self, error: Exception) -> str:
+        return failure_reason(error)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-ELLIPSIS = "…"
+# Re-exported: text is cut the same way wherever it is shown (the library cuts it too).
+from recommender.text import truncate as truncate
+
 # Characters a URL keeps as they are; `|`, `<`, `>` and spaces are percent-encoded because
 # they would end the `<url|label>` control sequence early.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
@@ -20,19 +22,6 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 def escape(text: str) -> str:
     """Replace the three characters Slack treats as control characters by their entities."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def truncate(text: str, limit: int) -> str:
-    """`text` on one line, cut at a word boundary to at most `limit` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - len(ELLIPSIS)]
-    # Cut at the last space unless that throws away most of the text (one long word).
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + ELLIPSIS
 
 
 def link(url: str, label: str) -> str:

@@ -19,9 +19,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from recommender.delivery import Deliverer
 from recommender.errors import PapersError
 from recommender.lease import LEASE_TTL, Lease, holder_name
-from recommender.pipeline import ARXIV_KINDS, Deliverer, Pipeline
+from recommender.pipeline import ARXIV_KINDS, Pipeline
 
 log = logging.getLogger(__name__)
 

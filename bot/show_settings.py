@@ -10,12 +10,12 @@ from datetime import UTC
 from slack_sdk import WebClient
 
 from bot import subscriptions
-from bot.delivery import recent_picks
 from bot.people import FALLBACK_TZ, slack_time_zone
 from bot.sealed import seal
 from bot.services import Services
 from bot.settings_blocks import home_view, settings_modal
 from bot.targets import is_channel_target, user_target
+from recommender.delivery import recent_picks
 
 
 def open_settings(

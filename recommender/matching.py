@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -49,6 +49,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from recommender.candidates import Pool, paper_vectors
+from recommender.digest import Digest, Explanation, Neighbour, Pick
 from recommender.engine import Engine
 from recommender.errors import EmptyProfile, ProfileNotFound
 from recommender.indexes import lexical_text
@@ -86,97 +87,6 @@ class MatchSettings:
     # MMR's lambda (relevance against novelty), and the similarity of a near-duplicate.
     diversity: float = 0.7
     duplicate: float = 0.95
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """The seed or liked paper a pick is closest to, in the embedding space."""
-
-    paper_id: str
-    title: str
-    kind: str  # "seed" or "liked"
-    similarity: float
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a paper was picked: matched keywords, closest wanted paper, followed authors."""
-
-    keywords: tuple[str, ...] = ()
-    closest: Neighbour | None = None
-    authors: tuple[str, ...] = ()
-    description_similarity: float | None = None
-    learned: float | None = None
-
-    def text(self) -> str:
-        """One line for people, e.g. `matches "quantization"; close to the seed "X" (0.71)`."""
-        parts = []
-        if self.keywords:
-            parts.append("matches " + ", ".join(f'"{k}"' for k in self.keywords))
-        if self.closest:
-            what = "the seed" if self.closest.kind == "seed" else "a paper you liked,"
-            parts.append(f'close to {what} "{self.closest.title}" ({self.closest.similarity:.2f})')
-        if self.authors:
-            parts.append("by " + ", ".join(self.authors))
-        if not parts and self.description_similarity is not None:
-            parts.append(f"close to the description ({self.description_similarity:.2f})")
-        return "; ".join(parts)
-
-
-@dataclass(frozen=True)
-class Pick:
-    """One recommended paper, its score and why."""
-
-    paper: Paper
-    key: int
-    score: float
-    explanation: Explanation
-
-
-@dataclass(frozen=True)
-class Digest:
-    """A target's picks among the papers first seen in (since, until].
-
-    `new` counts the window's papers not sent or rated before; 0 means nothing was
-    announced (or ingested) since `since`, which `headline` says in words.
-    """
-
-    target: str
-    since: datetime | None
-    until: datetime
-    new: int
-    picks: tuple[Pick, ...] = ()
-    notices: tuple[str, ...] = ()
-
-    @property
-    def nothing_new(self) -> bool:
-        return self.new == 0
-
-    def headline(self) -> str:
-        if self.since is None:
-            return "Nothing new yet: the archive holds no papers."
-        when = f"{self.since:%Y-%m-%d %H:%M} UTC"
-        if self.nothing_new:
-            return (
-                f"Nothing new since {when}: no papers were announced or ingested since "
-                "(a weekend, a holiday, or a failed ingest). The next digest catches up."
-            )
-        if not self.picks:
-            return f"{self.new} new papers since {when}; none matches this profile."
-        return f"{len(self.picks)} picks from {self.new} new papers since {when}"
-
-    def as_dict(self) -> dict:
-        """Plain JSON-able data (for `papers digest --json`)."""
-        return {
-            "target": self.target,
-            "since": self.since.isoformat() if self.since else None,
-            "until": self.until.isoformat(),
-            "new": self.new,
-            "nothing_new": self.nothing_new,
-            "headline": self.headline(),
-            "notices": list(self.notices),
-            "picks": [_pick_dict(pick) for pick in self.picks],
-        }
 
 
 @dataclass(frozen=True)
@@ -601,16 +511,6 @@ def record_feedback(
     )
 
 
-def record_digest(store: Store, digest: Digest) -> None:
-    """Write a delivered digest's picks to the sent ledger, so none is ever sent again."""
-    store.mark_sent(
-        digest.target,
-        [pick.paper.id for pick in digest.picks],
-        digest_date=digest.until.date(),
-        now=digest.until,
-    )
-
-
 def _one_blas_thread():
     """A context in which numpy's BLAS runs on one thread.
 
@@ -665,18 +565,3 @@ def _scaled(weights: Mapping[str, float], factor: float) -> dict[str, float]:
 
 def _at(values: np.ndarray | None, row: int) -> float | None:
     return None if values is None else round(float(values[row]), 3)
-
-
-def _pick_dict(pick: Pick) -> dict:
-    paper, why = pick.paper, pick.explanation
-    closest = why.closest
-    return {
-        **paper.summary(),
-        "score": round(pick.score, 4),
-        "why": why.text(),
-        "keywords": list(why.keywords),
-        "closest": None if closest is None else asdict(closest),
-        "followed_authors": list(why.authors),
-        "description_similarity": why.description_similarity,
-        "learned": why.learned,
-    }

@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from recommender.delivery import Deliverer
 from recommender.engine import Engine
 from recommender.errors import PapersError
 from recommender.http import Fetcher
@@ -107,12 +108,6 @@ def pages(
                 yield Parsed(rejected=(Rejection(name, "file", reason),))
 
 
-class Deliverer(Protocol):
-    """Sends every digest that is due and not yet delivered; returns what it counted."""
-
-    def deliver_due(self, now: datetime) -> dict[str, Any]: ...
-
-
 @dataclass
 class Pipeline:
     """The steps of a day, over one store, with their job runs recorded."""
@@ -152,7 +147,8 @@ class Pipeline:
         return report.summary()
 
     def deliver(self, deliverer: Deliverer) -> dict[str, Any]:
-        """Deliver what is due (the deliverer keeps the ledger of what went out)."""
+        """Deliver what is due through the deliverer's outlet (it keeps the ledger of what
+        went out)."""
         with self._job("deliver") as counts:
             counts.update(deliverer.deliver_due(self.clock()))
         return counts

@@ -2,6 +2,9 @@
 
 Everything that turns text into terms goes through `tokenize`, so the terms an index stores
 and the terms a query or a profile looks up can never drift apart.
+
+`truncate` cuts text for people to read, the same way in Slack, on the console and in
+explanations.
 """
 
 from __future__ import annotations
@@ -71,3 +74,19 @@ def _singular(term: str) -> str:
     not "ss", as in CSS)."""
     plural = len(term) >= 3 and term[-1] == "s" and term[-2] != "s"
     return term[:-1] if plural and _VOWELS.isdisjoint(term) else term
+
+
+ELLIPSIS = "…"
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS)]
+    # Cut at the last space unless that throws away most of the text (one long word).
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + ELLIPSIS

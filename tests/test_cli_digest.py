@@ -57,7 +57,7 @@ def test_a_dry_run_prints_the_picks_and_records_nothing(env, store, tmp_path):
     result = run(env, "digest", "--profile", str(profile_file(tmp_path)), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Quantization: 3 picks from 5 new papers since 2025-07-20 06:00 UTC" in result.stdout
-    assert result.stdout.count('why: matches "quantization"') == 3
+    assert result.stdout.count("why: matched: quantization") == 3
     assert "https://arxiv.org/abs/2507.1000" in result.stdout
     assert "(dry run: not recorded as sent" in result.stdout
     assert store.last_digest("file:quant") is None

@@ -1,9 +1,12 @@
 """Settings from the environment: defaults, parsing, and clear errors for bad values."""
 
+from datetime import timedelta
+
 import pytest
 
 from bot.config import Settings, SettingsError, SlackMode
 from bot.errors import MissingSetting
+from recommender.delivery import GRACE
 from recommender.pipeline import Source
 
 
@@ -12,6 +15,11 @@ def test_defaults_need_no_environment() -> None:
 
     assert (settings.embedding_precision, settings.http_retries, settings.port) == ("auto", 4, 3000)
     assert settings.arxiv_interval == 3.0
+
+
+def test_the_delivery_grace_default_is_the_librarys() -> None:
+    hours = Settings.from_env({}).delivery_grace_hours
+    assert hours == 12.0 and timedelta(hours=hours) == GRACE
 
 
 def test_numbers_and_choices_are_read() -> None:

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from recommender import SAMPLES_DIR
+from recommender.digest import Digest
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file
-from recommender.matching import Digest, Matcher
+from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.profiles import Profile, load_profile
 from recommender.store import Store, sqlite_url

@@ -1,10 +1,11 @@
-"""The one tokenizer: folding, splitting, stopwords, stemming, and text it must survive."""
+"""The one tokenizer: folding, splitting, stopwords, stemming, and text it must survive;
+and cutting text to a length."""
 
 from __future__ import annotations
 
 import pytest
 
-from recommender.text import STOPWORDS, tokenize
+from recommender.text import STOPWORDS, tokenize, truncate
 
 
 @pytest.mark.parametrize(
@@ -57,3 +58,17 @@ def test_ten_kilobytes_of_text() -> None:
 
 def test_case_and_width_do_not_change_terms() -> None:
     assert tokenize("BERT") == tokenize("bert") == tokenize("ＢＥＲＴ")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "cut"),
+    [
+        ("short", 10, "short"),
+        ("  spread\n over  lines ", 30, "spread over lines"),
+        ("one two three four", 12, "one two…"),
+        ("abcdefghijklmnop", 8, "abcdefg…"),
+    ],
+)
+def test_truncate(text: str, limit: int, cut: str) -> None:
+    assert truncate(text, limit) == cut
+    assert len(truncate(text, limit)) <= limit

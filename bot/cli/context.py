@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from bot.config import Settings, SlackMode
 from recommender.dates import parse_since, utc_midnight
+from recommender.delivery import Deliverer, DryRun
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine
 from recommender.errors import PapersError
@@ -22,7 +23,7 @@ from recommender.fusion import Fusion
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.matching import Matcher
-from recommender.pipeline import Deliverer, Pipeline, Source
+from recommender.pipeline import Pipeline, Source
 from recommender.store import Store
 
 
@@ -91,14 +92,14 @@ class Context:
         grace = timedelta(hours=self.settings.delivery_grace_hours)
         matcher = Matcher(self.engine())
         if self.uses_slack and not dry_run:
-            from bot.delivery import slack_deliverer
+            from bot.delivery import slack_outlet
 
-            return slack_deliverer(self.settings, self.store, matcher, self.now, grace=grace)
-        from bot.console import ConsoleDeliverer
+            outlet = slack_outlet(self.settings, self.store)
+            return Deliverer(self.store, matcher, outlet, self.now, grace=grace)
+        from bot.console import ConsoleOutlet
 
-        return ConsoleDeliverer(
-            self.store, matcher, self.now, click.echo, grace=grace, record=not dry_run
-        )
+        kind = DryRun if dry_run else Deliverer
+        return kind(self.store, matcher, ConsoleOutlet(click.echo), self.now, grace=grace)
 
 
 def friendly_errors(command: Callable) -> Callable:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from bot.cli.context import Context, current_engine, friendly_errors
-from recommender.matching import Digest, Matcher, record_digest
+from recommender.digest import Digest, record_digest
+from recommender.matching import Matcher
 from recommender.profiles import file_target, load_profile
 
 
@@ -45,7 +46,7 @@ def digest(
     else:
         result, name = _file_digest(context, path, since, k, dry_run)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        click.echo(json.dumps(result.to_dict(), indent=2))
         return
     _echo_digest(result, name, dry_run)
 
@@ -81,7 +82,7 @@ def _echo_digest(result: Digest, name: str, dry_run: bool) -> None:
     for rank, pick in enumerate(result.picks, 1):
         paper = pick.paper
         click.echo(f"{rank:>2}. [{paper.id}] {paper.title}")
-        click.echo(f"    why: {pick.explanation.text() or 'close to the profile'}")
+        click.echo(f"    why: {pick.explanation.text()}")
         if paper.abs_url:
             click.echo(f"    {paper.abs_url}")
     if dry_run and result.picks:

@@ -11,10 +11,11 @@ import pytest
 from bot.app import create_app
 from bot.client import web_client
 from bot.config import Settings
-from bot.delivery import SlackDeliverer
+from bot.delivery import SlackOutlet
 from bot.services import Services
 from bot.web import wsgi_app
 from recommender import SAMPLES_DIR
+from recommender.delivery import Deliverer
 from recommender.embed import HashEmbedder
 from recommender.engine import Engine
 from recommender.indexes import Indexer
@@ -104,10 +105,10 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def deliverer(
     services: Services, matcher: Matcher, settings: Settings, sleeps: Sleeps
-) -> SlackDeliverer:
+) -> Deliverer:
     """Digests posted to the fake Slack, paced by a sleep that does not wait."""
-    client = web_client(settings)
-    return SlackDeliverer(services.store, matcher, client, services.clock, sleep=sleeps)
+    outlet = SlackOutlet(web_client(settings), sleep=sleeps)
+    return Deliverer(services.store, matcher, outlet, services.clock)
 
 
 def subscribe(

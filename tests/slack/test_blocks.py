@@ -14,7 +14,6 @@ from bot.blocks import (
     SAVED_SHOWN,
     digest_messages,
     digest_sizes,
-    explain,
     help_message,
     noted,
     results_message,
@@ -22,7 +21,7 @@ from bot.blocks import (
     snippet,
 )
 from bot.search import Page, SearchRequest
-from recommender.matching import Digest, Explanation, Neighbour, Pick
+from recommender.digest import Digest, Explanation, Neighbour, Pick
 from recommender.models import Paper
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.golden import assert_golden
@@ -225,27 +224,6 @@ def test_twenty_short_picks_split_by_blocks() -> None:
     short = [Paper(id=f"2511.{n:05d}", title=f"Paper {n}") for n in range(20)]
     sizes = digest_sizes(digest_of(short, [Explanation()] * 20), day=DAY)
     assert sizes == [11, 9]  # 4 blocks a pick; the first message also has the header
-
-
-@pytest.mark.parametrize(
-    ("why", "channel", "text"),
-    [
-        (WHYS[0], False, "matched: speculative decoding, LLM"),
-        (WHYS[1], False, "close to “WUSH &lt;b&gt;” you liked"),
-        (WHYS[2], False, "close to 2507.07186 you liked; by an author you follow: Ada Lovelace"),
-        (
-            WHYS[2],
-            True,
-            "close to 2507.07186 this channel liked; by an author this channel follows: "
-            "Ada Lovelace",
-        ),
-        (WHYS[3], False, "close to seed 2507.07186"),
-        (WHYS[4], False, "close to your description"),
-        (WHYS[4], True, "close to the channel description"),
-    ],
-)  # fmt: skip
-def test_explain(why: Explanation, channel: bool, text: str) -> None:
-    assert explain(why, channel=channel) == text
 
 
 def test_noted_replaces_only_that_papers_buttons() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.console import ConsoleDeliverer, plain, render_text
+from bot.console import ConsoleOutlet, plain, render_text
 from bot.services import Services
 from bot.targets import user_target
+from recommender.delivery import Deliverer, DryRun
 from recommender.matching import Matcher
 from tests.slack.conftest import NOW, subscribe
 from tests.slack.harness import TEAM_ID
@@ -44,7 +45,8 @@ def test_plain_undoes_escaping_once() -> None:
 def test_a_console_digest_is_printed_once(services: Services, matcher: Matcher) -> None:
     subscribe(services, ALICE)
     printed: list[str] = []
-    deliverer = ConsoleDeliverer(services.store, matcher, services.clock, printed.append)
+    outlet = ConsoleOutlet(printed.append)
+    deliverer = Deliverer(services.store, matcher, outlet, services.clock)
     assert deliverer.deliver_due(NOW)["delivered"] == 1
     assert deliverer.deliver_due(NOW + timedelta(minutes=5))["delivered"] == 0
     heading, text = printed
@@ -57,7 +59,7 @@ def test_a_console_digest_is_printed_once(services: Services, matcher: Matcher) 
 def test_a_dry_run_prints_and_writes_nothing(services: Services, matcher: Matcher) -> None:
     subscribe(services, ALICE)
     printed: list[str] = []
-    dry = ConsoleDeliverer(services.store, matcher, services.clock, printed.append, record=False)
+    dry = DryRun(services.store, matcher, ConsoleOutlet(printed.append), services.clock)
     assert dry.deliver_due(NOW) == {"due": 1, "previewed": 1}
     assert "📚 5 papers for Wed 10 Dec 2025" in printed[1]
     assert services.store.deliveries.get(ALICE, NOW.date()) is None

@@ -7,9 +7,10 @@ from datetime import timedelta
 from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE
 from bot.client import web_client
 from bot.config import Settings
-from bot.delivery import SlackDeliverer
+from bot.delivery import SlackOutlet
 from bot.services import Services
 from bot.targets import channel_target, user_target
+from recommender.delivery import Deliverer
 from recommender.matching import Matcher
 from recommender.models import Paper
 from tests.slack.blockkit import check_inert, check_limits
@@ -33,7 +34,7 @@ def buttons(message: dict, action_id: str) -> list[str]:
 
 
 def test_a_digest_goes_to_the_person_by_direct_message(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
     assert deliverer.deliver_due(NOW) == {"due": 1, "delivered": 1, "failed": 0, "messages": 1}
@@ -58,7 +59,7 @@ def test_a_digest_goes_to_the_person_by_direct_message(
 
 
 def test_a_digest_run_twice_posts_once(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
     deliverer.deliver_due(NOW)
@@ -68,7 +69,7 @@ def test_a_digest_run_twice_posts_once(
 
 
 def test_a_crash_between_posts_resumes_without_duplicates(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
     # The second message of the split digest fails once, as if the process died there.
@@ -98,7 +99,7 @@ def test_a_crash_between_posts_resumes_without_duplicates(
 
 
 def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
-    deliverer: SlackDeliverer, services: Services, sleeps: Sleeps
+    deliverer: Deliverer, services: Services, sleeps: Sleeps
 ) -> None:
     subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
     assert deliverer.deliver_due(NOW)["messages"] == 2
@@ -107,7 +108,7 @@ def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
 
 
 def test_a_rate_limited_post_waits_retry_after_and_posts_once(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
     limited = Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
@@ -120,7 +121,7 @@ def test_a_rate_limited_post_waits_retry_after_and_posts_once(
 
 
 def test_a_channel_digest_is_posted_in_the_channel(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, channel_target(TEAM_ID, "C0PAPERS"))
     deliverer.deliver_due(NOW)
@@ -131,7 +132,7 @@ def test_a_channel_digest_is_posted_in_the_channel(
 
 
 def test_a_day_with_nothing_new_gets_a_short_message_not_silence(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
     deliverer.deliver_due(NOW)
@@ -144,7 +145,7 @@ def test_a_day_with_nothing_new_gets_a_short_message_not_silence(
 
 
 def test_one_failing_target_does_not_stop_the_others(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     gone, here = user_target(TEAM_ID, "U0GONE"), user_target(TEAM_ID, "U0HERE")
     subscribe(services, gone)
@@ -163,7 +164,7 @@ def test_one_failing_target_does_not_stop_the_others(
 
 
 def test_a_digest_that_cannot_be_matched_shows_as_failing(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     # Subscribed, but the profile is gone: the try fails before there is anything to post.
     services.store.deliveries.subscribe(ALICE, NINE_UTC, now=NOW)
@@ -179,7 +180,7 @@ def test_a_digest_that_cannot_be_matched_shows_as_failing(
 
 
 def test_titles_that_try_to_ping_render_inert_in_digests(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     add_papers(
         services,
@@ -200,7 +201,7 @@ def test_titles_that_try_to_ping_render_inert_in_digests(
 
 
 def test_five_hundred_subscribers_get_their_digests(
-    deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     people = [f"U{number:04d}" for number in range(500)]
     for person in people:
@@ -221,7 +222,7 @@ def sent_message(services: Services, fake_slack: FakeSlack, target: str) -> dict
 
 
 def test_feedback_on_a_digest_is_learned_and_shown_in_place(
-    slack: SlackSender, deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
     deliverer.deliver_due(NOW)
@@ -240,7 +241,7 @@ def test_feedback_on_a_digest_is_learned_and_shown_in_place(
 
 
 def test_save_in_a_channel_digest_keeps_the_buttons_for_the_others(
-    slack: SlackSender, deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     channel = channel_target(TEAM_ID, "C0PAPERS")
     subscribe(services, channel)
@@ -256,7 +257,7 @@ def test_save_in_a_channel_digest_keeps_the_buttons_for_the_others(
 
 
 def test_a_liked_paper_explains_the_next_digest(
-    slack: SlackSender, deliverer: SlackDeliverer, services: Services, fake_slack: FakeSlack
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
     deliverer.deliver_due(NOW)
@@ -281,11 +282,9 @@ def test_each_missed_day_goes_out_once_without_repeating_a_paper(
     services: Services, matcher: Matcher, settings: Settings, sleeps: Sleeps, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
-    client = web_client(settings)
+    outlet = SlackOutlet(web_client(settings), sleep=sleeps)
     grace = timedelta(days=2)  # a day and a half of downtime still delivers both days
-    late = SlackDeliverer(
-        services.store, matcher, client, services.clock, grace=grace, sleep=sleeps
-    )
+    late = Deliverer(services.store, matcher, outlet, services.clock, grace=grace)
     assert late.deliver_due(NOW + timedelta(days=1))["delivered"] == 2
     first, second = (post.body for post in fake_slack.calls_to("chat.postMessage"))
     assert first["text"] == "5 papers for Wed 10 Dec"

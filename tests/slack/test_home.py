@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot.delivery import SlackDeliverer
 from bot.services import Services
 from bot.settings_blocks import EDIT_SETTINGS, SETTINGS_VIEW
 from bot.targets import user_target
+from recommender.delivery import Deliverer
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NOW, subscribe
@@ -40,7 +40,7 @@ def test_the_home_tab_invites_to_subscribe(slack: SlackSender, fake_slack: FakeS
 
 
 def test_the_home_tab_shows_the_schedule_profile_and_latest_picks(
-    slack: SlackSender, fake_slack: FakeSlack, services: Services, deliverer: SlackDeliverer
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, deliverer: Deliverer
 ) -> None:
     subscribe(services, ALICE, keywords=["quantization"], authors=["Yonatan Belinkov"])
     deliverer.deliver_due(NOW)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.mrkdwn import escape, link, short_authors, truncate
+from bot.mrkdwn import escape, link, short_authors
 
 
 @pytest.mark.parametrize(
@@ -41,17 +41,3 @@ def test_link_escapes_the_label_and_keeps_the_url_inside_the_sequence() -> None:
 )
 def test_short_authors(authors: tuple[str, ...], short: str) -> None:
     assert short_authors(authors) == short
-
-
-@pytest.mark.parametrize(
-    ("text", "limit", "cut"),
-    [
-        ("short", 10, "short"),
-        ("  spread\n over  lines ", 30, "spread over lines"),
-        ("one two three four", 12, "one two…"),
-        ("abcdefghijklmnop", 8, "abcdefg…"),
-    ],
-)
-def test_truncate(text: str, limit: int, cut: str) -> None:
-    assert truncate(text, limit) == cut
-    assert len(truncate(text, limit)) <= limit

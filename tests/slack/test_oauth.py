@@ -16,12 +16,13 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.delivery import slack_deliverer
+from bot.delivery import slack_outlet
 from bot.errors import MissingSetting
 from bot.oauth import INSTALL_PATH, REDIRECT_PATH, SCOPES, installation_store, oauth_enabled
 from bot.services import Services
 from bot.targets import user_target
 from bot.web import wsgi_app
+from recommender.delivery import Deliverer
 from recommender.matching import Matcher
 from recommender.store import Store
 from tests.slack.conftest import NOW, subscribe
@@ -87,7 +88,8 @@ def test_an_install_is_stored_and_its_token_posts_that_teams_digests(
     assert bot.bot_token == OTHER_TOKEN
     # The scheduler's deliverer finds the install in the same database.
     subscribe(services, user_target("T0OTHER", "U0CAROL"))
-    deliverer = slack_deliverer(multi, services.store, matcher, services.clock)
+    outlet = slack_outlet(multi, services.store)
+    deliverer = Deliverer(services.store, matcher, outlet, services.clock)
     assert deliverer.deliver_due(NOW)["delivered"] == 1
     [post] = fake_slack.calls_to("chat.postMessage")
     assert post.headers["authorization"] == f"Bearer {OTHER_TOKEN}"
@@ -97,7 +99,8 @@ def test_a_digest_for_a_team_without_an_install_fails_alone(
     multi: Settings, services: Services, fake_slack: FakeSlack, matcher: Matcher
 ) -> None:
     subscribe(services, user_target("T0NOWHERE", "U0DAN"))
-    counts = slack_deliverer(multi, services.store, matcher, services.clock).deliver_due(NOW)
+    outlet = slack_outlet(multi, services.store)
+    counts = Deliverer(services.store, matcher, outlet, services.clock).deliver_due(NOW)
     assert (counts["delivered"], counts["failed"]) == (0, 1)
     assert fake_slack.calls_to("chat.postMessage") == []
 

@@ -1,0 +1,224 @@
+"""The delivery core (recommender/delivery.py) through a recording outlet: planned once,
+posted part by part, resumed after a crash, recorded; the Slack outlet is in tests/slack."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from recommender import SAMPLES_DIR
+from recommender.delivery import Deliverer, DryRun, failure_reason, recent_picks
+from recommender.digest import Digest
+from recommender.embed import HashEmbedder
+from recommender.engine import Engine
+from recommender.indexes import Indexer
+from recommender.ingest import IngestReport, ingest_file
+from recommender.matching import Matcher
+from recommender.models import Paper
+from recommender.profiles import Profile
+from recommender.schedule import Schedule
+from recommender.store import Store
+
+NOW = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)
+DAY = NOW.date()
+ALICE, BOB = "user:T1:U0ALICE", "user:T1:U0BOB"
+
+
+class PostFailed(Exception):
+    """The fake outlet's transport error."""
+
+
+class Recorder:
+    """An outlet that posts messages of at most `per_message` pick ids into a list."""
+
+    def __init__(self, per_message: int = 3) -> None:
+        self.per_message = per_message
+        self.posted: list[tuple[str, list[str]]] = []
+        self.calls = 0
+        self.failing_calls: set[int] = set()  # which posts (the 1st, 2nd, ...) fail
+        self.refused: set[str] = set()  # targets every post to fails
+
+    def sizes(self, digest: Digest, day: date, target: str) -> list[int]:
+        left, sizes = len(digest.picks), []
+        while left > 0:
+            sizes.append(min(self.per_message, left))
+            left -= sizes[-1]
+        return sizes or [0]
+
+    def render(self, digest: Digest, sizes: list[int], day: date, target: str) -> list[list[str]]:
+        ids = [pick.paper.id for pick in digest.picks]
+        starts = [sum(sizes[:n]) for n in range(len(sizes))]
+        return [ids[start : start + size] for start, size in zip(starts, sizes, strict=True)]
+
+    def post(self, target: str, message: list[str]) -> dict:
+        self.calls += 1
+        if self.calls in self.failing_calls or target in self.refused:
+            raise PostFailed("connection reset")
+        self.posted.append((target, message))
+        return {"n": len(self.posted)}
+
+    def reason(self, error: Exception) -> str:
+        return f"fake: {error}" if isinstance(error, PostFailed) else failure_reason(error)
+
+
+@pytest.fixture
+def store(sqlite_store: Store, tmp_path: Path) -> Store:
+    """The bundled samples, first seen at NOW, indexed with the hashing embedder."""
+    report = IngestReport()
+    for path in sorted(SAMPLES_DIR.glob("*.txt")):
+        ingest_file(sqlite_store, path, report, now=NOW)
+    Indexer(sqlite_store, tmp_path / "index", HashEmbedder()).update()
+    return sqlite_store
+
+
+@pytest.fixture
+def matcher(store: Store, tmp_path: Path) -> Matcher:
+    return Matcher(Engine(store, tmp_path / "index", HashEmbedder()))
+
+
+@pytest.fixture
+def outlet() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def deliverer(store: Store, matcher: Matcher, outlet: Recorder) -> Deliverer:
+    return Deliverer(store, matcher, outlet, lambda: NOW)
+
+
+def subscribe(store: Store, target: str, **profile) -> None:
+    """A subscribed target whose 09:00 UTC digest is due at NOW."""
+    profile.setdefault("description", "speculative decoding and quantization for LLM inference")
+    store.save_profile(target, Profile(**profile), now=NOW)
+    store.deliveries.subscribe(target, Schedule(at="09:00", tz="UTC"), now=NOW)
+
+
+def posted_ids(outlet: Recorder, target: str) -> list[str]:
+    return [paper for to, message in outlet.posted if to == target for paper in message]
+
+
+def test_a_due_digest_is_planned_posted_in_parts_and_recorded(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    assert deliverer.deliver_due(NOW) == {"due": 1, "delivered": 1, "failed": 0, "messages": 2}
+    delivery = store.deliveries.get(ALICE, DAY)
+    assert delivery.done and delivery.posted == ({"n": 1}, {"n": 2})
+    assert (delivery.plan["v"], delivery.plan["target"], delivery.plan["sizes"]) == (
+        2, ALICE, [3, 2],
+    )  # fmt: skip
+    planned = [pick["id"] for pick in delivery.plan["picks"]]
+    assert posted_ids(outlet, ALICE) == planned and len(planned) == 5
+    assert store.already_sent(ALICE, planned) == set(planned)
+
+
+def test_a_digest_run_twice_posts_once(deliverer: Deliverer, store: Store, outlet: Recorder):
+    subscribe(store, ALICE)
+    deliverer.deliver_due(NOW)
+    again = deliverer.deliver_due(NOW + timedelta(minutes=5))
+    assert again == {"due": 0, "delivered": 0, "failed": 0, "messages": 0}
+    assert len(outlet.posted) == 2
+
+
+def test_a_crash_between_posts_resumes_the_planned_digest(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    outlet.per_message = 1
+    outlet.failing_calls.add(3)  # as if the process died there
+    first = deliverer.deliver_due(NOW)
+    assert (first["delivered"], first["failed"], first["messages"]) == (0, 1, 0)
+    delivery = store.deliveries.get(ALICE, DAY)
+    assert (delivery.status, delivery.error, len(delivery.posted)) == (
+        "failed", "fake: connection reset", 2,
+    )  # fmt: skip
+    # New papers arrive meanwhile: the retry still posts the digest the first try planned.
+    store.upsert([Paper(id="2512.00001", title="LLM quantization again")], now=NOW)
+    second = deliverer.deliver_due(NOW + timedelta(minutes=5))
+    assert (second["delivered"], second["messages"]) == (1, 3)
+    planned = [pick["id"] for pick in store.deliveries.get(ALICE, DAY).plan["picks"]]
+    assert posted_ids(outlet, ALICE) == planned and "2512.00001" not in planned
+    assert store.deliveries.get(ALICE, DAY).attempts == 2
+
+
+def test_one_failing_target_does_not_stop_the_others(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    subscribe(store, BOB)
+    outlet.refused.add(ALICE)
+    counts = deliverer.deliver_due(NOW)
+    assert (counts["delivered"], counts["failed"]) == (1, 1)
+    [failing] = store.deliveries.failing()
+    assert (failing.target, failing.error) == (ALICE, "fake: connection reset")
+    outlet.refused.clear()
+    # The next tick tries again, and only the one that failed.
+    assert deliverer.deliver_due(NOW + timedelta(minutes=5))["delivered"] == 1
+    assert [target for target, _ in outlet.posted] == [BOB, BOB, ALICE, ALICE]
+
+
+def test_a_digest_that_cannot_be_matched_shows_as_failing(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    store.deliveries.subscribe(ALICE, Schedule(at="09:00", tz="UTC"), now=NOW)  # no profile
+    assert deliverer.deliver_due(NOW)["failed"] == 1
+    [failing] = store.deliveries.failing()
+    assert failing.target == ALICE and failing.error.startswith("ProfileNotFound: ")
+    assert outlet.posted == []
+    subscribe(store, ALICE)
+    assert deliverer.deliver_due(NOW + timedelta(minutes=5))["delivered"] == 1
+    assert store.deliveries.failing() == []
+
+
+def test_each_missed_day_goes_out_once_without_repeating_a_paper(
+    store: Store, matcher: Matcher, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    late = Deliverer(store, matcher, outlet, lambda: NOW, grace=timedelta(days=2))
+    assert late.deliver_due(NOW + timedelta(days=1))["delivered"] == 2
+    first, second = (store.deliveries.get(ALICE, DAY + timedelta(days=n)) for n in (0, 1))
+    assert len(first.plan["picks"]) == 5 and second.plan["picks"] == []
+    assert second.plan["sizes"] == [0] and second.posted == ({"n": 3},)
+
+
+def test_a_plan_stored_by_version_1_is_still_delivered(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    paper = Paper(id="2512.00002", title="Draft models")
+    store.upsert([paper], now=NOW)
+    key = store.keys_of([paper.id])[paper.id]
+    plan = {
+        "v": 1, "since": None, "until": NOW.isoformat(), "new": 3, "notices": [], "sizes": [1],
+        "picks": [{"id": paper.id, "key": key, "title": paper.title, "score": 0.5,
+                   "keywords": [], "closest": None, "authors": []}],
+    }  # fmt: skip
+    store.deliveries.begin(ALICE, DAY, plan, now=NOW)  # as a try that died before posting
+    assert deliverer.deliver_due(NOW + timedelta(minutes=5))["messages"] == 1
+    assert outlet.posted == [(ALICE, [paper.id])]
+    assert store.already_sent(ALICE, [paper.id]) == {paper.id}
+    assert recent_picks(store, ALICE, UTC, now=NOW) == [paper]
+
+
+def test_a_dry_run_posts_and_writes_nothing(store: Store, matcher: Matcher, outlet: Recorder):
+    subscribe(store, ALICE)
+    dry = DryRun(store, matcher, outlet, lambda: NOW)
+    assert dry.deliver_due(NOW) == {"due": 1, "previewed": 1}
+    assert len(posted_ids(outlet, ALICE)) == 5
+    assert store.deliveries.get(ALICE, DAY) is None
+    assert store.last_digest(ALICE) is None
+
+
+def test_recent_picks_are_the_latest_delivered_digests(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    assert recent_picks(store, ALICE, UTC, now=NOW) == []
+    deliverer.deliver_due(NOW)
+    planned = [pick["id"] for pick in store.deliveries.get(ALICE, DAY).plan["picks"]]
+    assert [paper.id for paper in recent_picks(store, ALICE, UTC, now=NOW)] == planned
+    assert [p.id for p in recent_picks(store, ALICE, UTC, now=NOW, limit=2)] == planned[:2]
+    two_weeks = NOW + timedelta(days=14)
+    assert recent_picks(store, ALICE, UTC, now=two_weeks) == []
