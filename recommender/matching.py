@@ -7,10 +7,10 @@ own hybrid score, with what only a profile has added on top, in one place (`_sco
   `fusion.Fusion` (the same rule and weights as `Engine.search`; every paper of the pool is a
   candidate), so a profile that is only a description ranks a pool of up to `depth` papers
   as a search for that description ranks them.
-  - The BM25 query: the terms of the description and of each keyword (times its weight and
-    `keyword_boost`), plus, once there are seed or liked papers, Rocchio's expansion: the
-    `expansion_terms` terms weighing most in them (with the index's own scores,
-    `BM25Index.text_weights`).
+  - The BM25 query (`recommender.learning`, which makes a profile ready to score): the
+    terms of the description and of each keyword (times its weight and `keyword_boost`),
+    plus, once there are seed or liked papers, Rocchio's expansion: the `expansion_terms`
+    terms weighing most in them (with the index's own scores, `BM25Index.text_weights`).
   - The dense query: the Rocchio vector, alpha * description + beta * mean(seeds and
     liked) - gamma * mean(disliked) (Rocchio, "Relevance feedback in information
     retrieval", 1971, with Salton & Buckley's 1990 weights 1, 0.75, 0.15).
@@ -39,30 +39,23 @@ evaluation ranks with the same `Matcher.rank`, and its simulated ratings go thro
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from recommender.candidates import Pool, paper_vectors
+from recommender.candidates import Pool
 from recommender.digest import Digest, Explanation, Neighbour, Pick
 from recommender.engine import Engine
 from recommender.errors import EmptyProfile, ProfileNotFound
-from recommender.indexes import lexical_text
-from recommender.models import Paper
+from recommender.learning import Learning, Preparer, ProfileModel
 from recommender.profiles import Profile, apply_feedback, require_interests
 from recommender.store import Store
 from recommender.text import tokenize
 
 log = logging.getLogger(__name__)
-
-# Query embeddings kept per description text; past this many the cache starts over.
-_QUERY_CACHE = 4096
-
 
 @dataclass(frozen=True)
 class MatchSettings:
@@ -73,11 +66,7 @@ class MatchSettings:
     disliked_weight: float = 0.15
     classifier_weight: float = 0.2
     author_boost: float = 0.3
-    keyword_boost: float = 2.0
-    rocchio: tuple[float, float, float] = (1.0, 0.75, 0.15)
-    expansion_terms: int = 50
-    classifier_min: int = 3
-    classifier_c: float = 1.0
+    learning: Learning = Learning()
     min_similarity: float = 0.3
     first_window: timedelta = timedelta(days=1)
     # A paper first seen in a window but published this long before it is an old paper
@@ -87,42 +76,6 @@ class MatchSettings:
     # MMR's lambda (relevance against novelty), and the similarity of a near-duplicate.
     diversity: float = 0.7
     duplicate: float = 0.95
-
-
-@dataclass(frozen=True)
-class _Known:
-    """A paper a profile names (seed, liked, disliked) as the store has it."""
-
-    key: int
-    paper: Paper
-    vector: np.ndarray
-    terms: dict[str, float]  # its terms' BM25 scores (wanted papers only; for the expansion)
-
-
-@dataclass(frozen=True)
-class _Classifier:
-    """A fitted logistic regression: P(wanted | v) = sigmoid(v . coef + intercept)."""
-
-    coef: np.ndarray
-    intercept: float
-
-    def probability(self, vectors: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(vectors @ self.coef + self.intercept)))
-
-
-@dataclass(frozen=True)
-class _Model:
-    """A profile made ready to score: its vectors, weighted terms and classifier."""
-
-    profile: Profile
-    query: np.ndarray | None
-    rocchio: np.ndarray | None
-    positives: tuple[tuple[str, _Known], ...]
-    positive_vectors: np.ndarray
-    negative_vectors: np.ndarray
-    terms: dict[str, float]
-    classifier: _Classifier | None
-    notices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,7 +97,7 @@ class Matcher:
         self.store = engine.store
         self.embedder = engine.embedder
         self.settings = settings or MatchSettings()
-        self._queries: dict[str, np.ndarray] = {}
+        self.preparer = Preparer(engine, self.settings.learning)
 
     # Ranking ----------------------------------------------------------------------------
 
@@ -160,7 +113,7 @@ class Matcher:
         `alive` (a mask over the pool) keeps only some papers, e.g. those not yet shown.
         """
         with _one_blas_thread():
-            scored = self._score(self._prepare([profile])[0], pool, alive)
+            scored = self._score(self.preparer.prepare([profile])[0], pool, alive)
         rows = np.flatnonzero(np.isfinite(scored.score))
         rows = rows[np.argsort(-scored.score[rows], kind="stable")]
         return pool.keys[rows], scored.score[rows]
@@ -201,7 +154,7 @@ class Matcher:
     def _digests(
         self, profiles: Mapping[str, Profile], now: datetime, since: datetime | None, k: int | None
     ) -> dict[str, Digest]:
-        models = dict(zip(profiles, self._prepare(list(profiles.values())), strict=True))
+        models = dict(zip(profiles, self.preparer.prepare(list(profiles.values())), strict=True))
         by_window: dict[datetime | None, list[str]] = {}
         for target, start in self._windows(list(profiles), now, since).items():
             by_window.setdefault(start, []).append(target)
@@ -237,7 +190,7 @@ class Matcher:
     def _digest(
         self,
         target: str,
-        model: _Model,
+        model: ProfileModel,
         pool: Pool,
         start: datetime,
         now: datetime,
@@ -267,7 +220,7 @@ class Matcher:
         picks = tuple(self._pick(model, pool, scored, row) for row in chosen)
         return Digest(target, start, now, int(alive.sum()), picks, model.notices)
 
-    def _relevant(self, model: _Model, pool: Pool, scored: _Scored) -> np.ndarray:
+    def _relevant(self, model: ProfileModel, pool: Pool, scored: _Scored) -> np.ndarray:
         """Papers something ties to the profile: a keyword, an author, or dense similarity."""
         profile = model.profile
         tied = np.zeros(len(pool), dtype=bool)
@@ -280,7 +233,7 @@ class Matcher:
                 tied |= similarity >= self.settings.min_similarity
         return tied
 
-    def _pick(self, model: _Model, pool: Pool, scored: _Scored, row: int) -> Pick:
+    def _pick(self, model: ProfileModel, pool: Pool, scored: _Scored, row: int) -> Pick:
         profile = model.profile
         closest = None
         if scored.nearest is not None:
@@ -300,7 +253,7 @@ class Matcher:
 
     # Scoring ----------------------------------------------------------------------------
 
-    def _score(self, model: _Model, pool: Pool, alive: np.ndarray | None) -> _Scored:
+    def _score(self, model: ProfileModel, pool: Pool, alive: np.ndarray | None) -> _Scored:
         settings = self.settings
         allowed = self._allowed(model.profile, pool)
         if alive is not None:
@@ -327,7 +280,7 @@ class Matcher:
         score = np.where(allowed, score, -np.inf)
         return _Scored(score, query, nearest, nearest_index, learned)
 
-    def _fused(self, model: _Model, pool: Pool, allowed: np.ndarray) -> np.ndarray:
+    def _fused(self, model: ProfileModel, pool: Pool, allowed: np.ndarray) -> np.ndarray:
         """The search's fusion of the profile's BM25 and dense runs over the allowed papers.
 
         A day's papers are all candidates: each run holds every allowed paper (the BM25
@@ -350,113 +303,6 @@ class Matcher:
             if keyword.required:
                 allowed &= pool.phrase_mask(keyword.terms)
         return allowed
-
-    # Preparing profiles -----------------------------------------------------------------
-
-    def _prepare(self, profiles: list[Profile]) -> list[_Model]:
-        """Profiles made ready to score, with the papers they name looked up in one go."""
-        wanted = {i for p in profiles for i in (*p.seeds, *p.liked)}
-        known = self._lookup(wanted, weigh=True)
-        known |= self._lookup({i for p in profiles for i in p.disliked} - wanted, weigh=False)
-        return [self._model(profile, known) for profile in profiles]
-
-    def _lookup(self, paper_ids: Iterable[str], *, weigh: bool) -> dict[str, _Known]:
-        """The papers of `paper_ids` in the store; `weigh`: with their terms' BM25 scores."""
-        keys = self.store.keys_of(paper_ids)
-        papers = self.store.by_keys(keys.values())
-        if not papers:
-            return {}
-        vectors = paper_vectors(self.store, self.embedder, papers)
-        terms: list[dict[str, float]] = [{} for _ in papers]
-        if weigh:
-            texts = [lexical_text(paper) for paper in papers.values()]
-            terms = self.engine.indexes().bm25.text_weights(texts)
-        known = {
-            key: _Known(key, paper, vector, weights)
-            for (key, paper), vector, weights in zip(papers.items(), vectors, terms, strict=True)
-        }
-        return {i: known[k] for i, k in keys.items() if k in known}
-
-    def _model(self, profile: Profile, known: Mapping[str, _Known]) -> _Model:
-        settings = self.settings
-        positives = tuple(
-            [("seed", known[i]) for i in profile.seeds if i in known]
-            + [("liked", known[i]) for i in profile.liked if i in known]
-        )
-        negatives = [known[i] for i in profile.disliked if i in known]
-        positive_vectors = self._stack([k.vector for _, k in positives])
-        negative_vectors = self._stack([k.vector for k in negatives])
-        query = self._query_vector(profile.query_text) if profile.query_text else None
-        return _Model(
-            profile=profile,
-            query=query,
-            rocchio=_rocchio(query, positive_vectors, negative_vectors, settings.rocchio),
-            positives=positives,
-            positive_vectors=positive_vectors,
-            negative_vectors=negative_vectors,
-            terms=self._terms(profile, [k for _, k in positives]),
-            classifier=self._classifier(positive_vectors, negative_vectors),
-            notices=tuple(
-                f"seed {seed} is not in the archive (yet); the rest of the profile still works"
-                for seed in profile.seeds
-                if seed not in known
-            ),
-        )
-
-    def _stack(self, vectors: list[np.ndarray]) -> np.ndarray:
-        if not vectors:
-            return np.empty((0, self.embedder.dim), dtype=np.float32)
-        return np.stack(vectors)
-
-    def _query_vector(self, text: str) -> np.ndarray:
-        if text not in self._queries:
-            if len(self._queries) >= _QUERY_CACHE:
-                self._queries.clear()
-            self._queries[text] = self.embedder.encode([text])[0]
-        return self._queries[text]
-
-    def _terms(self, profile: Profile, positives: list[_Known]) -> dict[str, float]:
-        """The weighted BM25 query: description and keywords, then Rocchio's expansion.
-
-        The expansion adds the wanted papers' heaviest terms; disliked papers take nothing
-        away here (their part of Rocchio acts in the embedding space), since a term that
-        weighs in a disliked paper often weighs in wanted ones too.
-        """
-        settings = self.settings
-        alpha, beta, _ = settings.rocchio
-        asked = Counter(tokenize(profile.description))
-        for keyword in profile.keywords:
-            for term in keyword.terms:
-                asked[term] += keyword.weight * settings.keyword_boost
-        weights = _scaled(asked, alpha)
-        if positives:
-            expansion = self._term_weights(positives, settings.expansion_terms)
-            for term, weight in _scaled(expansion, beta).items():
-                weights[term] = weights.get(term, 0.0) + weight
-        return weights
-
-    @staticmethod
-    def _term_weights(papers: list[_Known], top: int) -> dict[str, float]:
-        """The `top` terms of `papers` by their mean BM25 score in them."""
-        total: Counter[str] = Counter()
-        for known in papers:
-            total.update(known.terms)
-        return {term: weight / len(papers) for term, weight in total.most_common(top)}
-
-    def _classifier(self, positives: np.ndarray, negatives: np.ndarray) -> _Classifier | None:
-        """A logistic regression on the rated papers' embeddings, once there are enough."""
-        least = self.settings.classifier_min
-        if len(positives) < least or len(negatives) < least:
-            return None
-        features = np.vstack([positives, negatives])
-        labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
-        # Balanced: a profile with 3 likes and 30 dislikes still learns what it wants.
-        # liblinear: on a few dozen examples it fits in a millisecond, lbfgs in several.
-        model = LogisticRegression(
-            C=self.settings.classifier_c, class_weight="balanced", solver="liblinear"
-        ).fit(features, labels)
-        return _Classifier(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
-
 
 def diversify(
     ranked: np.ndarray,
@@ -521,28 +367,6 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _rocchio(
-    query: np.ndarray | None,
-    positives: np.ndarray,
-    negatives: np.ndarray,
-    weights: tuple[float, float, float],
-) -> np.ndarray | None:
-    """alpha * query + beta * mean(positives) - gamma * mean(negatives), unit length."""
-    alpha, beta, gamma = weights
-    parts = []
-    if query is not None:
-        parts.append(alpha * query)
-    if len(positives):
-        parts.append(beta * positives.mean(axis=0))
-    if len(negatives):
-        parts.append(-gamma * negatives.mean(axis=0))
-    if not parts:
-        return None
-    vector = np.sum(parts, axis=0)
-    norm = np.linalg.norm(vector)
-    return (vector / norm).astype(np.float32) if norm > 0 else None
-
-
 def _run(scores: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows of `mask` best first, and their scores: a run over a pool.
 
@@ -555,12 +379,6 @@ def _run(scores: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _EMPTY_RUN = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
-
-
-def _scaled(weights: Mapping[str, float], factor: float) -> dict[str, float]:
-    """`weights` times `factor`, divided by their largest (so the largest becomes `factor`)."""
-    top = max(weights.values(), default=0.0)
-    return {term: factor * w / top for term, w in weights.items()} if top > 0 else {}
 
 
 def _at(values: np.ndarray | None, row: int) -> float | None:

@@ -12,6 +12,7 @@ from recommender.evaluate import load_qrels, load_queries
 from recommender.feedback_eval import FeedbackEvaluation, evaluate_feedback
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file
+from recommender.learning import Learning
 from recommender.matching import Matcher, MatchSettings
 from recommender.store import Store
 
@@ -49,8 +50,7 @@ def test_a_profile_that_learns_nothing_ranks_as_the_unchanged_one(collection):
         nearest_weight=0,
         disliked_weight=0,
         classifier_weight=0,
-        rocchio=(1.0, 0.0, 0.0),
-        expansion_terms=0,
+        learning=Learning(rocchio=(1.0, 0.0, 0.0), expansion_terms=0),
     )
     result = evaluate_feedback(Matcher(matcher.engine, deaf), *rest, rounds=2, shown=4)
     assert result.feedback == result.no_feedback
