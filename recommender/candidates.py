@@ -19,7 +19,7 @@ import numpy as np
 
 from recommender.bm25 import BM25Index
 from recommender.embed import Embedder
-from recommender.indexes import dense_text, lexical_text
+from recommender.indexes import dense_text, lexical_text, stored_vector
 from recommender.models import Paper
 from recommender.profiles import category_allowed
 from recommender.store import Store
@@ -38,7 +38,7 @@ def paper_vectors(store: Store, embedder: Embedder, papers: Mapping[int, Paper])
     missing = []
     for row, key in enumerate(keys):
         if key in stored:
-            out[row] = np.frombuffer(stored[key][1], dtype=np.float32)
+            out[row] = stored_vector(stored[key][1])
         else:
             missing.append(row)
     if missing:
