@@ -10,8 +10,6 @@ per profile.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +19,7 @@ from recommender.bm25 import BM25Index
 from recommender.embed import Embedder
 from recommender.indexes import dense_text, lexical_text, stored_vector
 from recommender.models import Paper
+from recommender.names import author_key
 from recommender.profiles import category_allowed
 from recommender.store import Store
 from recommender.text import tokenize
@@ -44,18 +43,6 @@ def paper_vectors(store: Store, embedder: Embedder, papers: Mapping[int, Paper])
     if missing:
         out[missing] = embedder.encode([dense_text(papers[keys[row]]) for row in missing])
     return out
-
-
-def author_key(name: str) -> str:
-    """A followed author's name as matched: accents, case, punctuation and order ignored.
-
-    So "Jürgen Schmidhuber", "jurgen schmidhuber" and "Schmidhuber, Jürgen" are the same
-    person; initials are not expanded ("J. Schmidhuber" is another key). Names in other
-    scripts keep their letters, only accents go.
-    """
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join(sorted(re.findall(r"[^\W_]+", plain)))
 
 
 @dataclass

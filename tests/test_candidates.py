@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.candidates import Pool, author_key
+from recommender.candidates import Pool
 from recommender.embed import HashEmbedder
 from recommender.indexes import Indexer, IndexSet
 from recommender.models import Paper
@@ -26,20 +26,6 @@ PAPERS = [
     ),
     Paper(id="2507.00003", title="Speech", abstract="Audio.", authors=("王伟",)),
 ]
-
-
-@pytest.mark.parametrize(
-    ("name", "key"),
-    [
-        ("Jürgen Schmidhuber", "jurgen schmidhuber"),
-        ("Schmidhuber, Jürgen", "jurgen schmidhuber"),
-        ("J. Schmidhuber", "j schmidhuber"),
-        ("王伟", "王伟"),
-        ("...", ""),
-    ],
-)
-def test_author_keys(name: str, key: str):
-    assert author_key(name) == key
 
 
 @pytest.fixture
