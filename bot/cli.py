@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from bot.config import Settings, SettingsError
 from recommender import SAMPLES_DIR
+from recommender.categories import parse_category
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine, Filters, Fusion, Hit
 from recommender.errors import PapersError
@@ -246,6 +247,7 @@ def _hit_dict(hit: Hit) -> dict:
 @friendly_errors
 def search(app: App, query: str, k: int, since, category, author, as_json: bool) -> None:
     """Hybrid search over the archive (BM25 + dense, fused)."""
+    category = parse_category(category) if category else None  # a typo fails before any work
     engine = app.engine()
     if not engine.is_current():
         click.echo(_update(app.indexer()), err=True)

@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.errors import StaleButton, UsageError
+from recommender.categories import parse_category
 from recommender.engine import Filters, Hit
+from recommender.errors import InvalidCategory
 from recommender.models import Paper
 from recommender.store import Store
 
@@ -24,7 +26,6 @@ BUTTON_VALUE_LIMIT = 2000
 STATE_VERSION = 1
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
-_CATEGORY = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
 _RELATIVE = re.compile(r"(\d{1,4})([dw])")
 _FLAGS = {"--since": "since", "--cat": "category", "--author": "author"}
 _EXAMPLES = {"--since": "`--since 7d`", "--cat": "`--cat cs.CL`", "--author": '`--author "Ada"`'}
@@ -139,9 +140,10 @@ def _tokens(text: str) -> list[str]:
 
 
 def _category(value: str) -> str:
-    if not _CATEGORY.fullmatch(value):
-        raise UsageError(f"`{value}` is not an arXiv category; use one like `cs.CL` or `hep-th`")
-    return value
+    try:
+        return parse_category(value)
+    except InvalidCategory as error:
+        raise UsageError(f"`{value}` is not an arXiv category: {error.reason}") from None
 
 
 def parse_since(text: str, *, today: date) -> date:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommender.bm25 import BM25Index
+from recommender.categories import in_category
 from recommender.embed import Embedder
 from recommender.indexes import dense_text, lexical_text, stored_vector
 from recommender.models import Paper
 from recommender.names import author_key
-from recommender.profiles import category_allowed
 from recommender.store import Store
 from recommender.text import tokenize
 
@@ -139,11 +139,15 @@ class Pool:
         return {name: rows for name, rows in found.items() if rows}
 
     def category_mask(self, allowed: tuple[str, ...]) -> np.ndarray:
-        """Which papers a profile's allowed categories let through (`category_allowed`)."""
+        """Which papers are in one of a profile's `allowed` categories (`in_category`).
+
+        No allowed categories allows every paper.
+        """
         if not allowed:
             return np.ones(len(self), dtype=bool)
         mask = np.zeros(len(self), dtype=bool)
         for category, rows in self._categories.items():
-            if category_allowed(allowed, (category,) if category else ()):
+            paper_categories = (category,) if category else ()
+            if any(in_category(paper_categories, wanted) for wanted in allowed):
                 mask[rows] = True
         return mask

@@ -47,7 +47,9 @@ def test_authors_and_categories(pool: Pool):
         "schmidhuber, jurgen": [0],
         "王伟": [2],
     }
+    assert pool.category_mask(()).tolist() == [True, True, True]
     assert pool.category_mask(("cs",)).tolist() == [True, True, True]
+    assert pool.category_mask(("cs.CL", "cs.CV")).tolist() == [False, True, True]
     assert pool.category_mask(("cs.LG",)).tolist() == [True, False, True]
 
 

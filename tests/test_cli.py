@@ -196,3 +196,10 @@ def test_run_once_does_not_deliver_beside_a_running_scheduler(env, samples_dir):
     assert done.exit_code == 0, done.output
     assert store.count() == 10
     assert store.jobs.holder("scheduler", now=datetime.now(UTC)) is None  # released
+
+
+def test_search_names_a_bad_category_before_any_work(env):
+    result = run(env, "search", "llm", "--category", "CS/CL")
+    assert result.exit_code == 1
+    assert "'CS/CL' is not an arXiv category" in result.output
+    assert not (Path(env["PAPERS_DATA_DIR"]) / "index").exists()

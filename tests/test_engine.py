@@ -63,7 +63,9 @@ def test_rrf_fusion(seeded):
 @pytest.mark.parametrize(
     ("filters", "check"),
     [
-        (Filters(category="cs.CL"), lambda p: "cs.CL" in p.categories),
+        # A paper whose source gave no categories is in every category, as in profiles.
+        (Filters(category="cs.CL"), lambda p: "cs.CL" in p.categories or not p.categories),
+        (Filters(category="cs"), lambda p: "cs." in " ".join(p.categories) or not p.categories),
         (
             Filters(since=datetime(2025, 7, 20, tzinfo=UTC)),
             lambda p: p.published >= datetime(2025, 7, 20, tzinfo=UTC),
@@ -77,7 +79,12 @@ def test_filters(seeded, filters, check):
 
 
 def test_filters_that_match_nothing_give_no_hits(seeded):
-    assert engine(seeded).search("language", filters=Filters(category="astro-ph.GA")) == []
+    assert engine(seeded).search("language", filters=Filters(author="Nobody Ofthisname")) == []
+
+
+def test_a_category_no_paper_is_in_keeps_only_uncategorised_papers(seeded):
+    hits = engine(seeded).search("language", k=50, filters=Filters(category="astro-ph.GA"))
+    assert hits and all(not hit.paper.categories for hit in hits)
 
 
 @pytest.mark.parametrize(

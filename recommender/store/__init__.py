@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from recommender import dedupe
+from recommender.categories import in_category, parse_category
 from recommender.ids import is_arxiv_id, is_title_id, normalize_title
 from recommender.models import Paper
 from recommender.names import name_contains
@@ -264,9 +265,11 @@ class Store:
     ) -> set[int]:
         """The `keys` whose paper is in `category`, published in [since, until), by `author`.
 
-        `author` is part of a name (`name_contains`). The name and category rules are
-        Python's, applied to the candidates' rows, so SQLite and PostgreSQL agree on them.
+        `category` is read by `parse_category` (InvalidCategory) and matched by `in_category`;
+        `author` is part of a name (`name_contains`). Both rules run in Python on the
+        candidates' rows, so SQLite and PostgreSQL agree on them.
         """
+        wanted = parse_category(category) if category else None
         query = select(papers.c.pk, papers.c.categories, papers.c.authors).where(
             papers.c.pk.in_([int(k) for k in keys])
         )
@@ -279,7 +282,7 @@ class Store:
         return {
             pk
             for pk, categories, authors in rows
-            if (not category or category in categories)
+            if (wanted is None or in_category(categories, wanted))
             and (not author or any(name_contains(name, author) for name in authors))
         }
 

@@ -23,6 +23,8 @@ def test_help(text: str) -> None:
         ("children's speech", SearchRequest(query="children's speech")),
         ("--cat cs.CL llm", SearchRequest(query="llm", category="cs.CL")),
         ("llm --cat=hep-th", SearchRequest(query="llm", category="hep-th")),
+        ("llm --cat cs.cl", SearchRequest(query="llm", category="cs.CL")),
+        ("llm --cat CS", SearchRequest(query="llm", category="cs")),
         ("llm --since 7d", SearchRequest(query="llm", since=date(2025, 10, 13))),
         ("llm --since 2w", SearchRequest(query="llm", since=date(2025, 10, 6))),
         ("llm --since 2025-07-01", SearchRequest(query="llm", since=date(2025, 7, 1))),
@@ -47,6 +49,7 @@ def test_search_requests(text: str, wanted: SearchRequest) -> None:
         ("llm --since 2026-01-01", "is in the future"),
         ("llm --since 99999d", "`--since 99999d`"),
         ("llm --cat CS/CL", "`CS/CL` is not an arXiv category"),
+        ("llm --cat cs.xyz", "`cs.xyz` is not an arXiv category: cs subject classes are two"),
     ],
 )
 def test_bad_flags_say_what_to_do(text: str, message: str) -> None:
