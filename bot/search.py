@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
@@ -54,24 +54,29 @@ class SearchRequest:
 
     query: str | None = None
     like: str | None = None
-    category: str | None = None
-    since: date | None = None
-    author: str | None = None
+    filters: Filters = Filters()
     offset: int = 0
-
-    def filters(self) -> Filters:
-        since = datetime.combine(self.since, time(), UTC) if self.since else None
-        return Filters(category=self.category, since=since, author=self.author)
 
     def next_page(self) -> SearchRequest:
         return replace(self, offset=self.offset + PAGE_SIZE)
 
     def encode(self) -> str:
-        """The request as a button value: compact JSON of the fields that are set."""
-        fields = {key: value for key, value in asdict(self).items() if value}
-        if self.since:
-            fields["since"] = self.since.isoformat()
-        return json.dumps({"v": STATE_VERSION, **fields}, separators=(",", ":"))
+        """The request as a button value: compact JSON of the fields that are set.
+
+        The filters ride as flat `category`, `since` (a date) and `author` fields, as before
+        the request held a `Filters`, so the buttons of messages already posted still work.
+        """
+        since = self.filters.since.date().isoformat() if self.filters.since else None
+        fields = {
+            "query": self.query,
+            "like": self.like,
+            "category": self.filters.category,
+            "since": since,
+            "author": self.filters.author,
+            "offset": self.offset,
+        }
+        state = {key: value for key, value in fields.items() if value}
+        return json.dumps({"v": STATE_VERSION, **state}, separators=(",", ":"))
 
     @classmethod
     def decode(cls, value: str) -> SearchRequest:
@@ -80,9 +85,7 @@ class SearchRequest:
             fields = json.loads(value)
             if not isinstance(fields, dict) or fields.pop("v", None) != STATE_VERSION:
                 raise ValueError("not a state this version encodes")
-            if "since" in fields:
-                fields["since"] = date.fromisoformat(fields["since"])
-            request = cls(**fields)
+            request = _from_state(**fields)
         except (ValueError, TypeError) as error:
             raise StaleButton("this button is from an older message; run the search again") from (
                 error
@@ -92,10 +95,29 @@ class SearchRequest:
         return request
 
     def _well_typed(self) -> bool:
-        texts = (self.query, self.like, self.category, self.author)
+        texts = (self.query, self.like, self.filters.category, self.filters.author)
         return all(text is None or isinstance(text, str) for text in texts) and (
             isinstance(self.offset, int) and self.offset >= 0
         )
+
+
+def _from_state(
+    query: str | None = None,
+    like: str | None = None,
+    category: str | None = None,
+    since: str | None = None,
+    author: str | None = None,
+    offset: int = 0,
+) -> SearchRequest:
+    """The request of a button value's fields (TypeError for a field `encode` never writes)."""
+    day = date.fromisoformat(since) if since is not None else None
+    filters = Filters(category=category, since=_start_of(day) if day else None, author=author)
+    return SearchRequest(query=query, like=like, filters=filters, offset=offset)
+
+
+def _start_of(day: date) -> datetime:
+    """The first instant of `day` in UTC: `--since` counts whole days."""
+    return datetime.combine(day, time(), UTC)
 
 
 @dataclass(frozen=True)
@@ -126,12 +148,13 @@ def parse_command(text: str, *, today: date) -> ShowHelp | SearchRequest:
         flags[_FLAGS[name]] = value
     if not flags and [word.lower() for word in words] in ([], ["help"]):
         return ShowHelp()
-    return SearchRequest(
-        query=" ".join(words),
+    since = parse_since(flags["since"], today=today) if "since" in flags else None
+    filters = Filters(
         category=_category(flags["category"]) if "category" in flags else None,
-        since=parse_since(flags["since"], today=today) if "since" in flags else None,
+        since=_start_of(since) if since else None,
         author=flags.get("author"),
     )
+    return SearchRequest(query=" ".join(words), filters=filters)
 
 
 def _tokens(text: str) -> list[str]:
@@ -171,7 +194,7 @@ def run(engine: Searcher, store: Store, request: SearchRequest) -> Page:
         seed = store.get(request.like)
     else:
         hits = engine.search(
-            request.query or "", k=k, offset=request.offset, filters=request.filters()
+            request.query or "", k=k, offset=request.offset, filters=request.filters
         )
         seed = None
     papers = tuple(hit.paper for hit in hits)
