@@ -94,10 +94,10 @@ class Profile:
         keywords = tuple(Keyword(k) if isinstance(k, str) else k for k in self.keywords)
         object.__setattr__(self, "keywords", keywords)
         object.__setattr__(self, "seeds", _canonical_seeds(self.seeds))
-        object.__setattr__(self, "categories", _parsed_categories(self.categories))
         _check_text(self)
         _check_keywords(self.keywords)
         _check_muted(self.muted, self.keywords)
+        object.__setattr__(self, "categories", _parsed_categories(self.categories))
         _check_digest_size(self.digest_size)
         _check_learned(self)
 
