@@ -128,7 +128,7 @@ def _no_results(request: SearchRequest) -> dict:
         return notice("No similar papers found in the archive.")
     text = f"No papers match *“{_query(request)}”*{_filters(request)}."
     hint = "Try fewer or broader words"
-    if request.filters().active:
+    if request.filters.active:
         hint += ", or drop `--since`, `--cat` or `--author`"
     blocks = [section_block(text), {"type": "context", "elements": [mrkdwn_text(hint + ".")]}]
     return {"text": text, "blocks": blocks}
@@ -171,13 +171,13 @@ def _query(request: SearchRequest) -> str:
 
 
 def _filters(request: SearchRequest) -> str:
-    parts = []
-    if request.category:
-        parts.append(f"in {escape(truncate(request.category, QUERY_CHARS))}")
-    if request.since:
-        parts.append(f"since {request.since.isoformat()}")
-    if request.author:
-        parts.append(f"by “{escape(truncate(request.author, QUERY_CHARS))}”")
+    parts, filters = [], request.filters
+    if filters.category:
+        parts.append(f"in {escape(truncate(filters.category, QUERY_CHARS))}")
+    if filters.since:
+        parts.append(f"since {filters.since.date().isoformat()}")
+    if filters.author:
+        parts.append(f"by “{escape(truncate(filters.author, QUERY_CHARS))}”")
     return "".join(f" · {part}" for part in parts)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from recommender.schedule import ScheduleError, time_zone
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def slack_time_zone(client: WebClient, user_id: str) -> str | None:
         log.warning("users.info gave no time zone for %s", user_id, exc_info=True)
         return None
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        time_zone(tz)
+    except ScheduleError:
         return None
     return tz

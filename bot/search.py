@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
 from bot.errors import StaleButton, UsageError
+from recommender.categories import parse_category
 from recommender.dates import InvalidSince, parse_since, utc_midnight
 from recommender.engine import Filters, Hit
+from recommender.errors import InvalidCategory
 from recommender.models import Paper
 from recommender.store import Store
 
@@ -25,7 +27,6 @@ BUTTON_VALUE_LIMIT = 2000
 STATE_VERSION = 1
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
-_CATEGORY = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
 _FLAGS = {"--since": "since", "--cat": "category", "--author": "author"}
 _EXAMPLES = {"--since": "`--since 7d`", "--cat": "`--cat cs.CL`", "--author": '`--author "Ada"`'}
 # Phones and Macs turn typed quotes into curly ones; `--author “Ada Lovelace”` must still work.
@@ -53,24 +54,29 @@ class SearchRequest:
 
     query: str | None = None
     like: str | None = None
-    category: str | None = None
-    since: date | None = None
-    author: str | None = None
+    filters: Filters = Filters()
     offset: int = 0
-
-    def filters(self) -> Filters:
-        since = utc_midnight(self.since) if self.since else None
-        return Filters(category=self.category, since=since, author=self.author)
 
     def next_page(self) -> SearchRequest:
         return replace(self, offset=self.offset + PAGE_SIZE)
 
     def encode(self) -> str:
-        """The request as a button value: compact JSON of the fields that are set."""
-        fields = {key: value for key, value in asdict(self).items() if value}
-        if self.since:
-            fields["since"] = self.since.isoformat()
-        return json.dumps({"v": STATE_VERSION, **fields}, separators=(",", ":"))
+        """The request as a button value: compact JSON of the fields that are set.
+
+        The filters ride as flat `category`, `since` (a date) and `author` fields, as before
+        the request held a `Filters`, so the buttons of messages already posted still work.
+        """
+        since = self.filters.since.date().isoformat() if self.filters.since else None
+        fields = {
+            "query": self.query,
+            "like": self.like,
+            "category": self.filters.category,
+            "since": since,
+            "author": self.filters.author,
+            "offset": self.offset,
+        }
+        state = {key: value for key, value in fields.items() if value}
+        return json.dumps({"v": STATE_VERSION, **state}, separators=(",", ":"))
 
     @classmethod
     def decode(cls, value: str) -> SearchRequest:
@@ -79,9 +85,7 @@ class SearchRequest:
             fields = json.loads(value)
             if not isinstance(fields, dict) or fields.pop("v", None) != STATE_VERSION:
                 raise ValueError("not a state this version encodes")
-            if "since" in fields:
-                fields["since"] = date.fromisoformat(fields["since"])
-            request = cls(**fields)
+            request = _from_state(**fields)
         except (ValueError, TypeError) as error:
             raise StaleButton("this button is from an older message; run the search again") from (
                 error
@@ -91,10 +95,24 @@ class SearchRequest:
         return request
 
     def _well_typed(self) -> bool:
-        texts = (self.query, self.like, self.category, self.author)
+        texts = (self.query, self.like, self.filters.category, self.filters.author)
         return all(text is None or isinstance(text, str) for text in texts) and (
             isinstance(self.offset, int) and self.offset >= 0
         )
+
+
+def _from_state(
+    query: str | None = None,
+    like: str | None = None,
+    category: str | None = None,
+    since: str | None = None,
+    author: str | None = None,
+    offset: int = 0,
+) -> SearchRequest:
+    """The request of a button value's fields (TypeError for a field `encode` never writes)."""
+    day = date.fromisoformat(since) if since is not None else None
+    filters = Filters(category=category, since=utc_midnight(day) if day else None, author=author)
+    return SearchRequest(query=query, like=like, filters=filters, offset=offset)
 
 
 @dataclass(frozen=True)
@@ -125,12 +143,13 @@ def parse_command(text: str, *, today: date) -> ShowHelp | SearchRequest:
         flags[_FLAGS[name]] = value
     if not flags and [word.lower() for word in words] in ([], ["help"]):
         return ShowHelp()
-    return SearchRequest(
-        query=" ".join(words),
+    since = _since(flags["since"], today) if "since" in flags else None
+    filters = Filters(
         category=_category(flags["category"]) if "category" in flags else None,
-        since=_since(flags["since"], today) if "since" in flags else None,
+        since=utc_midnight(since) if since else None,
         author=flags.get("author"),
     )
+    return SearchRequest(query=" ".join(words), filters=filters)
 
 
 def _tokens(text: str) -> list[str]:
@@ -139,9 +158,10 @@ def _tokens(text: str) -> list[str]:
 
 
 def _category(value: str) -> str:
-    if not _CATEGORY.fullmatch(value):
-        raise UsageError(f"`{value}` is not an arXiv category; use one like `cs.CL` or `hep-th`")
-    return value
+    try:
+        return parse_category(value)
+    except InvalidCategory as error:
+        raise UsageError(f"`{value}` is not an arXiv category: {error.reason}") from None
 
 
 def _since(text: str, today: date) -> date:
@@ -159,7 +179,7 @@ def run(engine: Searcher, store: Store, request: SearchRequest) -> Page:
         seed = store.get(request.like)
     else:
         hits = engine.search(
-            request.query or "", k=k, offset=request.offset, filters=request.filters()
+            request.query or "", k=k, offset=request.offset, filters=request.filters
         )
         seed = None
     papers = tuple(hit.paper for hit in hits)

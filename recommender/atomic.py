@@ -1,4 +1,7 @@
-"""Atomic replacement of a directory of index files, shared by the BM25 and dense indexes."""
+"""Atomic replacement of a directory of index files, shared by the BM25 and dense indexes.
+
+`link_or_copy` carries an unchanged file from the old directory into the new one.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +33,14 @@ def replace_directory(directory: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _swap(staging, directory)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link `source` as `target` (an unchanged file costs no disk), or copy across devices."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
 
 
 def _swap(staging: Path, directory: Path) -> None:

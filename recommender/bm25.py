@@ -20,8 +20,6 @@ weight to the mean idf of the whole vocabulary, which moves with every paper add
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +27,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from recommender.atomic import replace_directory
+from recommender.atomic import link_or_copy, replace_directory
 from recommender.bm25_matrix import Postings, Stats, from_triples, triples
 from recommender.bm25_matrix import engine as engine_for
 from recommender.errors import IndexMissing
@@ -318,10 +316,7 @@ def _link_main(source: Path, staging: Path) -> None:
     for path in [source / _KEYS, *sorted((source / _ENGINE).glob("*"))]:
         target = staging / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copy2(path, target)
+        link_or_copy(path, target)
 
 
 def _key_array(keys: Sequence[int] | np.ndarray, count: int) -> np.ndarray:

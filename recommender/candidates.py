@@ -10,18 +10,17 @@ per profile.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from recommender.bm25 import BM25Index
+from recommender.categories import in_category
 from recommender.embed import Embedder
-from recommender.indexes import dense_text, lexical_text
+from recommender.indexes import dense_text, lexical_text, stored_vector
 from recommender.models import Paper
-from recommender.profiles import category_allowed
+from recommender.names import author_key
 from recommender.store import Store
 from recommender.text import tokenize
 
@@ -38,24 +37,12 @@ def paper_vectors(store: Store, embedder: Embedder, papers: Mapping[int, Paper])
     missing = []
     for row, key in enumerate(keys):
         if key in stored:
-            out[row] = np.frombuffer(stored[key][1], dtype=np.float32)
+            out[row] = stored_vector(stored[key][1])
         else:
             missing.append(row)
     if missing:
         out[missing] = embedder.encode([dense_text(papers[keys[row]]) for row in missing])
     return out
-
-
-def author_key(name: str) -> str:
-    """A followed author's name as matched: accents, case, punctuation and order ignored.
-
-    So "Jürgen Schmidhuber", "jurgen schmidhuber" and "Schmidhuber, Jürgen" are the same
-    person; initials are not expanded ("J. Schmidhuber" is another key). Names in other
-    scripts keep their letters, only accents go.
-    """
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join(sorted(re.findall(r"[^\W_]+", plain)))
 
 
 @dataclass
@@ -152,11 +139,16 @@ class Pool:
         return {name: rows for name, rows in found.items() if rows}
 
     def category_mask(self, allowed: tuple[str, ...]) -> np.ndarray:
-        """Which papers a profile's allowed categories let through (`category_allowed`)."""
+        """Which papers a profile's `allowed` categories let through (`in_category`).
+
+        No allowed categories allows every paper. A paper whose source gave no categories
+        passes too: most digests and feeds carry none, and dropping them all would hide most
+        of the day from a profile that names its categories.
+        """
         if not allowed:
             return np.ones(len(self), dtype=bool)
         mask = np.zeros(len(self), dtype=bool)
         for category, rows in self._categories.items():
-            if category_allowed(allowed, (category,) if category else ()):
+            if not category or any(in_category((category,), wanted) for wanted in allowed):
                 mask[rows] = True
         return mask

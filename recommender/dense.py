@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from recommender.atomic import replace_directory
+from recommender.atomic import link_or_copy, replace_directory
 from recommender.errors import IndexMissing, ModelMismatch
 
 log = logging.getLogger(__name__)
@@ -234,7 +232,7 @@ class DenseIndex:
                 faiss.write_index(self._index, str(staging / _INDEX))
             else:
                 # The main segment never changes once built: link it, don't rewrite it.
-                _link_or_copy(self._source / _INDEX, staging / _INDEX)
+                link_or_copy(self._source / _INDEX, staging / _INDEX)
             faiss.write_index(self._fresh, str(staging / _FRESH))
             np.save(staging / _STALE, self._stale, allow_pickle=False)
             (staging / _META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -275,13 +273,6 @@ def _search(index: faiss.IndexIDMap2, query: np.ndarray, k: int, params) -> tupl
     # FAISS pads with -1 when it finds fewer than k (HNSW can, on a sparse graph).
     found = labels[0] != -1
     return labels[0][found].astype(np.int64), scores[0][found]
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system
-        shutil.copy2(source, target)
 
 
 def _new_faiss_index(dim: int, kind: str) -> faiss.IndexIDMap2:

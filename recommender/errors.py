@@ -62,3 +62,12 @@ class InvalidTarget(PapersError):
 
 class InvalidFeedback(PapersError):
     """A feedback action the profiles do not know (see `recommender.profiles.ACTIONS`)."""
+
+
+class InvalidCategory(PapersError):
+    """A wanted category that is not an arXiv category; the message says what is wrong."""
+
+    def __init__(self, text: object, reason: str) -> None:
+        super().__init__(f"{text!r} is not an arXiv category: {reason}")
+        self.text = text
+        self.reason = reason

@@ -65,6 +65,11 @@ def dense_text(paper: Paper) -> str:
     return f"{paper.title}. {paper.abstract}" if paper.abstract else paper.title
 
 
+def stored_vector(data: bytes) -> np.ndarray:
+    """A vector as the store keeps it (`Store.embeddings`: its float32 bytes)."""
+    return np.frombuffer(data, dtype=np.float32)
+
+
 def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -262,7 +267,7 @@ class Indexer:
         todo = []
         for i, (key, _) in enumerate(chunk):
             if stored.get(key, ("",))[0] == hashes[i]:
-                out[i] = np.frombuffer(stored[key][1], dtype=np.float32)
+                out[i] = stored_vector(stored[key][1])
             else:
                 todo.append(i)
         if todo:

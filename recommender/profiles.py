@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -21,9 +21,11 @@ from typing import Any
 
 import yaml
 
+from recommender.categories import parse_category
 from recommender.errors import (
     EmptyProfile,
     InvalidArxivId,
+    InvalidCategory,
     InvalidFeedback,
     InvalidTarget,
     ProfileError,
@@ -46,12 +48,6 @@ MAX_DESCRIPTION = 3000
 # The learned lists keep the most recent ratings only: they are scored on every digest.
 MAX_LEARNED = 500
 
-# arXiv categories: an archive (`cs`, `hep-th`, `astro-ph`), optionally a subject class
-# (`cs.CL`, `astro-ph.CO`, `physics.optics`, `cond-mat.mes-hall`). An archive alone allows
-# all of its subject classes.
-_CATEGORY = re.compile(r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.(?P<subject>[A-Za-z]+(?:-[a-z]+)*))?")
-# Archives whose subject classes are two capital letters, to catch `cs.cl` for `cs.CL`.
-_UPPER_SUBJECTS = frozenset({"cs", "math", "stat", "eess", "econ", "q-bio", "q-fin", "astro-ph"})
 # The fields that hold lists; YAML and JSON give them as lists, the dataclass as tuples.
 _LISTS = ("keywords", "muted", "seeds", "authors", "categories", "liked", "disliked")
 _TARGET = re.compile(r"(?:user|channel):[^:\s]+:[^:\s]+|file:[^:\s]+")
@@ -101,7 +97,7 @@ class Profile:
         _check_text(self)
         _check_keywords(self.keywords)
         _check_muted(self.muted, self.keywords)
-        _check_categories(self.categories)
+        object.__setattr__(self, "categories", _parsed_categories(self.categories))
         _check_digest_size(self.digest_size)
         _check_learned(self)
 
@@ -241,19 +237,6 @@ def file_target(path: Path) -> str:
     return check_target(f"file:{Path(path).stem}")
 
 
-def category_allowed(allowed: tuple[str, ...], categories: Iterable[str]) -> bool:
-    """Whether a paper in `categories` passes a profile's allowed categories.
-
-    No allowed categories allows everything; an archive (`cs`) allows its subject classes
-    (`cs.CL`). A paper whose source gave no categories passes: most digests and feeds
-    carry none, and dropping them all would hide most of the day.
-    """
-    categories = tuple(categories)
-    if not allowed or not categories:
-        return True
-    return any(c == a or c.startswith(a + ".") for c in categories for a in allowed)
-
-
 # Validation --------------------------------------------------------------------------
 
 
@@ -365,26 +348,17 @@ def _canonical_seeds(seeds: tuple) -> tuple[str, ...]:
     return tuple(canonical)
 
 
-def _check_categories(categories: tuple[str, ...]) -> None:
+def _parsed_categories(categories: tuple) -> tuple[str, ...]:
+    """The categories in arXiv's case (`recommender.categories`), each once."""
+    parsed: list[str] = []
     for i, category in enumerate(categories):
-        problem = _category_problem(category)
-        if problem is not None:
-            raise ProfileError(
-                "profile",
-                f"categories[{i}]",
-                f"{category!r} is not an arXiv category like cs.CL, stat.ML or hep-th{problem}",
-            )
-
-
-def _category_problem(category: Any) -> str | None:
-    """None for a well-formed category, else a hint (maybe empty) to add to the error."""
-    match = _CATEGORY.fullmatch(category) if isinstance(category, str) else None
-    if match is None:
-        return ""
-    archive, subject = match["archive"], match["subject"]
-    if archive in _UPPER_SUBJECTS and subject and not re.fullmatch(r"[A-Z]{2}", subject):
-        return f" (did you mean {archive}.{subject.upper()}?)"
-    return None
+        try:
+            category = parse_category(category)
+        except InvalidCategory as error:
+            raise ProfileError("profile", f"categories[{i}]", str(error)) from None
+        if category not in parsed:
+            parsed.append(category)
+    return tuple(parsed)
 
 
 def _check_digest_size(size: Any) -> None:

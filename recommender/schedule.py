@@ -24,6 +24,16 @@ class ScheduleError(PapersError):
     """A schedule setting that cannot be used (unknown zone, bad time, unknown frequency)."""
 
 
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name` (e.g. Europe/Paris); ScheduleError if there is none such."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as error:
+        # OSError: a name that is a folder of the zone database ("Europe"), or too long;
+        # TypeError: not a string at all (Slack's `tz` may be missing or null).
+        raise ScheduleError(f"time zone {name!r}: use an IANA name such as Europe/Paris") from error
+
+
 @dataclass(frozen=True)
 class Schedule:
     """Deliver at `at` local time in `tz`: daily, on weekdays, or weekly on `weekday`."""
@@ -43,17 +53,11 @@ class Schedule:
             raise ScheduleError(f"weekday {self.weekday!r}: use a day name such as monday")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.at):
             raise ScheduleError(f"time {self.at!r}: use 24-hour HH:MM, e.g. 09:00")
-        try:
-            ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as error:
-            # OSError: a name that is a folder of the zone database ("Europe"), or too long
-            raise ScheduleError(
-                f"time zone {self.tz!r}: use an IANA name such as Europe/Paris"
-            ) from error
+        time_zone(self.tz)
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.tz)
+        return time_zone(self.tz)
 
     def delivers_on(self, day: date) -> bool:
         """Whether a digest is due on this local date (frequency and pause)."""

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.candidates import Pool, author_key
+from recommender.candidates import Pool
 from recommender.embed import HashEmbedder
 from recommender.indexes import Indexer, IndexSet
 from recommender.models import Paper
@@ -28,20 +28,6 @@ PAPERS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "key"),
-    [
-        ("Jürgen Schmidhuber", "jurgen schmidhuber"),
-        ("Schmidhuber, Jürgen", "jurgen schmidhuber"),
-        ("J. Schmidhuber", "j schmidhuber"),
-        ("王伟", "王伟"),
-        ("...", ""),
-    ],
-)
-def test_author_keys(name: str, key: str):
-    assert author_key(name) == key
-
-
 @pytest.fixture
 def pool(sqlite_store: Store, tmp_path: Path) -> Pool:
     sqlite_store.upsert(PAPERS, now=NOW)
@@ -61,7 +47,9 @@ def test_authors_and_categories(pool: Pool):
         "schmidhuber, jurgen": [0],
         "王伟": [2],
     }
+    assert pool.category_mask(()).tolist() == [True, True, True]
     assert pool.category_mask(("cs",)).tolist() == [True, True, True]
+    assert pool.category_mask(("cs.CL", "cs.CV")).tolist() == [False, True, True]
     assert pool.category_mask(("cs.LG",)).tolist() == [True, False, True]
 
 

@@ -219,3 +219,10 @@ def test_run_once_with_a_bad_setting_stops_before_any_ingest(env, samples_dir, s
     assert result.exit_code == 2
     assert named in result.output and "Traceback" not in result.output
     assert not Path(env["PAPERS_DATA_DIR"]).exists()  # no store opened, nothing ingested
+
+
+def test_search_names_a_bad_category_before_any_work(env):
+    result = run(env, "search", "llm", "--category", "CS/CL")
+    assert result.exit_code == 1
+    assert "'CS/CL' is not an arXiv category" in result.output
+    assert not (Path(env["PAPERS_DATA_DIR"]) / "index").exists()

@@ -65,6 +65,7 @@ def test_rrf_fusion(seeded):
     ("filters", "check"),
     [
         (Filters(category="cs.CL"), lambda p: "cs.CL" in p.categories),
+        (Filters(category="cs"), lambda p: any(c.startswith("cs.") for c in p.categories)),
         (
             Filters(since=datetime(2025, 7, 20, tzinfo=UTC)),
             lambda p: p.published >= datetime(2025, 7, 20, tzinfo=UTC),
@@ -77,8 +78,11 @@ def test_filters(seeded, filters, check):
     assert hits and all(check(h.paper) for h in hits)
 
 
-def test_filters_that_match_nothing_give_no_hits(seeded):
-    assert engine(seeded).search("language", filters=Filters(category="astro-ph.GA")) == []
+@pytest.mark.parametrize(
+    "filters", [Filters(category="astro-ph.GA"), Filters(author="Nobody Ofthisname")]
+)
+def test_filters_that_match_nothing_give_no_hits(seeded, filters):
+    assert engine(seeded).search("language", filters=filters) == []
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from recommender.schedule import Schedule, ScheduleError
+from recommender.schedule import Schedule, ScheduleError, time_zone
 
 GRACE = timedelta(hours=12)
 
@@ -83,6 +83,16 @@ def test_next_slot_skips_weekends_and_pauses():
 def test_bad_settings_are_named(kwargs, message):
     with pytest.raises(ScheduleError, match=message):
         Schedule(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "Europe", "", None, 42])
+def test_time_zone_names_the_bad_value(name):
+    with pytest.raises(ScheduleError, match=f"time zone {name!r}"):
+        time_zone(name)
+
+
+def test_time_zone_gives_the_zone():
+    assert time_zone("Europe/Paris").key == "Europe/Paris"
 
 
 def test_round_trip_through_a_dict():

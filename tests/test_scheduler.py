@@ -1,5 +1,8 @@
 """The scheduled pipeline with a controllable clock: triggers, lease, catch-up, failures."""
 
+import itertools
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -72,9 +75,7 @@ def test_the_scheduler_has_its_triggers():
     jobs = {job.id: job for job in build(clockwork).get_jobs()}
     assert set(jobs) == {"ingest-arxiv", "ingest-hf", "deliver", "lease"}
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
-    # one worker: a digest never runs while an ingest is still committing its papers;
     # the lease is renewed on a thread of its own, well within its time to live
-    assert build(clockwork)._lookup_executor("default")._pool._max_workers == 1
     assert jobs["lease"].executor == "lease" and jobs["deliver"].executor == "default"
     assert jobs["lease"].trigger.interval < LEASE_TTL / 2
     first = datetime(2025, 7, 25, 16, tzinfo=UTC)
@@ -82,6 +83,48 @@ def test_the_scheduler_has_its_triggers():
     assert jobs["ingest-arxiv"].trigger.get_next_fire_time(None, first).isoformat() == (
         "2025-07-27T20:30:00-04:00"
     )
+
+
+class SlowJobs:
+    """A clockwork whose jobs take a while and note when each ran (monotonic start, end)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[str, float, float]] = []
+
+    def has_lease(self) -> bool:
+        return True
+
+    def ingest(self, kinds=()) -> None:
+        self._work("ingest")
+
+    def deliver(self) -> None:
+        self._work("deliver")
+
+    def _work(self, name: str) -> None:
+        start = time.monotonic()
+        time.sleep(0.3)
+        self.spans.append((name, start, time.monotonic()))
+
+
+def test_jobs_due_together_run_one_at_a_time():
+    """A digest never runs while an ingest is still committing its papers (see `build`)."""
+    jobs = SlowJobs()
+    scheduler = build(jobs)
+    thread = threading.Thread(target=scheduler.start, daemon=True)
+    thread.start()
+    try:
+        now = datetime.now(UTC)
+        for job_id in ("ingest-arxiv", "ingest-hf", "deliver"):
+            scheduler.modify_job(job_id, next_run_time=now)
+        deadline = time.monotonic() + 10
+        while len(jobs.spans) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown()
+        thread.join(10)
+    assert sorted(name for name, _, _ in jobs.spans) == ["deliver", "ingest", "ingest"]
+    spans = sorted(jobs.spans, key=lambda span: span[1])
+    assert all(later[1] >= earlier[2] for earlier, later in itertools.pairwise(spans))
 
 
 @time_machine.travel(datetime(2025, 7, 25, 14, tzinfo=UTC), tick=False)

@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from recommender.errors import InvalidCategory
 from recommender.ids import title_id
 from recommender.models import Paper
 from recommender.store import _MIGRATIONS, Store
@@ -249,12 +250,17 @@ def test_keys_and_lookup_by_key(store: Store):
     ("filters", "titles"),
     [
         ({"category": "cs.CL"}, {"One", "Three"}),
-        ({"category": "cs.C"}, set()),
+        ({"category": "cs.cl"}, {"One", "Three"}),
+        ({"category": "cs"}, {"One", "Two", "Three"}),
+        ({"category": "CS"}, {"One", "Two", "Three"}),
+        ({"category": "cs.CV"}, {"Two"}),
         ({"since": datetime(2025, 2, 1, tzinfo=UTC)}, {"Two", "Three"}),
         ({"until": datetime(2025, 2, 1, tzinfo=UTC)}, {"One"}),
         ({"author": "jürgen"}, {"One"}),
         ({"author": "JÜRGEN"}, {"One"}),
         ({"author": "élodie ørsted"}, {"One"}),  # capitals beyond ASCII fold too
+        ({"author": "jurgen"}, {"One"}),  # accents fold as for followed authors
+        ({"author": "ELODIE"}, {"One"}),
         ({"author": "lecun"}, {"Two"}),
         ({"author": "%"}, {"Three"}),
         ({"author": "a_b"}, {"Three"}),
@@ -266,6 +272,29 @@ def test_filter_keys(store: Store, filters, titles):
     _three(store)
     keys = store.filter_keys(store.keys(), **filters)
     assert {p.title for p in store.by_keys(keys).values()} == titles
+
+
+@pytest.mark.parametrize(
+    ("category", "titles"),
+    [
+        ("cs", {"One", "Two", "Three"}),
+        ("CS", {"One", "Two", "Three"}),
+        ("cs.cl", {"One", "Three"}),
+        ("cs.CL", {"One", "Three"}),
+        ("hep-th", set()),
+    ],
+)
+def test_a_search_filter_leaves_out_papers_without_categories(store: Store, category, titles):
+    _three(store)
+    store.upsert([paper("2501.00004", title="No categories", categories=())], now=NOW)
+    keys = store.filter_keys(store.keys(), category=category)
+    assert {p.title for p in store.by_keys(keys).values()} == titles
+
+
+def test_a_bad_category_is_named(store: Store):
+    _three(store)
+    with pytest.raises(InvalidCategory, match="'cs.C' is not an arXiv category"):
+        store.filter_keys(store.keys(), category="cs.C")
 
 
 def test_embeddings_are_stored_per_model_and_replaced(store: Store):

@@ -7,6 +7,7 @@ import json
 import click
 
 from bot.cli.context import Context, current_engine, friendly_errors, update_index
+from recommender.categories import parse_category
 from recommender.engine import Filters, Hit
 
 
@@ -57,6 +58,7 @@ def _hit_dict(hit: Hit) -> dict:
 @friendly_errors
 def search(context: Context, query: str, k: int, since, category, author, as_json: bool) -> None:
     """Hybrid search over the archive (BM25 + dense, fused)."""
+    category = parse_category(category) if category else None
     filters = Filters(category=category, since=context.since(since), author=author)
     hits = current_engine(context).search(query, k=k, filters=filters)
     if as_json:

@@ -1,6 +1,6 @@
 """Every source of papers: a fetch step that returns bytes and a pure parse step.
 
-Each format module has `FORMAT` (its name for `--format`), `sniff(data, name)` (does this
+Each format module has `FORMAT` (its name for `--format`), `sniff(data)` (does this
 look like mine?) and `parse(data, origin) -> Parsed`. Detection asks them in the order of
 `FORMATS`, most specific first.
 """
@@ -53,7 +53,7 @@ FORMATS: dict[str, ModuleType] = {
 def detect_format(data: bytes, name: str) -> str:
     """The name of the format `data` (read from file `name`) is in."""
     for fmt, module in FORMATS.items():
-        if module.sniff(data, name):
+        if module.sniff(data):
             return fmt
     known = ", ".join(FORMATS)
     raise UnknownFormat(f"{name}: not a format papers can read (known formats: {known})")

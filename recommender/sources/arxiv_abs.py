@@ -24,7 +24,7 @@ _FIELD = re.compile(r"(?P<key>[A-Za-z][\w\- ()]*?):\s*(?P<value>.*)")
 _REVISED = re.compile(r"Date \(revised (?P<version>v\d+)\)")
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """A `\\\\` line then an `arXiv:` line at the top of the file (after the rule of dashes)."""
     return bool(_SNIFF.match(data[:1024]))
 

@@ -28,7 +28,7 @@ OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 _ERROR_ID = "arxiv.org/api/errors"
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """An Atom feed carrying OpenSearch paging: what the arXiv API answers."""
     head = xmlutil.head(data)
     return "<feed" in head and ATOM[1:-1] in head and OPENSEARCH[1:-1] in head

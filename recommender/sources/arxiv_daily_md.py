@@ -38,7 +38,7 @@ _AUTHORS = re.compile(r"Authors?:\s*(?P<names>.*)")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """Whether `data` is this digest: `## Title` sections with `>Authors:` and abs-link quotes."""
     text = head(data)
     return all(pattern.search(text) for pattern in _SNIFF)

@@ -45,7 +45,7 @@ class _Item:
     announce_type: str
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """An RSS 2.0 feed from arXiv, or an Atom feed with arXiv announce types."""
     head = xmlutil.head(data)
     if "<rss" in head:

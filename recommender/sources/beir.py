@@ -20,7 +20,7 @@ FORMAT = "beir-corpus"
 ID_PREFIX = "beir:"
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """JSON lines whose first object has BEIR's `_id` and `text`."""
     first = first_line_object(data)
     return first is not None and {"_id", "text"} <= first.keys()

@@ -45,7 +45,7 @@ _SUMMARY_KEYS = {
 }
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """Whether `data` is this digest: `### [n] [Title](https://arxiv.org/abs/...)` headings."""
     return bool(_SNIFF.search(head(data)))
 

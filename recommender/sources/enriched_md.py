@@ -43,7 +43,7 @@ _NEW_ID_MONTH = re.compile(r"(?P<yy>\d{2})(?P<mm>\d{2})\.\d{4,5}$")
 _RULE = re.compile(r"(?:-{3,}|\*{3,}|_{3,})\s*")
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """Whether `data` is this digest: `**Date:** ... | **Arxiv:**` lines and `#### Abstract`."""
     text = head(data)
     return all(pattern.search(text) for pattern in _SNIFF)

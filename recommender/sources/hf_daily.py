@@ -24,7 +24,7 @@ DAILY_URL = "https://huggingface.co/api/daily_papers"
 _SNIFF_BYTES = 65536
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """A JSON array whose items wrap a `paper` with Hugging Face's daily-papers fields."""
     head = data[:_SNIFF_BYTES].lstrip()
     return (

@@ -15,7 +15,7 @@ from recommender.sources.textutil import decode
 FORMAT = "hf-daily-text"
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """Whether `data` is plain text with titles and abstracts in blank-line paragraphs."""
     return hf_text.layout(data) is hf_text.Layout.PARAGRAPHS
 

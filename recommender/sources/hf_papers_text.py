@@ -15,7 +15,7 @@ from recommender.sources.textutil import decode
 FORMAT = "hf-papers-text"
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """Whether `data` is plain text with each abstract on the line right after its title."""
     return hf_text.layout(data) is hf_text.Layout.LINES
 

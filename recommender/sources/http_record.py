@@ -19,7 +19,7 @@ FORMAT = "http-record"
 _SNIFF_BYTES = 4096
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """A JSON object that starts with the recording's `url` and `status_code` keys."""
     head = data[:_SNIFF_BYTES].lstrip()
     return head.startswith(b"{") and b'"url"' in head and b'"status_code"' in head

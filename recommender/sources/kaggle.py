@@ -28,7 +28,7 @@ FORMAT = "kaggle"
 _KEYS = {"id", "title", "abstract", "categories"}
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """JSON lines whose first object has arXiv's fields and a version history or parsed authors."""
     first = first_line_object(data)
     return (

@@ -27,7 +27,7 @@ OAI = "{http://www.openarchives.org/OAI/2.0/}"
 RAW = "{http://arxiv.org/OAI/arXivRaw/}"
 
 
-def sniff(data: bytes, name: str) -> bool:
+def sniff(data: bytes) -> bool:
     """An OAI-PMH response (records or an OAI error)."""
     head = xmlutil.head(data)
     return "<OAI-PMH" in head and OAI[1:-1] in head

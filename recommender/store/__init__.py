@@ -13,13 +13,15 @@ from pathlib import Path
 
 import alembic.command
 import alembic.config
-from sqlalchemy import Engine, Text, cast, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from recommender import dedupe
+from recommender.categories import in_category, parse_category
 from recommender.ids import is_arxiv_id, is_title_id, normalize_title
 from recommender.models import Paper
+from recommender.names import name_contains
 from recommender.profiles import Profile, check_action, check_target, profile_from_dict
 from recommender.store.deliveries import Deliveries
 from recommender.store.jobs import Jobs
@@ -92,22 +94,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    # SQLite's own lower() folds ASCII only ("É" stays); Python's folds every script, as
-    # PostgreSQL's does in a UTF-8 database, so an author filter finds "Élodie" either way.
-    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
-
-
-def _lower(text: str | None) -> str | None:
-    return text.lower() if isinstance(text, str) else text
-
-
-def _contains(column, needle: str, *, lower: bool = False):
-    """A JSON column whose text contains `needle` (LIKE wildcards in it are taken literally)."""
-    text = cast(column, Text)
-    if lower:
-        text = func.lower(text)
-    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return text.like(f"%{escaped}%", escape="\\")
 
 
 def _paper(row: RowMapping) -> Paper:
@@ -277,18 +263,28 @@ class Store:
         until: datetime | None = None,
         author: str | None = None,
     ) -> set[int]:
-        """The `keys` whose paper is in `category`, published in [since, until), by `author`."""
-        query = select(papers.c.pk).where(papers.c.pk.in_([int(k) for k in keys]))
-        if category:
-            query = query.where(_contains(papers.c.categories, f'"{category}"'))
+        """The `keys` whose paper is in `category`, published in [since, until), by `author`.
+
+        `category` is read by `parse_category` (InvalidCategory) and matched by `in_category`;
+        `author` is part of a name (`name_contains`). Both rules run in Python on the
+        candidates' rows, so SQLite and PostgreSQL agree on them.
+        """
+        wanted = parse_category(category) if category else None
+        query = select(papers.c.pk, papers.c.categories, papers.c.authors).where(
+            papers.c.pk.in_([int(k) for k in keys])
+        )
         if since:
             query = query.where(papers.c.published >= since)
         if until:
             query = query.where(papers.c.published < until)
-        if author:
-            query = query.where(_contains(papers.c.authors, author.lower(), lower=True))
         with self.engine.connect() as conn:
-            return set(conn.scalars(query))
+            rows = conn.execute(query).all()
+        return {
+            pk
+            for pk, categories, authors in rows
+            if (wanted is None or in_category(categories, wanted))
+            and (not author or any(name_contains(name, author) for name in authors))
+        }
 
     # Embeddings -----------------------------------------------------------------------
 

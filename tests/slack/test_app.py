@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from slack_bolt.request import BoltRequest
 
 from bot.app import create_app
 from bot.blocks import SAVE
@@ -74,8 +75,18 @@ def test_a_missing_secret_stops_the_start_naming_the_variable(
         create_app(replace(settings, **{field: None}), services)
 
 
-def test_socket_mode_needs_no_signing_secret(settings: Settings, services: Services) -> None:
-    create_app(replace(settings, slack_signing_secret=None), services, socket_mode=True)
+def test_socket_mode_needs_no_signing_secret(
+    settings: Settings, services: Services, fake_slack: FakeSlack
+) -> None:
+    app = create_app(replace(settings, slack_signing_secret=None), services, socket_mode=True)
+    # Socket Mode hands Bolt each payload unsigned, as a dict; the app must still answer it.
+    response_url = fake_slack.new_response_url()
+    payload = {"command": "/papers", "text": "help", "team_id": "T0TEAM", "user_id": "U0ALICE"}
+    payload |= {"channel_id": "C0GENERAL", "response_url": response_url}
+    response = app.dispatch(BoltRequest(body=payload, mode="socket_mode"))
+    assert response.status == 200
+    [reply] = fake_slack.wait_for_reply(response_url)
+    assert "/papers" in json.dumps(reply)
 
 
 def test_the_client_calls_slack_api_url_with_the_bot_token(

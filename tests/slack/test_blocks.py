@@ -22,6 +22,7 @@ from bot.blocks import (
 )
 from bot.search import Page, SearchRequest
 from recommender.digest import Digest, Explanation, Neighbour, Pick
+from recommender.engine import Filters
 from recommender.models import Paper
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.golden import assert_golden
@@ -66,7 +67,10 @@ PAPERS = (
         authors=tuple(f"Author Number{i}" for i in range(40)),
     ),
 )
-SEARCH = SearchRequest(query="llm quantization", category="cs.CL", since=date(2025, 7, 1))
+SEARCH = SearchRequest(
+    query="llm quantization",
+    filters=Filters(category="cs.CL", since=datetime(2025, 7, 1, tzinfo=UTC)),
+)
 
 
 def test_search_results() -> None:
@@ -115,9 +119,7 @@ def test_next_button_carries_the_next_page() -> None:
         for element in block["elements"]
         if element["action_id"] == NEXT_PAGE
     ]
-    assert SearchRequest.decode(button["value"]) == SearchRequest(
-        query="llm quantization", category="cs.CL", since=date(2025, 7, 1), offset=5
-    )
+    assert SearchRequest.decode(button["value"]) == replace(SEARCH, offset=5)
 
 
 def test_no_next_button_without_a_next_page() -> None:

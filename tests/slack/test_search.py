@@ -1,13 +1,22 @@
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.errors import StaleButton, UsageError
 from bot.search import BUTTON_VALUE_LIMIT, SearchRequest, ShowHelp, parse_command
+from recommender.engine import Filters
 
 TODAY = date(2025, 10, 20)
+
+
+def request(query: str, **filters) -> SearchRequest:
+    """A search for `query`; `since` is given as a date, the first UTC instant of which it means."""
+    if "since" in filters:
+        filters["since"] = datetime.combine(filters["since"], datetime.min.time(), UTC)
+    return SearchRequest(query=query, filters=Filters(**filters))
 
 
 @pytest.mark.parametrize("text", ["", "   ", "help", "HELP", " help "])
@@ -21,15 +30,17 @@ def test_help(text: str) -> None:
         ("speculative decoding", SearchRequest(query="speculative decoding")),
         ("help me find lora", SearchRequest(query="help me find lora")),
         ("children's speech", SearchRequest(query="children's speech")),
-        ("--cat cs.CL llm", SearchRequest(query="llm", category="cs.CL")),
-        ("llm --cat=hep-th", SearchRequest(query="llm", category="hep-th")),
-        ("llm --since 7d", SearchRequest(query="llm", since=date(2025, 10, 13))),
-        ("llm --since 2w", SearchRequest(query="llm", since=date(2025, 10, 6))),
-        ("llm --since 2025-07-01", SearchRequest(query="llm", since=date(2025, 7, 1))),
-        ('llm --author "Ada Lovelace"', SearchRequest(query="llm", author="Ada Lovelace")),
-        ("llm --author “Ada Lovelace”", SearchRequest(query="llm", author="Ada Lovelace")),
+        ("--cat cs.CL llm", request("llm", category="cs.CL")),
+        ("llm --cat=hep-th", request("llm", category="hep-th")),
+        ("llm --cat cs.cl", request("llm", category="cs.CL")),
+        ("llm --cat CS", request("llm", category="cs")),
+        ("llm --since 7d", request("llm", since=date(2025, 10, 13))),
+        ("llm --since 2w", request("llm", since=date(2025, 10, 6))),
+        ("llm --since 2025-07-01", request("llm", since=date(2025, 7, 1))),
+        ('llm --author "Ada Lovelace"', request("llm", author="Ada Lovelace")),
+        ("llm --author “Ada Lovelace”", request("llm", author="Ada Lovelace")),
         ('"exact phrase" rest', SearchRequest(query="exact phrase rest")),
-        ("help --cat cs.CL", SearchRequest(query="help", category="cs.CL")),
+        ("help --cat cs.CL", request("help", category="cs.CL")),
     ],
 )
 def test_search_requests(text: str, wanted: SearchRequest) -> None:
@@ -47,6 +58,7 @@ def test_search_requests(text: str, wanted: SearchRequest) -> None:
         ("llm --since 2026-01-01", "is in the future"),
         ("llm --since 99999d", "`--since 99999d`"),
         ("llm --cat CS/CL", "`CS/CL` is not an arXiv category"),
+        ("llm --cat cs.xyz", "`cs.xyz` is not an arXiv category: cs subject classes are two"),
     ],
 )
 def test_bad_flags_say_what_to_do(text: str, message: str) -> None:
@@ -58,7 +70,7 @@ def test_bad_flags_say_what_to_do(text: str, message: str) -> None:
     "wanted",
     [
         SearchRequest(query="llm"),
-        SearchRequest(query="llm", category="cs.CL", since=date(2025, 7, 1), author="Ada"),
+        request("llm", category="cs.CL", since=date(2025, 7, 1), author="Ada"),
         SearchRequest(like="2507.07186", offset=10),
     ],
 )
@@ -69,8 +81,16 @@ def test_a_request_survives_a_button(wanted: SearchRequest) -> None:
 
 
 def test_the_encoding_is_compact() -> None:
-    request = SearchRequest(query="llm", since=date(2025, 7, 1), offset=5)
-    assert request.encode() == '{"v":1,"query":"llm","since":"2025-07-01","offset":5}'
+    second = replace(request("llm", since=date(2025, 7, 1)), offset=5)
+    assert second.encode() == '{"v":1,"query":"llm","since":"2025-07-01","offset":5}'
+
+
+def test_buttons_posted_before_the_request_held_filters_still_work() -> None:
+    value = (
+        '{"v":1,"query":"llm","category":"cs.CL","since":"2025-07-01","author":"Ada","offset":5}'
+    )
+    wanted = request("llm", category="cs.CL", since=date(2025, 7, 1), author="Ada")
+    assert SearchRequest.decode(value) == replace(wanted, offset=5)
 
 
 @pytest.mark.parametrize(
@@ -84,6 +104,7 @@ def test_the_encoding_is_compact() -> None:
         '{"v": 1, "query": "llm", "page": 2}',
         '{"v": 1, "query": "llm", "since": "soon"}',
         '{"v": 1, "query": 42}',
+        '{"v": 1, "query": "llm", "category": ["cs.CL"]}',
         '{"v": 1, "query": "llm", "offset": -5}',
         '{"v": 1, "query": "llm", "offset": "5"}',
     ],

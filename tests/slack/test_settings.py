@@ -143,9 +143,9 @@ def test_a_past_pause_date_resumes_the_digests(
             {"keywords": "line 2: must be a phrase with a word that is not a common word"},
         ),
         (
-            {"categories": "cs.cl"},
-            {"categories": "'cs.cl' is not an arXiv category like cs.CL, stat.ML or hep-th "
-                           "(did you mean cs.CL?)"},
+            {"categories": "cs.xyz"},
+            {"categories": "'cs.xyz' is not an arXiv category: cs subject classes are two "
+                           "letters, as in cs.CL"},
         ),
         ({"digest_size": "50"}, {"digest_size": "must be a whole number from 3 to 20"}),
         ({"digest_size": "2.5"}, {"digest_size": "must be a whole number, not '2.5'"}),

@@ -97,10 +97,10 @@ def test_read_settings_keeps_what_the_form_does_not_show() -> None:
 
 def test_several_bad_fields_are_reported_together() -> None:
     with pytest.raises(FormErrors) as raised:
-        read_settings(values(authors="  ", categories="CS", weekday="someday"),
+        read_settings(values(authors="  ", categories="CS/CL", weekday="someday"),
                       Subscription(Profile(), None), today=NOW.date())  # fmt: skip
     assert raised.value.errors == {
-        "categories": "'CS' is not an arXiv category like cs.CL, stat.ML or hep-th",
+        "categories": "'CS/CL' is not an arXiv category: use one like cs.CL, stat.ML, hep-th or cs",
         "weekday": "weekday 'someday': use a day name such as monday",
     }
 

@@ -136,18 +136,6 @@ def test_utf8_author():
     assert paper.authors == ("H. Nesse Tyssøy", "J. Stadsnes")
 
 
-def test_truncated_file_is_rejected():
-    data = (ABS_DIR / "cs-0006008.abs").read_bytes()
-    cut = data[: data.index(b"units of work will be performed")]
-
-    parsed = arxiv_abs.parse(cut, "cut.abs")
-
-    assert parsed.papers == ()
-    (rejection,) = parsed.rejected
-    assert (rejection.origin, rejection.entry) == ("cut.abs", "line 16")  # the last line read
-    assert "truncated" in rejection.reason
-
-
 def test_file_without_title_is_rejected():
     data = (ABS_DIR / "cs-0006008.abs").read_bytes()
     data = data.replace(b"Title: Performing work efficiently in the presence of faults\n", b"")

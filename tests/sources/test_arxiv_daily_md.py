@@ -200,27 +200,3 @@ def test_inline_digest_keeps_good_entries_and_rejects_the_others():
         ("line 12", "no abstract for 'A Paper Without Abstract'"),
         ("line 20", "paper heading has no title"),
     ]
-
-
-def test_truncated_digest_keeps_the_whole_papers(seed):
-    cut = seed.index(b"> http://arxiv.org/abs/2507.13681v1") + len(
-        b"> http://arxiv.org/abs/2507.13681v1\n"
-    )
-    parsed = arxiv_daily_md.parse(seed[:cut], SEED)
-    assert len(parsed.papers) == 52
-    (rejection,) = parsed.rejected
-    assert rejection.entry == "line 1562"
-    assert (
-        rejection.reason
-        == "no abstract for 'LoopServe An Adaptive Dual-phase LLM Inference Accelerati...'"
-    )
-
-
-@pytest.mark.parametrize("data", [b"", b"# 2025-07-25\n", b"\x80\xff\xfe\x00 not a digest"])
-def test_empty_or_garbage_input_gives_nothing(data):
-    assert arxiv_daily_md.parse(data, "junk") == Parsed()
-
-
-def test_invalid_utf8_inside_an_entry_is_replaced_not_fatal():
-    data = SECOND.encode().replace(b"We study", b"We \xff study")
-    assert arxiv_daily_md.parse(data, "inline").papers[0].abstract.startswith("We \ufffd study")

@@ -212,23 +212,3 @@ def test_entries_without_abstract_or_title_are_rejected_and_the_rest_kept():
         ("inline", "line 20", "no abstract for 'A Paper Without Abstract'"),
         ("inline", "line 27", "paper heading has no title"),
     ]
-
-
-def test_truncated_digest_keeps_the_whole_papers(seed):
-    cut = seed.index(b"pressing them without compromising")
-    parsed = digest_tldr.parse(seed[:cut], SEED)
-    assert len(parsed.papers) == 9
-    (rejection,) = parsed.rejected
-    assert rejection.entry == "line 406"
-    assert rejection.reason.startswith("details block never closed (truncated?): 'DAF: An")
-
-
-@pytest.mark.parametrize("data", [b"", b"\n\n", b"\x80\xff\xfe\x00 not a digest"])
-def test_empty_or_garbage_input_gives_nothing(data):
-    assert digest_tldr.parse(data, "junk") == Parsed()
-
-
-def test_invalid_utf8_inside_an_entry_is_replaced_not_fatal():
-    data = GOOD.encode().replace(b"We study", b"We \xff study")
-    (paper,) = digest_tldr.parse(data, "inline").papers
-    assert paper.abstract.startswith("We \ufffd study things")

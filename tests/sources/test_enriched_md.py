@@ -172,22 +172,3 @@ def test_inline_digest_keeps_good_entries_and_rejects_the_others():
         ("inline", "line 18", "no abstract for 'A Paper Without Abstract'"),
         ("inline", "line 26", "paper heading has no title"),
     ]
-
-
-def test_truncated_digest_keeps_the_whole_papers(seed):
-    cut = seed.index(b"#### Abstract\nWe introduce the Holographic")
-    parsed = enriched_md.parse(seed[:cut], SEED)
-    assert len(parsed.papers) == 49
-    (rejection,) = parsed.rejected
-    assert rejection.entry == "line 1574"
-    assert rejection.reason.startswith("no abstract for 'Holographic Knowledge Manifolds")
-
-
-@pytest.mark.parametrize("data", [b"", b"# Vol 21\n---\n", b"\x80\xff\xfe\x00 not a digest"])
-def test_empty_or_garbage_input_gives_nothing(data):
-    assert enriched_md.parse(data, "junk") == Parsed()
-
-
-def test_invalid_utf8_inside_an_entry_is_replaced_not_fatal():
-    data = INLINE.encode().replace(b"We study", b"We \xff study")
-    assert enriched_md.parse(data, "inline").papers[0].abstract.startswith("We \ufffd study")

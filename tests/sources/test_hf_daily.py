@@ -74,19 +74,6 @@ def test_bad_items_are_rejected_others_kept(fixtures_dir):
     ]
 
 
-def test_truncated_response_keeps_complete_items(fixtures_dir):
-    data = read(fixtures_dir)
-    cut = data[: data.index(b'"id": "2507.06911"')]
-
-    parsed = hf_daily.parse(cut, NAME)
-
-    assert [p.id for p in parsed.papers] == ["2507.07186"]
-    (rejection,) = parsed.rejected
-    lines = cut.split(b"\n")
-    assert rejection.entry == f"line {len(lines)}, column {len(lines[-1]) + 1}"  # the end
-    assert rejection.reason.startswith("JSON broken off or malformed: ")
-
-
 def test_empty_day_is_an_empty_result():
     assert hf_daily.parse(b"[]", "day.json").papers == ()
 

@@ -132,22 +132,3 @@ def test_unpaired_paragraphs_are_rejected_never_glued_to_a_neighbour():
         ),
         ("inline", "line 23", "title with no abstract after it: 'Title Four Lost Its Abstract'"),
     ]
-
-
-def test_truncated_page_keeps_the_whole_papers(seed):
-    lines = seed.split(b"\n")
-    parsed = hf_daily_text.parse(b"\n".join(lines[:537]), SEED)  # ends on the last title
-    assert len(parsed.papers) == 131
-    (rejection,) = parsed.rejected
-    assert rejection.entry == "line 537"
-    assert rejection.reason.startswith("title with no abstract after it: 'ED-ViT")
-
-
-@pytest.mark.parametrize("data", [b"", b"\n\n", CHROME.encode(), b"\x80\xff\xfe"])
-def test_empty_chrome_only_or_garbage_input_gives_no_papers(data):
-    assert hf_daily_text.parse(data, "junk").papers == ()
-
-
-def test_invalid_utf8_inside_an_entry_is_replaced_not_fatal():
-    data = PAGE.encode().replace(b"Title Five", b"Title \xff Five")
-    assert hf_daily_text.parse(data, "inline").papers[-1].title == "Title \ufffd Five"

@@ -132,31 +132,8 @@ def test_unpaired_lines_are_rejected_never_glued_to_a_neighbour():
     ]
 
 
-def test_truncated_page_keeps_the_whole_papers(seed):
-    lines = seed.split(b"\n")
-    parsed = hf_papers_text.parse(b"\n".join(lines[:239]), SEED)  # ends on the last title
-    assert len(parsed.papers) == 118
-    (rejection,) = parsed.rejected
-    assert rejection.entry == "line 239"
-    assert rejection.reason.startswith("title with no abstract after it: 'Lifting Scheme-Based")
-
-
-@pytest.mark.parametrize(
-    "data",
-    [b"", b"\n\n", b"Get trending papers in your email inbox!\nSubscribe\n", b"\x80\xff\xfe"],
-)
-def test_empty_chrome_only_or_garbage_input_gives_no_papers(data):
-    parsed = hf_papers_text.parse(data, "junk")
-    assert parsed.papers == ()
-
-
 def test_garbage_line_is_rejected_with_its_line_number():
     parsed = hf_papers_text.parse(b"\x80\xff\xfe", "junk")
     assert [(r.entry, r.reason) for r in parsed.rejected] == [
         ("line 1", "title with no abstract after it: '\ufffd\ufffd\ufffd'"),
     ]
-
-
-def test_invalid_utf8_inside_an_entry_is_replaced_not_fatal():
-    data = PAGE.encode().replace(b"Title Five", b"Title \xff Five")
-    assert hf_papers_text.parse(data, "inline").papers[-1].title == "Title \ufffd Five"

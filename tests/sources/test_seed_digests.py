@@ -37,7 +37,7 @@ NOT_DIGESTS = {
 @pytest.mark.parametrize("parser", PARSERS, ids=lambda module: module.FORMAT)
 def test_each_sniffer_recognises_only_its_own_seed(samples_dir, seed, parser):
     data = (samples_dir / seed).read_bytes()
-    assert parser.sniff(data, "unnamed.txt") is (SEEDS[seed] is parser)
+    assert parser.sniff(data) is (SEEDS[seed] is parser)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -48,7 +48,7 @@ def test_detect_format_names_each_seed(samples_dir, seed):
 @pytest.mark.parametrize("kind", NOT_DIGESTS)
 @pytest.mark.parametrize("parser", PARSERS, ids=lambda module: module.FORMAT)
 def test_no_sniffer_claims_xml_json_garbage_or_nothing(parser, kind):
-    assert parser.sniff(NOT_DIGESTS[kind], "feed") is False
+    assert parser.sniff(NOT_DIGESTS[kind]) is False
 
 
 @pytest.mark.parametrize("seed", SEEDS)
