@@ -172,7 +172,7 @@ def test_upgrading_to_digest_windows_starts_them_at_the_last_sent_paper(database
             )  # fmt: skip
     engine.dispose()
     store = Store.open(database_url)
-    assert store.last_digests(["user:T1:U1", "user:T1:U2"]) == {"user:T1:U1": LATER}
+    assert store.sent.last(["user:T1:U1", "user:T1:U2"]) == {"user:T1:U1": LATER}
     store.close()
 
 

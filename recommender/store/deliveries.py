@@ -1,4 +1,4 @@
-"""Subscriptions and the delivery ledger: each digest goes out once, even across crashes.
+"""The delivery ledger: each digest goes out once, even across crashes.
 
 A delivery is claimed before anything is posted (`begin`, which also fixes the digest's
 content in the row), each message posted is recorded as it goes (`posted`), and the row is
@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from recommender.schedule import Schedule
-from recommender.store.schema import deliveries, subscriptions
+from recommender.store.schema import deliveries
+from recommender.store.subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
@@ -39,45 +39,17 @@ class Delivery:
 
 
 class Deliveries:
-    """Subscriptions and the delivery ledger, on the store's database."""
+    """The delivery ledger, on the store's database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, subscriptions: Subscriptions) -> None:
         self.engine = engine
-
-    def subscribe(self, target: str, schedule: Schedule, *, now: datetime) -> None:
-        """Start (or reschedule) `target`'s digests."""
-        values = {"schedule": schedule.as_dict(), "updated": now}
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(subscriptions).where(subscriptions.c.target == target).values(**values)
-            ).rowcount
-            if not changed:
-                conn.execute(insert(subscriptions).values(target=target, created=now, **values))
-
-    def unsubscribe(self, target: str) -> bool:
-        """Stop `target`'s digests; False if it had none."""
-        with self.engine.begin() as conn:
-            query = subscriptions.delete().where(subscriptions.c.target == target)
-            return bool(conn.execute(query).rowcount)
-
-    def schedule(self, target: str) -> Schedule | None:
-        with self.engine.connect() as conn:
-            data = conn.scalar(
-                select(subscriptions.c.schedule).where(subscriptions.c.target == target)
-            )
-        return None if data is None else Schedule.from_dict(data)
-
-    def schedules(self) -> dict[str, Schedule]:
-        """Every subscription's schedule, by target."""
-        query = select(subscriptions.c.target, subscriptions.c.schedule)
-        with self.engine.connect() as conn:
-            return {t: Schedule.from_dict(s) for t, s in conn.execute(query.order_by("target"))}
+        self.subscriptions = subscriptions
 
     def due(self, now: datetime, *, grace: timedelta) -> list[tuple[str, date]]:
         """(target, local date) of every digest whose time came within `grace` and that has
         not gone out, oldest first: after an outage, each missed day once."""
         due = []
-        for target, schedule in self.schedules().items():
+        for target, schedule in self.subscriptions.all().items():
             for day in schedule.due(now, grace=grace):
                 delivery = self.get(target, day)
                 if delivery is None or not delivery.done:
