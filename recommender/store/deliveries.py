@@ -69,7 +69,7 @@ class Deliveries:
         (whose plan wins, so a retry posts what the first try meant to; a try that failed
         before it had a plan left none, and then `plan` is taken)."""
         row = {"target": target, "digest_date": day, "status": "pending", "attempts": 1,
-               "posted": {"plan": plan, "parts": []}, "updated": now}  # fmt: skip
+               "plan": plan, "posted": [], "updated": now}  # fmt: skip
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(deliveries).values(**row))
@@ -77,7 +77,7 @@ class Deliveries:
             earlier = self.get(target, day)
             values: dict[str, Any] = {"attempts": deliveries.c.attempts + 1, "updated": now}
             if earlier is not None and earlier.plan is None:
-                values["posted"] = {"plan": plan, "parts": []}
+                values["plan"] = plan
             with self.engine.begin() as conn:
                 conn.execute(
                     update(deliveries)
@@ -88,11 +88,10 @@ class Deliveries:
 
     def posted(self, target: str, day: date, part: Any, *, now: datetime) -> None:
         """Record that one more message of the digest went out (e.g. its Slack ts)."""
-        current = self.get(target, day)
-        record = {"plan": current.plan, "parts": [*current.posted, part]}
+        posted = [*self.get(target, day).posted, part]
         with self.engine.begin() as conn:
             conn.execute(
-                update(deliveries).where(_key(target, day)).values(posted=record, updated=now)
+                update(deliveries).where(_key(target, day)).values(posted=posted, updated=now)
             )
 
     def finish(self, target: str, day: date, *, now: datetime) -> None:
@@ -119,7 +118,7 @@ class Deliveries:
         if changed:
             return
         row = {"target": target, "digest_date": day, "status": "failed", "attempts": 1,
-               "posted": {"plan": None, "parts": []}, "error": error, "updated": now}  # fmt: skip
+               "plan": None, "posted": [], "error": error, "updated": now}  # fmt: skip
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(deliveries).values(**row))
@@ -144,7 +143,7 @@ def _delivery(row) -> Delivery:
         day=row["digest_date"],
         status=row["status"],
         attempts=row["attempts"],
-        plan=row["posted"].get("plan", {}),
-        posted=tuple(row["posted"].get("parts", [])),
+        plan=row["plan"],
+        posted=tuple(row["posted"]),
         error=row["error"],
     )
