@@ -96,7 +96,7 @@ def bulk_insert(store: Store, papers: list) -> None:
     The synthetic corpus has no duplicates to merge, and upsert's per-paper lookups and
     inserts load about 1,000 papers a second on this shared machine: an hour for 1M.
     """
-    from recommender.store import _columns
+    from recommender.store.papers import _columns
     from recommender.store.schema import papers as table
 
     now = datetime.now(UTC)

@@ -33,7 +33,7 @@ class Subscription:
 
 def current(store: Store, target: str) -> Subscription:
     """The target's stored profile (an empty one if it has none) and schedule."""
-    return Subscription(store.get_profile(target) or Profile(), store.deliveries.schedule(target))
+    return Subscription(store.profiles.get(target) or Profile(), store.subscriptions.get(target))
 
 
 def subscribe(
@@ -67,15 +67,15 @@ def subscribe(
 
 def save(store: Store, target: str, subscription: Subscription, *, now: datetime) -> Subscription:
     """Store a checked profile and, if it has one, its schedule."""
-    store.save_profile(target, subscription.profile, now=now)
+    store.profiles.save(target, subscription.profile, now=now)
     if subscription.schedule is not None:
-        store.deliveries.subscribe(target, subscription.schedule, now=now)
+        store.subscriptions.save(target, subscription.schedule, now=now)
     return subscription
 
 
 def unsubscribe(store: Store, target: str) -> bool:
     """Stop the digests; the profile stays, so subscribing again picks up where it was."""
-    return store.deliveries.unsubscribe(target)
+    return store.subscriptions.remove(target)
 
 
 def follow(store: Store, target: str, author: str, *, now: datetime) -> Profile:
@@ -86,7 +86,7 @@ def follow(store: Store, target: str, author: str, *, now: datetime) -> Profile:
             return profile
         return replace(profile, authors=(*profile.authors, author))
 
-    return store.update_profile(target, add, now=now, create=True)
+    return store.profiles.update(target, add, now=now, create=True)
 
 
 def mute(store: Store, target: str, term: str, *, now: datetime) -> Profile:
@@ -97,7 +97,7 @@ def mute(store: Store, target: str, term: str, *, now: datetime) -> Profile:
             return profile
         return replace(profile, muted=(*profile.muted, term))
 
-    return store.update_profile(target, add, now=now, create=True)
+    return store.profiles.update(target, add, now=now, create=True)
 
 
 def add_seed(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
@@ -114,7 +114,7 @@ def add_seed(store: Store, target: str, paper_id: str, *, now: datetime) -> Pape
         disliked = tuple(i for i in profile.disliked if i != paper.id)
         return replace(profile, seeds=(*profile.seeds, paper.id), disliked=disliked)
 
-    store.update_profile(target, seed, now=now, create=True)
+    store.profiles.update(target, seed, now=now, create=True)
     return paper
 
 
@@ -124,6 +124,6 @@ def save_paper(store: Store, presser: str, paper_id: str, *, learner: str, now: 
     The list is always the presser's own; the profile that learns is the presser's too,
     except under a channel digest, where it is the channel's.
     """
-    added = store.save_paper(presser, paper_id, now=now)
+    added = store.profiles.save_paper(presser, paper_id, now=now)
     record_feedback(store, learner, paper_id, "save", now=now)
     return added

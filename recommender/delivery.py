@@ -115,7 +115,7 @@ class Deliverer:
         profiles = {}
         for target in sorted(targets):
             try:
-                profiles[target] = self.store.get_profile(target)
+                profiles[target] = self.store.profiles.get(target)
             except PapersError:
                 log.exception("the stored profile of %s is unusable", target)
         try:
@@ -153,7 +153,7 @@ class Deliverer:
         return digest, self.outlet.render(digest, plan["sizes"], day, target)
 
     def _digest(self, target: str, now: datetime) -> Digest:
-        profile = self.store.get_profile(target)
+        profile = self.store.profiles.get(target)
         if profile is None:
             raise ProfileNotFound(f"{target} is subscribed but has no profile")
         return self.matcher.digest(target, profile, now=now)

@@ -173,7 +173,7 @@ class Digest:
 
 def record_digest(store: Store, digest: Digest) -> None:
     """Write a delivered digest's picks to the sent ledger, so none is ever sent again."""
-    store.mark_sent(
+    store.sent.record(
         digest.target,
         [pick.paper.id for pick in digest.picks],
         digest_date=digest.until.date(),

@@ -38,7 +38,8 @@ from recommender.dense import DenseIndex
 from recommender.embed import Embedder
 from recommender.errors import IndexMissing
 from recommender.models import Paper
-from recommender.store import Store, Watermark
+from recommender.store import Store
+from recommender.store.papers import Watermark
 
 log = logging.getLogger(__name__)
 

@@ -134,7 +134,7 @@ class Matcher:
 
     def digest_for(self, target: str, *, now: datetime) -> Digest:
         """The digest of a target whose profile is in the store."""
-        profile = self.store.get_profile(target)
+        profile = self.store.profiles.get(target)
         if profile is None:
             raise ProfileNotFound(f"{target} has no profile yet: subscribe it first")
         return self.digest(target, profile, now=now)
@@ -165,7 +165,7 @@ class Matcher:
                     digests[target] = Digest(target, None, now, 0, notices=models[target].notices)
                 continue
             pool = self._new_pool(start, now)
-            sent = self.store.sent_to(targets, [paper.id for paper in pool.papers])
+            sent = self.store.sent.papers(targets, [paper.id for paper in pool.papers])
             for target in targets:
                 done = sent.get(target, set())
                 digests[target] = self._digest(target, models[target], pool, start, now, k, done)
@@ -180,7 +180,7 @@ class Matcher:
             return dict.fromkeys(targets, since)
         latest = self.store.latest_first_seen(until=now)
         first = None if latest is None else latest - self.settings.first_window
-        last = self.store.last_digests(targets)
+        last = self.store.sent.last(targets)
         return {target: last.get(target, first) for target in targets}
 
     def _new_pool(self, start: datetime, now: datetime) -> Pool:
@@ -349,10 +349,10 @@ def record_feedback(
 
     Returns the updated profile, or None when the target has no stored profile (the
     feedback is still logged). A "save" is learned here as a like; keeping the paper on
-    the saved list is `Store.save_paper`'s.
+    the saved list is `store.profiles.save_paper`'s.
     """
-    store.record_feedback(target, paper_id, action, now=now)
-    return store.update_profile(
+    store.profiles.log_feedback(target, paper_id, action, now=now)
+    return store.profiles.update(
         target, lambda profile: apply_feedback(profile, paper_id, action), now=now
     )
 

@@ -178,7 +178,7 @@ def pipeline_status(store: Store, engine: Engine, *, now: datetime, runs: int = 
     except PapersError as error:
         index = f"missing ({error})"
     upcoming = []
-    for target, schedule in store.deliveries.schedules().items():
+    for target, schedule in store.subscriptions.all().items():
         slot = schedule.next_slot(now)
         if slot is not None:
             upcoming.append({"target": target, "at": slot.astimezone(schedule.zone).isoformat()})

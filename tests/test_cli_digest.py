@@ -60,14 +60,14 @@ def test_a_dry_run_prints_the_picks_and_records_nothing(env, store, tmp_path):
     assert result.stdout.count("why: matched: quantization") == 3
     assert "https://arxiv.org/abs/2507.1000" in result.stdout
     assert "(dry run: not recorded as sent" in result.stdout
-    assert store.last_digest("file:quant") is None
+    assert store.sent.last(["file:quant"]) == {}
 
 
 def test_a_digest_is_recorded_and_not_sent_again(env, store, tmp_path):
     path = str(profile_file(tmp_path))
     first = json.loads(run(env, "digest", "--profile", path, "--json").stdout)
     sent = {pick["id"] for pick in first["picks"]}
-    assert len(sent) == 3 and store.already_sent("file:quant", sent) == sent
+    assert len(sent) == 3 and store.sent.papers(["file:quant"], sent)["file:quant"] == sent
     again = run(env, "digest", "--profile", path)
     assert "Nothing new since 2025-07-21 07:00 UTC" in again.stdout
     back = run(env, "digest", "--profile", path, "--since", "2025-07-01", "--json")
@@ -116,12 +116,12 @@ def test_feedback_rounds_print_a_table(env, tmp_path):
 
 def test_a_subscribers_next_digest_is_shown_and_not_recorded(env, store):
     profile = Profile(keywords=(Keyword("quantization"),), digest_size=3)
-    store.save_profile("user:T1:U1", profile, now=MON)
+    store.profiles.save("user:T1:U1", profile, now=MON)
     result = run(env, "digest", "--target", "user:T1:U1", "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("user:T1:U1: 3 picks from 5 new papers")
     assert "(dry run: not recorded as sent" in result.stdout
-    assert store.last_digest("user:T1:U1") is None
+    assert store.sent.last(["user:T1:U1"]) == {}
     assert json.loads(run(env, "digest", "--target", "user:T1:U1", "--dry-run", "--json").stdout)[
         "picks"
     ]

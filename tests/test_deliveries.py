@@ -1,4 +1,4 @@
-"""Subscriptions and the delivery ledger, on SQLite and on a real PostgreSQL server."""
+"""The delivery ledger, on SQLite and on a real PostgreSQL server."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -10,21 +10,11 @@ DAY = date(2025, 7, 25)
 GRACE = timedelta(hours=12)
 
 
-def test_subscribe_reschedule_unsubscribe(store: Store):
-    ledger = store.deliveries
-    ledger.subscribe("user:T1:U1", Schedule(tz="Europe/Paris"), now=NOW)
-    ledger.subscribe("user:T1:U1", Schedule(at="07:30", tz="Europe/Paris"), now=NOW)
-    assert ledger.schedule("user:T1:U1") == Schedule(at="07:30", tz="Europe/Paris")
-    assert list(ledger.schedules()) == ["user:T1:U1"]
-    assert ledger.unsubscribe("user:T1:U1") and not ledger.unsubscribe("user:T1:U1")
-    assert ledger.schedule("user:T1:U1") is None
-
-
 def test_due_lists_each_undelivered_day_once(store: Store):
     ledger = store.deliveries
-    ledger.subscribe("user:T1:U1", Schedule(at="09:00", tz="UTC"), now=NOW)
-    ledger.subscribe("channel:T1:C1", Schedule(at="11:00", tz="UTC"), now=NOW)
-    ledger.subscribe("user:T1:U2", Schedule(at="15:00", tz="UTC"), now=NOW)  # not yet
+    store.subscriptions.save("user:T1:U1", Schedule(at="09:00", tz="UTC"), now=NOW)
+    store.subscriptions.save("channel:T1:C1", Schedule(at="11:00", tz="UTC"), now=NOW)
+    store.subscriptions.save("user:T1:U2", Schedule(at="15:00", tz="UTC"), now=NOW)  # not yet
     assert ledger.due(NOW, grace=GRACE) == [("user:T1:U1", DAY), ("channel:T1:C1", DAY)]
     ledger.begin("user:T1:U1", DAY, {"picks": ["2507.07186"]}, now=NOW)
     ledger.finish("user:T1:U1", DAY, now=NOW)
@@ -87,8 +77,8 @@ def test_a_finished_delivery_is_not_claimed_again(store: Store):
 def test_nine_am_in_two_zones_across_the_spring_forward(store: Store):
     """New York springs forward on 2025-03-09; Berlin not until 2025-03-30."""
     ledger = store.deliveries
-    ledger.subscribe("user:T1:NY", Schedule(at="09:00", tz="America/New_York"), now=NOW)
-    ledger.subscribe("user:T1:BER", Schedule(at="09:00", tz="Europe/Berlin"), now=NOW)
+    store.subscriptions.save("user:T1:NY", Schedule(at="09:00", tz="America/New_York"), now=NOW)
+    store.subscriptions.save("user:T1:BER", Schedule(at="09:00", tz="Europe/Berlin"), now=NOW)
 
     def due_at(*when):
         return ledger.due(datetime(*when, tzinfo=UTC), grace=GRACE)

@@ -91,8 +91,8 @@ def deliverer(store: Store, matcher: Matcher, outlet: Recorder) -> Deliverer:
 def subscribe(store: Store, target: str, **profile) -> None:
     """A subscribed target whose 09:00 UTC digest is due at NOW."""
     profile.setdefault("description", "speculative decoding and quantization for LLM inference")
-    store.save_profile(target, Profile(**profile), now=NOW)
-    store.deliveries.subscribe(target, Schedule(at="09:00", tz="UTC"), now=NOW)
+    store.profiles.save(target, Profile(**profile), now=NOW)
+    store.subscriptions.save(target, Schedule(at="09:00", tz="UTC"), now=NOW)
 
 
 def posted_ids(outlet: Recorder, target: str) -> list[str]:
@@ -111,7 +111,7 @@ def test_a_due_digest_is_planned_posted_in_parts_and_recorded(
     )  # fmt: skip
     planned = [pick["id"] for pick in delivery.plan["picks"]]
     assert posted_ids(outlet, ALICE) == planned and len(planned) == 5
-    assert store.already_sent(ALICE, planned) == set(planned)
+    assert store.sent.papers([ALICE], planned)[ALICE] == set(planned)
 
 
 def test_a_digest_run_twice_posts_once(deliverer: Deliverer, store: Store, outlet: Recorder):
@@ -162,7 +162,7 @@ def test_one_failing_target_does_not_stop_the_others(
 def test_a_digest_that_cannot_be_matched_shows_as_failing(
     deliverer: Deliverer, store: Store, outlet: Recorder
 ) -> None:
-    store.deliveries.subscribe(ALICE, Schedule(at="09:00", tz="UTC"), now=NOW)  # no profile
+    store.subscriptions.save(ALICE, Schedule(at="09:00", tz="UTC"), now=NOW)  # no profile
     assert deliverer.deliver_due(NOW)["failed"] == 1
     [failing] = store.deliveries.failing()
     assert failing.target == ALICE and failing.error.startswith("ProfileNotFound: ")
@@ -198,7 +198,7 @@ def test_a_plan_stored_by_version_1_is_still_delivered(
     store.deliveries.begin(ALICE, DAY, plan, now=NOW)  # as a try that died before posting
     assert deliverer.deliver_due(NOW + timedelta(minutes=5))["messages"] == 1
     assert outlet.posted == [(ALICE, [paper.id])]
-    assert store.already_sent(ALICE, [paper.id]) == {paper.id}
+    assert store.sent.papers([ALICE], [paper.id])[ALICE] == {paper.id}
     assert recent_picks(store, ALICE, UTC, now=NOW) == [paper]
 
 
@@ -208,7 +208,7 @@ def test_a_dry_run_posts_and_writes_nothing(store: Store, matcher: Matcher, outl
     assert dry.deliver_due(NOW) == {"due": 1, "previewed": 1}
     assert len(posted_ids(outlet, ALICE)) == 5
     assert store.deliveries.get(ALICE, DAY) is None
-    assert store.last_digest(ALICE) is None
+    assert store.sent.last([ALICE]) == {}
 
 
 def test_recent_picks_are_the_latest_delivered_digests(

@@ -22,6 +22,7 @@ from recommender.models import Paper
 from recommender.profiles import Keyword, Profile
 from recommender.store import Store
 from recommender.text import tokenize
+from tests.support import logged_feedback
 
 MON = datetime(2025, 7, 21, 6, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -334,12 +335,12 @@ def test_feedback_changes_the_next_digest(world: World):
     profile = Profile(
         keywords=(Keyword("quantization", 2.0), Keyword("speech recognition")), digest_size=3
     )
-    world.store.save_profile("user:T1:U1", profile, now=MON)
+    world.store.profiles.save("user:T1:U1", profile, now=MON)
     world.ingest(QUANT[:1] + SPEECH + OTHER[:1] + FILLER, MON)
     for pick in world.digest(profile, MON + HOUR).picks:
         action = "like" if pick.paper in SPEECH else "dislike"
         press(world.store, "user:T1:U1", pick.paper.id, action, now=MON + HOUR)
-    learned = world.store.get_profile("user:T1:U1")
+    learned = world.store.profiles.get("user:T1:U1")
     assert learned.liked and learned.disliked
     tomorrow = [
         paper("2507.40001", "Quantization of language models", "Quantization, quantization."),
@@ -400,7 +401,7 @@ def test_a_digest_for_a_target_without_profile_is_refused(world: World):
 
 def test_feedback_without_a_stored_profile_is_still_logged(world: World):
     assert press(world.store, "channel:T1:C1", "2507.10001", "like", now=MON) is None
-    assert [f.action for f in world.store.feedback_for("channel:T1:C1")] == ["like"]
+    assert [action for _, action, _ in logged_feedback(world.store, "channel:T1:C1")] == ["like"]
 
 
 def test_the_digest_as_json_data(world: World):

@@ -131,8 +131,8 @@ def test_jobs_due_together_run_one_at_a_time():
 def test_catch_up_after_a_30_hour_outage_ingests_once_and_delivers_each_due_digest_once(
     pipeline, sqlite_store
 ):
-    sqlite_store.deliveries.subscribe("user:T1:U1", Schedule(at="09:00", tz="UTC"), now=clock())
-    sqlite_store.deliveries.subscribe(
+    sqlite_store.subscriptions.save("user:T1:U1", Schedule(at="09:00", tz="UTC"), now=clock())
+    sqlite_store.subscriptions.save(
         "user:T1:U2", Schedule(at="08:00", tz="Europe/Berlin"), now=clock()
     )
     # the last good ingest was 30 hours ago: three announcement triggers came and went since
@@ -211,7 +211,7 @@ def test_a_failed_delivery_is_recorded_and_retried_next_tick(pipeline, sqlite_st
                 raise ConnectionError("slack unreachable")
             return super().deliver_due(now)
 
-    sqlite_store.deliveries.subscribe("user:T1:U1", Schedule(at="00:00"), now=clock())
+    sqlite_store.subscriptions.save("user:T1:U1", Schedule(at="00:00"), now=clock())
     deliverer = Flaky(sqlite_store)
     clockwork = Clockwork(pipeline(), deliverer, clock, holder="a")
     clockwork.deliver()

@@ -1,18 +1,18 @@
 import multiprocessing
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import alembic.command
 import alembic.config
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select
 
 from recommender.errors import InvalidCategory
 from recommender.ids import title_id
 from recommender.models import Paper
 from recommender.store import _MIGRATIONS, Store
-from recommender.store.schema import metadata, sent
+from recommender.store.schema import deliveries, metadata, sent
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
 LATER = datetime(2025, 7, 26, 12, tzinfo=UTC)
@@ -155,14 +155,22 @@ def test_reopening_an_existing_database_keeps_papers(database_url: str):
     again.close()
 
 
-def test_upgrading_to_digest_windows_starts_them_at_the_last_sent_paper(database_url: str):
-    # A database of the previous revision, whose windows were the last sent papers.
+def _migrate(database_url: str, command, revision: str) -> None:
+    """Run Alembic's `command` (upgrade, downgrade) to `revision` on a database."""
     config = alembic.config.Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     engine = create_engine(database_url)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        alembic.command.upgrade(config, "0004")
+        command(config, revision)
+    engine.dispose()
+
+
+def test_upgrading_to_digest_windows_starts_them_at_the_last_sent_paper(database_url: str):
+    # A database of the previous revision, whose windows were the last sent papers.
+    _migrate(database_url, alembic.command.upgrade, "0004")
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
         for sent_at in (NOW, LATER):
             conn.execute(
                 sent.insert().values(
@@ -172,8 +180,36 @@ def test_upgrading_to_digest_windows_starts_them_at_the_last_sent_paper(database
             )  # fmt: skip
     engine.dispose()
     store = Store.open(database_url)
-    assert store.last_digests(["user:T1:U1", "user:T1:U2"]) == {"user:T1:U1": LATER}
+    assert store.sent.last(["user:T1:U1", "user:T1:U2"]) == {"user:T1:U1": LATER}
     store.close()
+
+
+def test_upgrading_splits_a_deliverys_plan_from_what_was_posted_and_back(database_url: str):
+    _migrate(database_url, alembic.command.upgrade, "0005")
+    old = [
+        {"plan": {"picks": ["a"]}, "parts": [{"ts": "1.0"}]},
+        {"plan": None, "parts": []},  # a try that failed before it had a plan
+    ]
+    days = [date(2025, 7, 1), date(2025, 7, 2)]
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        for day, posted in zip(days, old, strict=True):
+            conn.execute(
+                deliveries.insert().values(
+                    target="user:T1:U1", digest_date=day, status="pending", attempts=1,
+                    posted=posted, updated=NOW,
+                )
+            )  # fmt: skip
+    store = Store.open(database_url)
+    first, second = (store.deliveries.get("user:T1:U1", day) for day in days)
+    assert (first.plan, first.posted) == ({"picks": ["a"]}, ({"ts": "1.0"},))
+    assert (second.plan, second.posted) == (None, ())
+    store.close()
+    _migrate(database_url, alembic.command.downgrade, "0005")
+    with engine.connect() as conn:
+        query = select(deliveries.c.posted).order_by(deliveries.c.digest_date)
+        assert list(conn.scalars(query)) == old
+    engine.dispose()
 
 
 def _open_when_told(url: str, ready, start, results) -> None:

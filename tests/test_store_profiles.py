@@ -12,7 +12,8 @@ from recommender.ids import title_id
 from recommender.matching import record_feedback
 from recommender.models import Paper
 from recommender.profiles import Keyword, Profile
-from recommender.store import Feedback, Store
+from recommender.store import Store
+from tests.support import logged_feedback
 
 MON = datetime(2025, 7, 21, 6, tzinfo=UTC)
 TUE = MON + timedelta(days=1)
@@ -25,35 +26,26 @@ def paper(pid: str, published: datetime | None = None, title: str | None = None)
 
 def test_a_profile_round_trips_and_is_replaced(store: Store):
     profile = Profile(description="Speech.", keywords=(Keyword("ASR", 2.0),), seeds=("2507.18181",))
-    store.save_profile("user:T1:U1", profile, now=MON)
-    assert store.get_profile("user:T1:U1") == profile
+    store.profiles.save("user:T1:U1", profile, now=MON)
+    assert store.profiles.get("user:T1:U1") == profile
     changed = Profile(description="Remote sensing.")
-    store.save_profile("user:T1:U1", changed, now=TUE)
-    assert store.get_profile("user:T1:U1") == changed
-    assert store.get_profile("user:T1:U2") is None
+    store.profiles.save("user:T1:U1", changed, now=TUE)
+    assert store.profiles.get("user:T1:U1") == changed
+    assert store.profiles.get("user:T1:U2") is None
 
 
-def test_profiles_are_listed_by_target_and_deleted(store: Store):
-    for target in ("user:T1:U2", "channel:T1:C1", "file:speech"):
-        store.save_profile(target, Profile(description=target), now=MON)
-    assert list(store.list_profiles()) == ["channel:T1:C1", "file:speech", "user:T1:U2"]
-    assert store.delete_profile("file:speech") is True
-    assert store.delete_profile("file:speech") is False
-    assert list(store.list_profiles()) == ["channel:T1:C1", "user:T1:U2"]
-
-
-def test_update_profile_changes_what_is_stored_and_may_create(store: Store):
+def test_a_profile_update_changes_what_is_stored_and_may_create(store: Store):
     add_seed = lambda profile: replace(profile, seeds=(*profile.seeds, "2507.18181"))  # noqa: E731
-    assert store.update_profile("user:T1:U1", add_seed, now=MON) is None
-    assert store.get_profile("user:T1:U1") is None
-    created = store.update_profile("user:T1:U1", add_seed, now=MON, create=True)
-    assert created == Profile(seeds=("2507.18181",)) == store.get_profile("user:T1:U1")
+    assert store.profiles.update("user:T1:U1", add_seed, now=MON) is None
+    assert store.profiles.get("user:T1:U1") is None
+    created = store.profiles.update("user:T1:U1", add_seed, now=MON, create=True)
+    assert created == Profile(seeds=("2507.18181",)) == store.profiles.get("user:T1:U1")
 
 
 def test_simultaneous_feedback_on_one_channel_profile_is_all_kept(store: Store):
     # Eight people press "like" on eight papers of one channel digest at the same moment.
     channel = "channel:T1:C1"
-    store.save_profile(channel, Profile(description="Speech recognition."), now=MON)
+    store.profiles.save(channel, Profile(description="Speech recognition."), now=MON)
     ids = [f"2507.{10100 + i}" for i in range(8)]
     store.upsert([paper(pid) for pid in ids], now=MON)
     start = threading.Barrier(len(ids))
@@ -64,34 +56,31 @@ def test_simultaneous_feedback_on_one_channel_profile_is_all_kept(store: Store):
 
     with ThreadPoolExecutor(len(ids)) as pool:
         list(pool.map(press, ids))
-    assert sorted(store.get_profile(channel).liked) == ids
-    assert len(store.feedback_for(channel)) == len(ids)
+    assert sorted(store.profiles.get(channel).liked) == ids
+    assert len(logged_feedback(store, channel)) == len(ids)
 
 
 def test_a_profile_needs_a_real_target(store: Store):
     with pytest.raises(InvalidTarget, match="'U1' is not a target"):
-        store.save_profile("U1", Profile(description="x1"), now=MON)
+        store.profiles.save("U1", Profile(description="x1"), now=MON)
 
 
 def test_feedback_is_logged_oldest_first(store: Store):
-    store.record_feedback("user:T1:U1", "p2", "dislike", now=TUE)
-    store.record_feedback("user:T1:U1", "p1", "like", now=MON)
-    store.record_feedback("user:T1:U2", "p3", "save", now=MON)
-    assert store.feedback_for("user:T1:U1") == [
-        Feedback("p1", "like", MON),
-        Feedback("p2", "dislike", TUE),
-    ]
+    store.profiles.log_feedback("user:T1:U1", "p2", "dislike", now=TUE)
+    store.profiles.log_feedback("user:T1:U1", "p1", "like", now=MON)
+    store.profiles.log_feedback("user:T1:U2", "p3", "save", now=MON)
+    assert logged_feedback(store, "user:T1:U1") == [("p1", "like", MON), ("p2", "dislike", TUE)]
     with pytest.raises(InvalidFeedback):
-        store.record_feedback("user:T1:U1", "p1", "love", now=MON)
+        store.profiles.log_feedback("user:T1:U1", "p1", "love", now=MON)
 
 
 def test_the_sent_ledger(store: Store):
-    assert store.last_digest("user:T1:U1") is None
-    store.mark_sent("user:T1:U1", ["a", "b"], digest_date=MON.date(), now=MON)
-    store.mark_sent("user:T1:U1", ["b", "c", "c"], digest_date=TUE.date(), now=TUE)
-    assert store.already_sent("user:T1:U1", ["a", "c", "d"]) == {"a", "c"}
-    assert store.already_sent("user:T1:U2", ["a"]) == set()
-    assert store.last_digest("user:T1:U1") == TUE
+    assert store.sent.last(["user:T1:U1"]) == {}
+    store.sent.record("user:T1:U1", ["a", "b"], digest_date=MON.date(), now=MON)
+    store.sent.record("user:T1:U1", ["b", "c", "c"], digest_date=TUE.date(), now=TUE)
+    sent = store.sent.papers(["user:T1:U1", "user:T1:U2"], ["a", "c", "d"])
+    assert sent == {"user:T1:U1": {"a", "c"}}
+    assert store.sent.last(["user:T1:U1"]) == {"user:T1:U1": TUE}
 
 
 def test_new_papers_are_those_first_seen_in_the_window(store: Store):
@@ -119,10 +108,3 @@ def test_keys_of_follows_aliases_and_skips_unknown_ids(store: Store):
     keys = store.keys_of([hf.id, "2507.07186", "2507.99999"])
     assert set(keys) == {hf.id, "2507.07186"}
     assert keys[hf.id] == keys["2507.07186"]
-
-
-def test_a_saved_paper_can_be_removed(store: Store):
-    store.save_paper("user:T1:U1", "p1", now=MON)
-    assert store.unsave_paper("user:T1:U1", "p1") is True
-    assert store.unsave_paper("user:T1:U1", "p1") is False
-    assert store.saved_ids("user:T1:U1") == []

@@ -1,4 +1,4 @@
-"""Subscriptions and the delivery ledger: each digest goes out once, even across crashes.
+"""The delivery ledger: each digest goes out once, even across crashes.
 
 A delivery is claimed before anything is posted (`begin`, which also fixes the digest's
 content in the row), each message posted is recorded as it goes (`posted`), and the row is
@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from recommender.schedule import Schedule
-from recommender.store.schema import deliveries, subscriptions
+from recommender.store.schema import deliveries
+from recommender.store.subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
@@ -39,45 +39,17 @@ class Delivery:
 
 
 class Deliveries:
-    """Subscriptions and the delivery ledger, on the store's database."""
+    """The delivery ledger, on the store's database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, subscriptions: Subscriptions) -> None:
         self.engine = engine
-
-    def subscribe(self, target: str, schedule: Schedule, *, now: datetime) -> None:
-        """Start (or reschedule) `target`'s digests."""
-        values = {"schedule": schedule.as_dict(), "updated": now}
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(subscriptions).where(subscriptions.c.target == target).values(**values)
-            ).rowcount
-            if not changed:
-                conn.execute(insert(subscriptions).values(target=target, created=now, **values))
-
-    def unsubscribe(self, target: str) -> bool:
-        """Stop `target`'s digests; False if it had none."""
-        with self.engine.begin() as conn:
-            query = subscriptions.delete().where(subscriptions.c.target == target)
-            return bool(conn.execute(query).rowcount)
-
-    def schedule(self, target: str) -> Schedule | None:
-        with self.engine.connect() as conn:
-            data = conn.scalar(
-                select(subscriptions.c.schedule).where(subscriptions.c.target == target)
-            )
-        return None if data is None else Schedule.from_dict(data)
-
-    def schedules(self) -> dict[str, Schedule]:
-        """Every subscription's schedule, by target."""
-        query = select(subscriptions.c.target, subscriptions.c.schedule)
-        with self.engine.connect() as conn:
-            return {t: Schedule.from_dict(s) for t, s in conn.execute(query.order_by("target"))}
+        self.subscriptions = subscriptions
 
     def due(self, now: datetime, *, grace: timedelta) -> list[tuple[str, date]]:
         """(target, local date) of every digest whose time came within `grace` and that has
         not gone out, oldest first: after an outage, each missed day once."""
         due = []
-        for target, schedule in self.schedules().items():
+        for target, schedule in self.subscriptions.all().items():
             for day in schedule.due(now, grace=grace):
                 delivery = self.get(target, day)
                 if delivery is None or not delivery.done:
@@ -97,7 +69,7 @@ class Deliveries:
         (whose plan wins, so a retry posts what the first try meant to; a try that failed
         before it had a plan left none, and then `plan` is taken)."""
         row = {"target": target, "digest_date": day, "status": "pending", "attempts": 1,
-               "posted": {"plan": plan, "parts": []}, "updated": now}  # fmt: skip
+               "plan": plan, "posted": [], "updated": now}  # fmt: skip
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(deliveries).values(**row))
@@ -105,7 +77,7 @@ class Deliveries:
             earlier = self.get(target, day)
             values: dict[str, Any] = {"attempts": deliveries.c.attempts + 1, "updated": now}
             if earlier is not None and earlier.plan is None:
-                values["posted"] = {"plan": plan, "parts": []}
+                values["plan"] = plan
             with self.engine.begin() as conn:
                 conn.execute(
                     update(deliveries)
@@ -116,11 +88,10 @@ class Deliveries:
 
     def posted(self, target: str, day: date, part: Any, *, now: datetime) -> None:
         """Record that one more message of the digest went out (e.g. its Slack ts)."""
-        current = self.get(target, day)
-        record = {"plan": current.plan, "parts": [*current.posted, part]}
+        posted = [*self.get(target, day).posted, part]
         with self.engine.begin() as conn:
             conn.execute(
-                update(deliveries).where(_key(target, day)).values(posted=record, updated=now)
+                update(deliveries).where(_key(target, day)).values(posted=posted, updated=now)
             )
 
     def finish(self, target: str, day: date, *, now: datetime) -> None:
@@ -147,7 +118,7 @@ class Deliveries:
         if changed:
             return
         row = {"target": target, "digest_date": day, "status": "failed", "attempts": 1,
-               "posted": {"plan": None, "parts": []}, "error": error, "updated": now}  # fmt: skip
+               "plan": None, "posted": [], "error": error, "updated": now}  # fmt: skip
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(deliveries).values(**row))
@@ -172,7 +143,7 @@ def _delivery(row) -> Delivery:
         day=row["digest_date"],
         status=row["status"],
         attempts=row["attempts"],
-        plan=row["posted"].get("plan", {}),
-        posted=tuple(row["posted"].get("parts", [])),
+        plan=row["plan"],
+        posted=tuple(row["posted"]),
         error=row["error"],
     )

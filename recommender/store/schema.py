@@ -128,7 +128,8 @@ saved = Table(
 )
 
 # One row per digest that is due: written before posting and completed after, so that a
-# crash and restart neither posts a digest twice nor drops it.
+# crash and restart neither posts a digest twice nor drops it. `plan` is the digest's content
+# (NULL when a try failed before it had one), `posted` the messages of it that went out.
 deliveries = Table(
     "deliveries",
     metadata,
@@ -136,6 +137,7 @@ deliveries = Table(
     Column("digest_date", Date, primary_key=True),
     Column("status", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("plan", JSON(none_as_null=True)),
     Column("posted", JSON, nullable=False),
     Column("error", Text),
     Column("updated", UTCDateTime, nullable=False),

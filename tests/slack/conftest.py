@@ -120,5 +120,5 @@ def subscribe(
     **profile,
 ) -> None:
     """A subscribed target, due at NOW (12:00 UTC) with its 09:00 UTC schedule."""
-    services.store.save_profile(target, Profile(description=description, **profile), now=NOW)
-    services.store.deliveries.subscribe(target, schedule, now=NOW)
+    services.store.profiles.save(target, Profile(description=description, **profile), now=NOW)
+    services.store.subscriptions.save(target, schedule, now=NOW)

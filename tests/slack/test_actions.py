@@ -10,6 +10,7 @@ from bot.targets import user_target
 from recommender.profiles import Profile
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+from tests.support import logged_feedback
 
 
 def sections(reply: dict) -> list[str]:
@@ -78,8 +79,8 @@ def test_save_keeps_the_paper_for_the_person_who_clicked(
     assert saved["text"].startswith("Saved *Planted in Pretraining, Swayed by Finetuning")
     assert again["text"].endswith("was already saved.")
     assert again["response_type"] == "ephemeral"
-    assert services.store.saved_ids(user_target(TEAM_ID, "U0ALICE")) == ["2507.07186"]
-    assert services.store.saved_ids(user_target(TEAM_ID, "U0BOB")) == []
+    assert services.store.profiles.saved(user_target(TEAM_ID, "U0ALICE")) == ["2507.07186"]
+    assert services.store.profiles.saved(user_target(TEAM_ID, "U0BOB")) == []
 
 
 def test_not_interested_is_acknowledged(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -119,8 +120,8 @@ def test_the_buttons_teach_the_pressers_profile(
     learned: str,
 ) -> None:
     alice = user_target(TEAM_ID, "U0ALICE")
-    services.store.save_profile(alice, Profile(description="LLM"), now=services.clock())
+    services.store.profiles.save(alice, Profile(description="LLM"), now=services.clock())
     fake_slack.wait_for_reply(slack.click(action_id, "2507.07186").response_url)
-    [pressed] = services.store.feedback_for(alice)
-    assert (pressed.paper_id, pressed.action) == ("2507.07186", feedback)
-    assert getattr(services.store.get_profile(alice), learned) == ("2507.07186",)
+    [(paper_id, action, _)] = logged_feedback(services.store, alice)
+    assert (paper_id, action) == ("2507.07186", feedback)
+    assert getattr(services.store.profiles.get(alice), learned) == ("2507.07186",)

@@ -63,4 +63,4 @@ def test_a_dry_run_prints_and_writes_nothing(services: Services, matcher: Matche
     assert dry.deliver_due(NOW) == {"due": 1, "previewed": 1}
     assert "📚 5 papers for Wed 10 Dec 2025" in printed[1]
     assert services.store.deliveries.get(ALICE, NOW.date()) is None
-    assert services.store.last_digest(ALICE) is None
+    assert services.store.sent.last([ALICE]) == {}

@@ -55,7 +55,7 @@ def test_a_digest_goes_to_the_person_by_direct_message(
     assert delivery.done and delivery.posted == (
         {"channel": "DU0ALICE", "ts": delivery.posted[0]["ts"]},
     )
-    assert services.store.already_sent(ALICE, picks) == set(picks)
+    assert services.store.sent.papers([ALICE], picks)[ALICE] == set(picks)
 
 
 def test_a_digest_run_twice_posts_once(
@@ -167,7 +167,7 @@ def test_a_digest_that_cannot_be_matched_shows_as_failing(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     # Subscribed, but the profile is gone: the try fails before there is anything to post.
-    services.store.deliveries.subscribe(ALICE, NINE_UTC, now=NOW)
+    services.store.subscriptions.save(ALICE, NINE_UTC, now=NOW)
     assert deliverer.deliver_due(NOW)["failed"] == 1
     [failing] = services.store.deliveries.failing()
     assert failing.target == ALICE and "has no profile" in failing.error
@@ -237,7 +237,7 @@ def test_feedback_on_a_digest_is_learned_and_shown_in_place(
     assert len(buttons(update.body, DIGEST_NOT_INTERESTED)) == 4
     [note] = [b for b in update.body["blocks"] if b.get("block_id") == f"digest:{paper}"]
     assert note["elements"][0]["text"].startswith("👎 Noted: fewer papers like this one")
-    assert services.store.get_profile(ALICE).disliked == (paper,)
+    assert services.store.profiles.get(ALICE).disliked == (paper,)
 
 
 def test_save_in_a_channel_digest_keeps_the_buttons_for_the_others(
@@ -252,8 +252,8 @@ def test_save_in_a_channel_digest_keeps_the_buttons_for_the_others(
     [reply] = fake_slack.wait_for_reply(answer.response_url)
     assert reply["response_type"] == "ephemeral" and reply["text"].startswith("Saved *")
     assert fake_slack.calls_to("chat.update") == []
-    assert services.store.saved_ids(user_target(TEAM_ID, "U0BOB")) == [paper]
-    assert services.store.get_profile(channel).liked == (paper,)
+    assert services.store.profiles.saved(user_target(TEAM_ID, "U0BOB")) == [paper]
+    assert services.store.profiles.get(channel).liked == (paper,)
 
 
 def test_a_liked_paper_explains_the_next_digest(
@@ -265,7 +265,7 @@ def test_a_liked_paper_explains_the_next_digest(
     liked = services.store.get(buttons(message, DIGEST_MORE)[0])
     slack.click_in_message(DIGEST_MORE, liked.id, message=message)
     fake_slack.wait_until(lambda: fake_slack.calls_to("chat.update"))
-    assert services.store.get_profile(ALICE).liked == (liked.id,)
+    assert services.store.profiles.get(ALICE).liked == (liked.id,)
     # The next day brings a paper much like the liked one, and one about something else.
     tomorrow = NOW + timedelta(days=1)
     twin = Paper(id="2512.00003", title=f"{liked.title}, revisited", abstract=liked.abstract)

@@ -45,7 +45,7 @@ def test_the_home_tab_shows_the_schedule_profile_and_latest_picks(
     subscribe(services, ALICE, keywords=["quantization"], authors=["Yonatan Belinkov"])
     deliverer.deliver_due(NOW)
     [digest] = fake_slack.calls_to("chat.postMessage")
-    services.store.deliveries.subscribe(ALICE, Schedule(at="07:30", tz="Asia/Tokyo"), now=NOW)
+    services.store.subscriptions.save(ALICE, Schedule(at="07:30", tz="Asia/Tokyo"), now=NOW)
     home_opened(slack)
     view = published(fake_slack)["view"]
     texts = [block["text"]["text"] for block in view["blocks"] if block["type"] == "section"]

@@ -24,7 +24,7 @@ def ask(slack: SlackSender, fake_slack: FakeSlack, text: str, **sender) -> dict:
 
 def nothing_stored(services: Services, target: str = ALICE) -> bool:
     store = services.store
-    return store.get_profile(target) is None and store.deliveries.schedule(target) is None
+    return store.profiles.get(target) is None and store.subscriptions.get(target) is None
 
 
 def test_subscribe_in_the_persons_slack_time_zone(
@@ -38,9 +38,9 @@ def test_subscribe_in_the_persons_slack_time_zone(
     )
     [asked] = fake_slack.calls_to("users.info")
     assert asked.body["user"] == "U0ALICE"
-    profile = services.store.get_profile(ALICE)
+    profile = services.store.profiles.get(ALICE)
     assert profile.description == "speculative decoding for LLM inference"
-    assert services.store.deliveries.schedule(ALICE) == Schedule(tz="Europe/Paris")
+    assert services.store.subscriptions.get(ALICE) == Schedule(tz="Europe/Paris")
 
 
 def test_subscribing_again_keeps_the_time_and_takes_the_new_description(
@@ -48,8 +48,8 @@ def test_subscribing_again_keeps_the_time_and_takes_the_new_description(
 ) -> None:
     ask(slack, fake_slack, "subscribe llm inference at 07:30")
     ask(slack, fake_slack, "subscribe speech recognition")
-    assert services.store.get_profile(ALICE).description == "speech recognition"
-    assert services.store.deliveries.schedule(ALICE) == Schedule(at="07:30", tz="Europe/Paris")
+    assert services.store.profiles.get(ALICE).description == "speech recognition"
+    assert services.store.subscriptions.get(ALICE) == Schedule(at="07:30", tz="Europe/Paris")
 
 
 def test_without_a_slack_time_zone_the_digest_comes_in_utc_and_says_so(
@@ -58,7 +58,7 @@ def test_without_a_slack_time_zone_the_digest_comes_in_utc_and_says_so(
     reply = ask(slack, fake_slack, "subscribe llm inference", user="U0NOZONE")
     assert "Slack gave no time zone for you, so it is UTC; `/papers settings`" in reply["text"]
     target = user_target(TEAM_ID, "U0NOZONE")
-    assert services.store.deliveries.schedule(target).tz == "UTC"
+    assert services.store.subscriptions.get(target).tz == "UTC"
 
 
 @pytest.mark.parametrize(
@@ -91,8 +91,8 @@ def test_unsubscribe_stops_the_digests_and_keeps_the_settings(
     ask(slack, fake_slack, "subscribe llm inference")
     reply = ask(slack, fake_slack, "unsubscribe")
     assert reply["text"].startswith("You will get no more digests.")
-    assert services.store.deliveries.schedule(ALICE) is None
-    assert services.store.get_profile(ALICE).description == "llm inference"
+    assert services.store.subscriptions.get(ALICE) is None
+    assert services.store.profiles.get(ALICE).description == "llm inference"
     assert ask(slack, fake_slack, "unsubscribe")["text"] == "You had no digest subscription."
 
 
@@ -105,9 +105,9 @@ def test_follow_and_mute_change_only_the_callers_profile(
     ask(slack, fake_slack, "follow yonatan belinkov")
     reply = ask(slack, fake_slack, "mute reinforcement learning")
     assert reply["text"] == "Muted *reinforcement learning*: papers that mention it are left out."
-    profile = services.store.get_profile(ALICE)
+    profile = services.store.profiles.get(ALICE)
     assert (profile.authors, profile.muted) == (("Yonatan Belinkov",), ("reinforcement learning",))
-    assert services.store.get_profile(user_target(TEAM_ID, "U0BOB")) is None
+    assert services.store.profiles.get(user_target(TEAM_ID, "U0BOB")) is None
 
 
 def test_following_before_subscribing_says_how_to_start(
@@ -120,12 +120,12 @@ def test_following_before_subscribing_says_how_to_start(
 def test_mute_contradicting_a_keyword_is_refused(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    services.store.save_profile(
+    services.store.profiles.save(
         ALICE, Profile(keywords=["speech recognition"]), now=services.clock()
     )
     reply = ask(slack, fake_slack, "mute speech")
     assert reply["text"].startswith(":warning: 'speech' is muted but keywords[0]")
-    assert services.store.get_profile(ALICE).muted == ()
+    assert services.store.profiles.get(ALICE).muted == ()
 
 
 @pytest.mark.parametrize("name", ["seed", "like"])  # `like` is the old name of `seed`
@@ -136,13 +136,13 @@ def test_seed_makes_a_paper_a_seed(
     assert reply["text"].startswith(
         "Added *<https://arxiv.org/abs/2507.07186|Planted in Pretraining, Swayed by Finetuning"
     )
-    assert services.store.get_profile(ALICE).seeds == ("2507.07186",)
+    assert services.store.profiles.get(ALICE).seeds == ("2507.07186",)
 
 
 def test_saved_lists_the_papers_with_their_bibtex(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    services.store.save_paper(ALICE, "2507.07186", now=services.clock())
+    services.store.profiles.save_paper(ALICE, "2507.07186", now=services.clock())
     answer = slack.command("saved")
     listing, bibtex = fake_slack.wait_for_reply(answer.response_url, count=2)
     assert listing["text"] == "Your saved papers (1)"
@@ -170,7 +170,7 @@ def test_channel_subscribe_uses_the_callers_time_zone_and_says_so(
         "Invite me to the channel (`/invite @papers`) so that I can post here."
     )
     expected = Schedule(at="08:30", tz="America/Los_Angeles")
-    assert services.store.deliveries.schedule(GENERAL) == expected
+    assert services.store.subscriptions.get(GENERAL) == expected
     assert nothing_stored(services, user_target(TEAM_ID, "U0BOB"))
     reply = ask(slack, fake_slack, "channel unsubscribe")
     assert reply["text"].startswith("This channel will get no more digests.")
@@ -181,7 +181,7 @@ def test_channel_commands_need_a_channel(
 ) -> None:
     reply = ask(slack, fake_slack, "channel subscribe llm", channel="DU0ALICE")
     assert reply["text"] == ":warning: type `/papers channel ...` in the channel itself"
-    assert services.store.deliveries.schedules() == {}
+    assert services.store.subscriptions.all() == {}
 
 
 def test_help_lists_the_subcommands(slack: SlackSender, fake_slack: FakeSlack) -> None:

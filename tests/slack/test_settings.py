@@ -89,7 +89,7 @@ def test_settings_round_trip(slack: SlackSender, fake_slack: FakeSlack, services
     assert values["tz"]["tz"]["value"] == "Europe/Paris"  # from Slack, for a first subscription
     answer = slack.submit(view, values)
     assert (answer.status, answer.body) == (200, "")
-    assert services.store.get_profile(ALICE) == Profile(
+    assert services.store.profiles.get(ALICE) == Profile(
         description="Efficient inference for large language models",
         keywords=("speculative decoding", "quantization"),
         muted=("reinforcement learning",),
@@ -97,7 +97,7 @@ def test_settings_round_trip(slack: SlackSender, fake_slack: FakeSlack, services
         categories=("cs.CL", "cs.LG"),
         digest_size=8,
     )
-    assert services.store.deliveries.schedule(ALICE) == Schedule(
+    assert services.store.subscriptions.get(ALICE) == Schedule(
         "weekly", "07:15", "Europe/Paris", "friday", date(2025, 12, 24)
     )
     home = published_home(fake_slack)
@@ -120,7 +120,7 @@ def test_the_modal_shows_what_is_set_and_keeps_keyword_weights(
     assert values["at"]["at"]["selected_time"] == "09:00"
     assert values["tz"]["tz"]["value"] == "UTC"  # the subscription's own zone
     slack.submit(view, filled(view, muted="robotics"))
-    profile = services.store.get_profile(ALICE)
+    profile = services.store.profiles.get(ALICE)
     assert profile.keywords == (weighted, Keyword("quantization"))
     assert profile.muted == ("robotics",)
 
@@ -132,7 +132,7 @@ def test_a_past_pause_date_resumes_the_digests(
     slack.command("settings")
     view = opened_view(fake_slack)
     slack.submit(view, filled(view, paused_until="2025-12-01"))
-    assert services.store.deliveries.schedule(ALICE).paused_until is None
+    assert services.store.subscriptions.get(ALICE).paused_until is None
 
 
 @pytest.mark.parametrize(
@@ -178,8 +178,8 @@ def test_bad_settings_are_shown_on_their_fields_and_change_nothing(
     answer = slack.submit(view, filled(view, **changes))
     assert answer.status == 200
     assert json.loads(answer.body) == {"response_action": "errors", "errors": errors}
-    assert services.store.get_profile(ALICE) == Profile(description="LLM inference")
-    assert services.store.deliveries.schedule(ALICE) == NINE_UTC
+    assert services.store.profiles.get(ALICE) == Profile(description="LLM inference")
+    assert services.store.subscriptions.get(ALICE) == NINE_UTC
 
 
 def forged(view: dict, metadata: str) -> dict:
@@ -217,8 +217,8 @@ def test_user_a_cannot_change_user_b_settings(
             "response_action": "errors",
             "errors": {"description": NOT_YOURS},
         }
-    assert services.store.get_profile(BOB) == Profile(description="Bob's interests")
-    assert services.store.get_profile(ALICE) is None
+    assert services.store.profiles.get(BOB) == Profile(description="Bob's interests")
+    assert services.store.profiles.get(ALICE) is None
 
 
 def test_channel_settings_only_from_whoever_opened_them_in_the_channel(
@@ -231,8 +231,8 @@ def test_channel_settings_only_from_whoever_opened_them_in_the_channel(
     assert values["tz"]["tz"]["value"] == "America/Los_Angeles"  # Bob's, for a new subscription
     refused = slack.submit(view, values, user="U0ALICE")
     assert json.loads(refused.body)["errors"] == {"description": NOT_YOURS}
-    assert services.store.get_profile(GENERAL) is None
+    assert services.store.profiles.get(GENERAL) is None
     assert slack.submit(view, values, user="U0BOB").body == ""
-    assert services.store.get_profile(GENERAL).description == "LLM inference for the team"
-    assert services.store.deliveries.schedule(GENERAL).tz == "America/Los_Angeles"
-    assert services.store.get_profile(BOB) is None
+    assert services.store.profiles.get(GENERAL).description == "LLM inference for the team"
+    assert services.store.subscriptions.get(GENERAL).tz == "America/Los_Angeles"
+    assert services.store.profiles.get(BOB) is None

@@ -155,7 +155,7 @@ def _add_seed(services: Services, command: AddSeed, call: Caller) -> None:
 
 def _saved(services: Services, command: ShowSaved, call: Caller) -> None:
     store = services.store
-    ids = store.saved_ids(call.target())
+    ids = store.profiles.saved(call.target())
     keys = store.keys_of(ids[:SAVED_SHOWN])
     papers = store.by_keys(keys.values())
     shown = [papers[keys[i]] for i in ids[:SAVED_SHOWN] if i in keys and keys[i] in papers]
@@ -164,7 +164,7 @@ def _saved(services: Services, command: ShowSaved, call: Caller) -> None:
 
 
 def _hint(services: Services, target: str) -> str:
-    if services.store.deliveries.schedule(target) is not None:
+    if services.store.subscriptions.get(target) is not None:
         return ""
     return "\nYou have no digests yet: `/papers subscribe` starts them."
 

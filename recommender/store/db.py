@@ -1,0 +1,47 @@
+"""The store's database connection: the engine, and the one transaction that serializes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+
+
+def connect(url: str) -> Engine:
+    """An engine on `url`, creating the SQLite file's folder (no schema: see `Store.migrate`)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    # Unicode stays readable in JSON columns, so that author search matches "Jürgen".
+    engine = create_engine(url, json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the web process read while the scheduler writes; busy_timeout makes a writer
+    # wait for the other instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@contextmanager
+def serialized(engine: Engine) -> Iterator[Connection]:
+    """A transaction for read-then-write steps that must not interleave with another's.
+
+    On SQLite it holds the database's write lock from its first statement (`BEGIN
+    IMMEDIATE`: pysqlite would begin no transaction before DDL, and a deferred one
+    cannot take the lock after another writer committed); on PostgreSQL the caller
+    locks what it reads (`SELECT ... FOR UPDATE`, an advisory lock).
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn

@@ -1,0 +1,101 @@
+"""What each target wants and did: its profile, the log of its button presses, its saved papers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from recommender.profiles import Profile, check_action, check_target, profile_from_dict
+from recommender.store.db import serialized
+from recommender.store.schema import feedback, profiles, saved
+
+
+class Profiles:
+    """Profiles, feedback and saved papers, on the store's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def get(self, target: str) -> Profile | None:
+        """The stored profile of `target`, or None if it has none."""
+        query = select(profiles.c.settings).where(profiles.c.target == target)
+        with self.engine.connect() as conn:
+            settings = conn.scalar(query)
+        return None if settings is None else profile_from_dict(settings, f"profile of {target}")
+
+    def save(self, target: str, profile: Profile, *, now: datetime) -> None:
+        """Create or replace the profile of `target` (see `recommender.profiles.check_target`)."""
+        check_target(target)
+        settings = profile.to_dict()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                profiles.update()
+                .where(profiles.c.target == target)
+                .values(settings=settings, updated=now)
+            ).rowcount
+            if not changed:
+                row = {"target": target, "settings": settings, "created": now, "updated": now}
+                conn.execute(profiles.insert().values(**row))
+
+    def update(
+        self,
+        target: str,
+        change: Callable[[Profile], Profile],
+        *,
+        now: datetime,
+        create: bool = False,
+    ) -> Profile | None:
+        """Read `target`'s profile, `change` it and store the result, as one step.
+
+        Two people pressing buttons on one channel's digest at once each change the
+        profile the other's change left; read and written separately, one press was lost.
+        Without a stored profile: None, or with `create` the change of an empty Profile().
+        """
+        check_target(target)
+        query = select(profiles.c.settings).where(profiles.c.target == target).with_for_update()
+        with serialized(self.engine) as conn:
+            settings = conn.scalar(query)
+            if settings is None and not create:
+                return None
+            old = (
+                Profile()
+                if settings is None
+                else profile_from_dict(settings, f"profile of {target}")
+            )
+            updated = change(old)
+            values = {"settings": updated.to_dict(), "updated": now}
+            if settings is None:
+                conn.execute(profiles.insert().values(target=target, created=now, **values))
+            else:
+                conn.execute(profiles.update().where(profiles.c.target == target).values(**values))
+        return updated
+
+    def log_feedback(self, target: str, paper_id: str, action: str, *, now: datetime) -> None:
+        """Log one button press (`recommender.profiles.ACTIONS`) of `target` on a paper."""
+        check_action(action)
+        row = {"target": target, "paper_id": paper_id, "action": action, "at": now}
+        with self.engine.begin() as conn:
+            conn.execute(feedback.insert().values(**row))
+
+    def save_paper(self, target: str, paper_id: str, *, now: datetime) -> bool:
+        """Remember that `target` saved `paper_id`; False when it had saved it before."""
+        row = {"target": target, "paper_id": paper_id, "saved_at": now}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(saved.insert().values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+    def saved(self, target: str) -> list[str]:
+        """The ids of the papers `target` saved, the most recent first."""
+        query = (
+            select(saved.c.paper_id)
+            .where(saved.c.target == target)
+            .order_by(saved.c.saved_at.desc(), saved.c.paper_id)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
