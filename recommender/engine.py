@@ -29,16 +29,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict a search to a category, a publication window and an author (substring)."""
+    """Restrict a search to a category, papers published since a time, and an author."""
 
     category: str | None = None
     since: datetime | None = None
-    until: datetime | None = None
     author: str | None = None
 
     @property
     def active(self) -> bool:
-        return any((self.category, self.since, self.until, self.author))
+        return any((self.category, self.since, self.author))
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,6 @@ class Engine:
                 set(bm25.keys.tolist()) | set(dense.keys.tolist()),
                 category=filters.category,
                 since=filters.since,
-                until=filters.until,
                 author=filters.author,
             )
             bm25, dense = _only(bm25, allowed), _only(dense, allowed)

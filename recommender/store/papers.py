@@ -154,10 +154,9 @@ class Papers:
         *,
         category: str | None = None,
         since: datetime | None = None,
-        until: datetime | None = None,
         author: str | None = None,
     ) -> set[int]:
-        """The `keys` whose paper is in `category`, published in [since, until), by `author`.
+        """The `keys` whose paper is in `category`, published at or after `since`, by `author`.
 
         `category` is read by `parse_category` (InvalidCategory) and matched by `in_category`;
         `author` is part of a name (`name_contains`). Both rules run in Python on the
@@ -169,8 +168,6 @@ class Papers:
         )
         if since:
             query = query.where(papers.c.published >= since)
-        if until:
-            query = query.where(papers.c.published < until)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return {
