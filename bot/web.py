@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy.exc import SQLAlchemyError
 from waitress import create_server
 from waitress.server import BaseWSGIServer
 
+from bot.health import health
 from bot.services import Services
-from recommender.indexes import STATE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -35,31 +34,6 @@ def wsgi_app(bolt_app: App, services: Services) -> WSGIApp:
         return slack(environ, start_response)
 
     return application
-
-
-def health(services: Services) -> tuple[str, dict]:
-    """Whether the database answers, how many papers it holds, and how old the index is.
-
-    Cheap on purpose (one count, one small file): load balancers call it every few seconds.
-    """
-    try:
-        papers = services.store.count()
-    except SQLAlchemyError:
-        log.exception("health check: the database does not answer")
-        return "503 Service Unavailable", {"ok": False, "error": "database unavailable"}
-    return "200 OK", {"ok": True, "papers": papers, "index": _index(services)}
-
-
-def _index(services: Services) -> dict | None:
-    """Papers in the index and its age in seconds; None when there is no readable index."""
-    state_file = services.index_dir / STATE_FILE
-    try:
-        built = state_file.stat().st_mtime
-        state = json.loads(state_file.read_text())
-    except (OSError, ValueError):
-        return None
-    age = services.clock().timestamp() - built
-    return {"papers": state.get("papers"), "age_seconds": max(0, round(age))}
 
 
 def make_server(application: WSGIApp, *, host: str, port: int) -> BaseWSGIServer:
