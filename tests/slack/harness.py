@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
-from bot.web import WSGIApp, make_server
+from bot.web import Limits, WSGIApp, make_server
 
 TEAM_ID = "T0TEAM"
 _EVENT_IDS = itertools.count(1)
@@ -352,9 +352,9 @@ class SlackSender:
 
 
 @contextmanager
-def serving(application: WSGIApp) -> Iterator[str]:
+def serving(application: WSGIApp, limits: Limits | None = None) -> Iterator[str]:
     """Run `application` under waitress on a free loopback port; yield its base URL."""
-    server = make_server(application, host="127.0.0.1", port=0)
+    server = make_server(application, host="127.0.0.1", port=0, limits=limits or Limits())
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -116,7 +116,7 @@ def test_tokens_never_reach_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     app = create_app(settings, services)
-    with serving(wsgi_app(app, services)) as url:
+    with serving(wsgi_app(app, services, signing_secret=SIGNING_SECRET)) as url:
         slack = SlackSender(url, SIGNING_SECRET, fake_slack)
         fake_slack.wait_for_reply(slack.command("transformers").response_url)
         fake_slack.wait_for_reply(slack.click(SAVE, "2507.07186").response_url)

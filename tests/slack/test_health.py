@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.web import wsgi_app
 from recommender.models import Paper
 from recommender.store import Store
-from tests.slack.conftest import NOW, add_papers
+from tests.slack.conftest import NOW, SIGNING_SECRET, add_papers
 from tests.slack.harness import PATIENCE, FakeSlack, SlackSender, serving
 
 
@@ -112,5 +112,5 @@ def test_healthz_when_the_database_is_gone(
         conn.exec_driver_sql("DROP TABLE papers")
     services = replace(services, store=gone)
     app = create_app(settings, services)
-    with serving(wsgi_app(app, services)) as url:
+    with serving(wsgi_app(app, services, signing_secret=SIGNING_SECRET)) as url:
         assert get(f"{url}/healthz") == (503, {"ok": False, "error": "database unavailable"})
