@@ -1,16 +1,24 @@
-"""What reaches Bolt over HTTP: signed by Slack and well formed.
+"""What reaches Bolt over HTTP: signed by Slack, well formed, and not seen before.
 
 Bolt parses a body before it checks the signature, so a malformed unsigned request (a
 timestamp that is not a number, invalid UTF-8, a JSON list) used to end in a 500 and a
 traceback. The gate checks the signature on the raw bytes first, then that Bolt can parse
 the body into an object, and answers 401 or 400 itself; Bolt checks the signature again.
+
+A signed request is acted on once per process: its signature (or, for an event, its
+`event_id`, which Slack keeps across its retries) is remembered for `RECORD_TTL`, so a
+replay or a retry within Slack's five-minute signature window is acknowledged and does
+nothing. The record is in memory: a replay sent to another web process is stopped only by
+that window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +27,10 @@ from slack_bolt.request.internals import parse_body
 # Slack refuses requests older than five minutes (https://api.slack.com/authentication/
 # verifying-requests-from-slack); Bolt and the gate do too.
 SIGNATURE_WINDOW = 5 * 60
+# Slack retries an event three times within about five minutes; the record outlives both.
+RECORD_TTL = 10 * 60
+# Only requests signed with the app's secret are recorded: this bounds memory under a burst.
+RECORD_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,41 @@ class SignedRequest:
     """A request whose signature is Slack's: the key it is remembered by."""
 
     key: str
+
+
+class Seen:
+    """Keys of requests already handled, each for `ttl` seconds, at most `limit` of them."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = RECORD_TTL,
+        limit: int = RECORD_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._limit = limit
+        self._clock = clock
+        self._expiry: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, key: str) -> bool:
+        """Record `key`; False if it was recorded (and not expired) already."""
+        now = self._clock()
+        with self._lock:
+            while self._expiry and next(iter(self._expiry.values())) <= now:
+                self._expiry.popitem(last=False)
+            if key in self._expiry:
+                return False
+            self._expiry[key] = now + self._ttl
+            if len(self._expiry) > self._limit:
+                self._expiry.popitem(last=False)
+            return True
+
+    def forget(self, key: str) -> None:
+        """Let `key` be handled again (its first handling failed, so Slack's retry must act)."""
+        with self._lock:
+            self._expiry.pop(key, None)
 
 
 class Gate:

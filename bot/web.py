@@ -13,7 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import create_server
 from waitress.server import BaseWSGIServer
 
-from bot.gate import Gate, Refusal
+from bot.gate import Gate, Refusal, Seen, SignedRequest
 from bot.health import health
 from bot.services import Services
 
@@ -46,15 +46,18 @@ class Limits:
 def wsgi_app(bolt_app: App, services: Services, *, signing_secret: str) -> WSGIApp:
     """The WSGI application: Slack's requests through the gate to Bolt, `health` at /healthz."""
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
-    gate = Gate(signing_secret)
+    gate, seen = Gate(signing_secret), Seen()
 
     def events(environ: dict, start_response: Callable) -> Iterable[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         verdict = gate.check(_headers(environ), body)
         if isinstance(verdict, Refusal):
             return _answer(start_response, verdict.status, {"error": verdict.reason})
+        if not seen.first_time(verdict.key):
+            log.info("a request handled already (a replay or Slack's retry) was acknowledged")
+            return _answer(start_response, "200 OK", {})
         environ["wsgi.input"] = io.BytesIO(body)
-        return slack(environ, start_response)
+        return _dispatch(slack, environ, start_response, verdict, seen)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
@@ -66,6 +69,23 @@ def wsgi_app(bolt_app: App, services: Services, *, signing_secret: str) -> WSGIA
         return slack(environ, start_response)  # 404, and OAuth's install pages when set up
 
     return application
+
+
+def _dispatch(
+    slack: SlackRequestHandler,
+    environ: dict,
+    start_response: Callable,
+    request: SignedRequest,
+    seen: Seen,
+) -> Iterable[bytes]:
+    """Hand a checked request to Bolt; if Bolt failed it, let Slack's retry act after all."""
+
+    def noting_failure(status: str, headers: list, *args) -> Callable:
+        if status.startswith("5"):
+            seen.forget(request.key)
+        return start_response(status, headers, *args)
+
+    return slack(environ, noting_failure)
 
 
 def _headers(environ: dict) -> dict[str, str]:
