@@ -17,6 +17,7 @@ from recommender.categories import parse_category
 from recommender.dates import InvalidSince, parse_since, utc_midnight
 from recommender.engine import Filters, Hit
 from recommender.errors import InvalidCategory
+from recommender.indexes import IndexSet
 from recommender.models import Paper
 from recommender.store import Store
 
@@ -34,13 +35,17 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 
 
 class Searcher(Protocol):
-    """What the listeners need of `recommender.engine.Engine`."""
+    """What the listeners and /healthz need of `recommender.engine.Engine`."""
 
     def search(
         self, query: str, *, k: int = 10, offset: int = 0, filters: Filters | None = None
     ) -> list[Hit]: ...
 
     def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> list[Hit]: ...
+
+    def indexes(self) -> IndexSet: ...
+
+    def is_current(self) -> bool: ...
 
 
 @dataclass(frozen=True)

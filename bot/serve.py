@@ -32,8 +32,9 @@ def serve(
 
 
 def _http(settings: Settings, services: Services, host: str, announce: Announce) -> None:
-    app = create_app(settings, services)
-    server = make_server(wsgi_app(app, services), host=host, port=settings.port)
+    app = create_app(settings, services)  # it checks that the signing secret is set
+    application = wsgi_app(app, services, signing_secret=settings.slack_signing_secret or "")
+    server = make_server(application, host=host, port=settings.port)
     where = f"http://{host}:{server.effective_port}"
     announce(f"listening on {where}{EVENTS_PATH} (health: {where}{HEALTH_PATH})")
     server.run()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy.exc import SQLAlchemyError
 from waitress import create_server
 from waitress.server import BaseWSGIServer
 
+from bot.gate import Gate, Refusal, Seen, SignedRequest
+from bot.health import health
 from bot.services import Services
-from recommender.indexes import STATE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -23,45 +25,100 @@ HEALTH_PATH = "/healthz"
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def wsgi_app(bolt_app: App, services: Services) -> WSGIApp:
-    """The WSGI application: Bolt for Slack's requests, `health` at /healthz."""
+@dataclass(frozen=True)
+class Limits:
+    """What one HTTP request may cost the server (waitress's adjustments of the same names).
+
+    Slack's requests are small: a modal submission, the largest, is tens of KB; a body or
+    headers past these are refused (413, 431) from the headers, before the body is read.
+    Waitress reads requests in its event loop and hands only whole ones to its threads, so
+    a slow client holds a connection, never a thread; `channel_timeout` closes it once idle
+    (checked every `cleanup_interval`), and `connection_limit` caps how many are open.
+    """
+
+    max_request_body_size: int = 512 * 1024
+    max_request_header_size: int = 32 * 1024
+    channel_timeout: int = 30
+    cleanup_interval: int = 10
+    connection_limit: int = 100
+
+
+def wsgi_app(bolt_app: App, services: Services, *, signing_secret: str) -> WSGIApp:
+    """The WSGI application: Slack's requests through the gate to Bolt, `health` at /healthz."""
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    gate, seen = Gate(signing_secret), Seen()
+
+    def events(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        verdict = gate.check(_headers(environ), body)
+        if isinstance(verdict, Refusal):
+            return _answer(start_response, verdict.status, {"error": verdict.reason})
+        if not seen.first_time(verdict.key):
+            log.info("a request handled already (a replay or Slack's retry) was acknowledged")
+            return _answer(start_response, "200 OK", {})
+        environ["wsgi.input"] = io.BytesIO(body)
+        return _dispatch(slack, environ, start_response, verdict, seen)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            status, body = health(services)
-            start_response(status, [("Content-Type", "application/json")])
-            return [json.dumps(body).encode()]
-        return slack(environ, start_response)
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
+            status, report = health(services)
+            return _answer(start_response, status, report)
+        if path == EVENTS_PATH and method == "POST":
+            return events(environ, start_response)
+        return slack(environ, start_response)  # 404, and OAuth's install pages when set up
 
     return application
 
 
-def health(services: Services) -> tuple[str, dict]:
-    """Whether the database answers, how many papers it holds, and how old the index is.
+def _dispatch(
+    slack: SlackRequestHandler,
+    environ: dict,
+    start_response: Callable,
+    request: SignedRequest,
+    seen: Seen,
+) -> Iterable[bytes]:
+    """Hand a checked request to Bolt; if Bolt failed it, let Slack's retry act after all."""
 
-    Cheap on purpose (one count, one small file): load balancers call it every few seconds.
-    """
-    try:
-        papers = services.store.count()
-    except SQLAlchemyError:
-        log.exception("health check: the database does not answer")
-        return "503 Service Unavailable", {"ok": False, "error": "database unavailable"}
-    return "200 OK", {"ok": True, "papers": papers, "index": _index(services)}
+    def noting_failure(status: str, headers: list, *args) -> Callable:
+        if status.startswith("5"):
+            seen.forget(request.key)
+        return start_response(status, headers, *args)
 
-
-def _index(services: Services) -> dict | None:
-    """Papers in the index and its age in seconds; None when there is no readable index."""
-    state_file = services.index_dir / STATE_FILE
-    try:
-        built = state_file.stat().st_mtime
-        state = json.loads(state_file.read_text())
-    except (OSError, ValueError):
-        return None
-    age = services.clock().timestamp() - built
-    return {"papers": state.get("papers"), "age_seconds": max(0, round(age))}
+    return slack(environ, noting_failure)
 
 
-def make_server(application: WSGIApp, *, host: str, port: int) -> BaseWSGIServer:
+def _headers(environ: dict) -> dict[str, str]:
+    """The request's headers, with lower-case names."""
+    headers = {
+        key[5:].lower().replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    if "CONTENT_TYPE" in environ:
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _answer(start_response: Callable, status: str, body: dict) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def make_server(
+    application: WSGIApp, *, host: str, port: int, limits: Limits = Limits()
+) -> BaseWSGIServer:
     """A waitress server for `application`, bound (port 0: any free port) but not yet running."""
-    return create_server(application, host=host, port=port)
+    return create_server(
+        application,
+        host=host,
+        port=port,
+        max_request_body_size=limits.max_request_body_size,
+        max_request_header_size=limits.max_request_header_size,
+        channel_timeout=limits.channel_timeout,
+        cleanup_interval=limits.cleanup_interval,
+        connection_limit=limits.connection_limit,
+    )

@@ -78,7 +78,8 @@ def settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
 @pytest.fixture
 def slack(settings: Settings, services: Services, fake_slack: FakeSlack) -> Iterator[SlackSender]:
     """The real app served by waitress, and a sender of signed requests to it."""
-    with serving(wsgi_app(create_app(settings, services), services)) as url:
+    app = create_app(settings, services)
+    with serving(wsgi_app(app, services, signing_secret=SIGNING_SECRET)) as url:
         yield SlackSender(url, SIGNING_SECRET, fake_slack)
 
 

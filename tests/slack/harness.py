@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
-from bot.web import WSGIApp, make_server
+from bot.web import Limits, WSGIApp, make_server
 
 TEAM_ID = "T0TEAM"
 _EVENT_IDS = itertools.count(1)
@@ -273,19 +273,23 @@ class SlackSender:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
-    def event(self, event: dict) -> Answer:
-        """An Events API delivery of `event`, as JSON."""
+    def event(
+        self, event: dict, *, event_id: str | None = None, retry: int | None = None
+    ) -> Answer:
+        """An Events API delivery of `event`, as JSON; Slack's `retry`-th retry of `event_id`."""
         body = {
             "token": "verification-token-unused",
             "team_id": TEAM_ID,
             "api_app_id": "A0PAPERS",
             "event": event,
             "type": "event_callback",
-            "event_id": f"Ev{next(_EVENT_IDS):08d}",
+            "event_id": event_id or f"Ev{next(_EVENT_IDS):08d}",
             "event_time": int(time.time()),
             "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
         }
-        return self.post(json.dumps(body), content_type="application/json")
+        retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        headers = retried if retry else {}
+        return self.post(json.dumps(body), content_type="application/json", headers=headers)
 
     def _block_actions(
         self,
@@ -333,13 +337,16 @@ class SlackSender:
         timestamp: int | None = None,
         secret: str | None = None,
         content_type: str = "application/x-www-form-urlencoded",
+        headers: dict[str, str] | None = None,
     ) -> Answer:
-        """POST `body` signed with `secret` (default: the app's) at `timestamp` (default: now)."""
+        """POST `body` signed with `secret` (default: the app's) at `timestamp` (default: now),
+        with more `headers` if given."""
         timestamp = int(time.time()) if timestamp is None else timestamp
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(timestamp),
             "X-Slack-Signature": signature(secret or self.secret, timestamp, body),
+            **(headers or {}),
         }
         request = urllib.request.Request(
             f"{self.url}/slack/events", data=body.encode(), headers=headers, method="POST"
@@ -352,9 +359,9 @@ class SlackSender:
 
 
 @contextmanager
-def serving(application: WSGIApp) -> Iterator[str]:
+def serving(application: WSGIApp, limits: Limits | None = None) -> Iterator[str]:
     """Run `application` under waitress on a free loopback port; yield its base URL."""
-    server = make_server(application, host="127.0.0.1", port=0)
+    server = make_server(application, host="127.0.0.1", port=0, limits=limits or Limits())
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -21,8 +19,7 @@ from bot.config import Settings
 from bot.errors import MissingSetting
 from bot.services import Services
 from bot.web import wsgi_app
-from recommender.store import Store
-from tests.slack.conftest import BOT_TOKEN, NOW, SIGNING_SECRET
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.slack.harness import PATIENCE, FakeSlack, Reply, SlackSender, serving, signature
 
 COMMAND = urlencode({"command": "/papers", "text": "transformers", "team_id": "T0TEAM"})
@@ -119,7 +116,7 @@ def test_tokens_never_reach_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     app = create_app(settings, services)
-    with serving(wsgi_app(app, services)) as url:
+    with serving(wsgi_app(app, services, signing_secret=SIGNING_SECRET)) as url:
         slack = SlackSender(url, SIGNING_SECRET, fake_slack)
         fake_slack.wait_for_reply(slack.command("transformers").response_url)
         fake_slack.wait_for_reply(slack.click(SAVE, "2507.07186").response_url)
@@ -129,38 +126,6 @@ def test_tokens_never_reach_the_logs(
     assert BOT_TOKEN not in caplog.text
     assert SIGNING_SECRET not in caplog.text
     assert BOT_TOKEN not in repr(settings) and SIGNING_SECRET not in repr(settings)
-
-
-def get(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=PATIENCE) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def test_healthz_reports_papers_and_index_age(slack: SlackSender, services: Services) -> None:
-    built = NOW.timestamp() - 3600
-    os.utime(services.index_dir / "state.json", (built, built))
-    status, body = get(f"{slack.url}/healthz")
-    assert status == 200
-    assert body == {"ok": True, "papers": 364, "index": {"papers": 364, "age_seconds": 3600}}
-
-
-def test_healthz_without_an_index(slack: SlackSender, services: Services) -> None:
-    (services.index_dir / "state.json").unlink()
-    assert get(f"{slack.url}/healthz") == (200, {"ok": True, "papers": 364, "index": None})
-
-
-def test_healthz_when_the_database_is_gone(
-    settings: Settings, services: Services, fake_slack: FakeSlack, tmp_path: Path
-) -> None:
-    gone = Store.open(f"sqlite:///{tmp_path / 'gone.db'}")
-    with gone.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE papers")
-    services = replace(services, store=gone)
-    with serving(wsgi_app(create_app(settings, services), services)) as url:
-        assert get(f"{url}/healthz") == (503, {"ok": False, "error": "database unavailable"})
 
 
 def test_other_paths_are_not_found(slack: SlackSender) -> None:

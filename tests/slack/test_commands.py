@@ -138,7 +138,8 @@ def test_the_ack_does_not_wait_for_a_slow_search(
 ) -> None:
     slow = SlowEngine(services.engine)
     services = replace(services, engine=slow)
-    with serving(wsgi_app(create_app(settings, services), services)) as url:
+    app = create_app(settings, services)
+    with serving(wsgi_app(app, services, signing_secret=SIGNING_SECRET)) as url:
         answer = SlackSender(url, SIGNING_SECRET, fake_slack).command("transformers")
         # Slack has its answer while the search is still held back...
         assert answer.status == 200
@@ -166,7 +167,8 @@ def test_an_unexpected_error_is_logged_and_the_user_gets_an_apology(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     services = replace(services, engine=BrokenEngine())
-    with serving(wsgi_app(create_app(settings, services), services)) as url:
+    app = create_app(settings, services)
+    with serving(wsgi_app(app, services, signing_secret=SIGNING_SECRET)) as url:
         answer = SlackSender(url, SIGNING_SECRET, fake_slack).command("transformers")
         [reply] = fake_slack.wait_for_reply(answer.response_url)
     assert reply["text"] == APOLOGY

@@ -25,7 +25,7 @@ from bot.web import wsgi_app
 from recommender.delivery import Deliverer
 from recommender.matching import Matcher
 from recommender.store import Store
-from tests.slack.conftest import NOW, subscribe
+from tests.slack.conftest import NOW, SIGNING_SECRET, subscribe
 from tests.slack.harness import PATIENCE, FakeSlack, Reply, serving
 from tests.slack.test_manifest import manifest
 
@@ -44,7 +44,8 @@ def multi(settings: Settings) -> Settings:
 
 @pytest.fixture
 def served(multi: Settings, services: Services) -> Iterator[str]:
-    with serving(wsgi_app(create_app(multi, services), services)) as url:
+    app = create_app(multi, services)
+    with serving(wsgi_app(app, services, signing_secret=SIGNING_SECRET)) as url:
         yield url
 
 

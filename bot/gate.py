@@ -1,0 +1,126 @@
+"""What reaches Bolt over HTTP: signed by Slack, well formed, and not seen before.
+
+Bolt parses a body before it checks the signature, so a malformed unsigned request (a
+timestamp that is not a number, invalid UTF-8, a JSON list) used to end in a 500 and a
+traceback. The gate checks the signature on the raw bytes first, then that Bolt can parse
+the body into an object, and answers 401 or 400 itself; Bolt checks the signature again.
+
+A signed request is acted on once per process: its signature (or, for an event, its
+`event_id`, which Slack keeps across its retries) is remembered for `RECORD_TTL`, so a
+replay or a retry within Slack's five-minute signature window is acknowledged and does
+nothing. The record is in memory: a replay sent to another web process is stopped only by
+that window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_bolt.request.internals import parse_body
+
+# Slack refuses requests older than five minutes (https://api.slack.com/authentication/
+# verifying-requests-from-slack); Bolt and the gate do too.
+SIGNATURE_WINDOW = 5 * 60
+# Slack retries an event three times within about five minutes; the record outlives both.
+RECORD_TTL = 10 * 60
+# Only requests signed with the app's secret are recorded: this bounds memory under a burst.
+RECORD_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request does not reach Bolt: the HTTP status and a short reason."""
+
+    status: str
+    reason: str
+
+
+UNSIGNED = Refusal("401 Unauthorized", "not signed by Slack")
+MALFORMED = Refusal("400 Bad Request", "malformed request")
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """A request whose signature is Slack's: the key it is remembered by."""
+
+    key: str
+
+
+class Seen:
+    """Keys of requests already handled, each for `ttl` seconds, at most `limit` of them."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = RECORD_TTL,
+        limit: int = RECORD_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._limit = limit
+        self._clock = clock
+        self._expiry: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, key: str) -> bool:
+        """Record `key`; False if it was recorded (and not expired) already."""
+        now = self._clock()
+        with self._lock:
+            while self._expiry and next(iter(self._expiry.values())) <= now:
+                self._expiry.popitem(last=False)
+            if key in self._expiry:
+                return False
+            self._expiry[key] = now + self._ttl
+            if len(self._expiry) > self._limit:
+                self._expiry.popitem(last=False)
+            return True
+
+    def forget(self, key: str) -> None:
+        """Let `key` be handled again (its first handling failed, so Slack's retry must act)."""
+        with self._lock:
+            self._expiry.pop(key, None)
+
+
+class Gate:
+    """Checks a request's signature and form before Bolt sees it."""
+
+    def __init__(self, signing_secret: str, *, clock: Callable[[], float] = time.time) -> None:
+        self._secret = signing_secret.encode()
+        self._clock = clock
+
+    def check(self, headers: dict[str, str], body: bytes) -> SignedRequest | Refusal:
+        """A signed, well-formed request, or why it is refused. `headers` are lower-case."""
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not self._signed(timestamp, signature, body):
+            return UNSIGNED
+        parsed = _parsed(body, headers.get("content-type"))
+        if parsed is None:
+            return MALFORMED
+        event_id = parsed.get("event_id") if parsed.get("type") == "event_callback" else None
+        return SignedRequest(f"event:{event_id}" if isinstance(event_id, str) else signature)
+
+    def _signed(self, timestamp: str, signature: str, body: bytes) -> bool:
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            return False
+        if abs(self._clock() - int(timestamp)) > SIGNATURE_WINDOW:
+            return False
+        base = b"v0:" + timestamp.encode() + b":" + body
+        expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, signature)
+
+
+def _parsed(body: bytes, content_type: str | None) -> dict | None:
+    """The body as Bolt will parse it, if that is an object; else None."""
+    try:
+        # Bolt's own parser, so that what passes here is what Bolt reads.
+        parsed = parse_body(body.decode("utf-8"), content_type)
+    except ValueError:  # invalid UTF-8 and invalid JSON alike
+        return None
+    return parsed if isinstance(parsed, dict) else None
