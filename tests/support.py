@@ -1,16 +1,29 @@
-"""Helpers shared by tests: a fake clock, recorded bodies, the store's feedback log."""
+"""Helpers shared by tests: a fake clock, recorded bodies, the store's feedback log, digests."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from recommender.digest import Explanation, Neighbour
 from recommender.sources.http_record import body_bytes
 from recommender.store import Store
 from recommender.store.schema import feedback
+
+# A digest's window, and one explanation of each kind, for the digest and Block Kit tests.
+SINCE = datetime(2025, 12, 9, 9, 0, tzinfo=UTC)
+UNTIL = datetime(2025, 12, 10, 9, 0, tzinfo=UTC)
+LIKED = Neighbour("2507.07186", "Planted in Pretraining", "liked", 0.71)
+WHYS = (
+    Explanation(keywords=("speculative decoding", "LLM")),
+    Explanation(closest=Neighbour("title:0e40252543b34be0", "WUSH <b>", "liked", 0.8)),
+    Explanation(closest=LIKED, authors=("Ada Lovelace",)),
+    Explanation(closest=Neighbour("2507.07186", "Planted", "seed", 0.6)),
+    Explanation(),
+)
 
 
 def recorded_body(path: Path) -> bytes:

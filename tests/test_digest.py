@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
 from recommender.digest import Digest, Explanation, Neighbour, Pick
 from recommender.models import Paper
 from recommender.store import Store
-
-SINCE = datetime(2025, 12, 9, 9, 0, tzinfo=UTC)
-UNTIL = datetime(2025, 12, 10, 9, 0, tzinfo=UTC)
-LIKED = Neighbour("2507.07186", "Planted in Pretraining", "liked", 0.71)
-WHYS = (
-    Explanation(keywords=("speculative decoding", "LLM")),
-    Explanation(closest=Neighbour("title:0e40252543b34be0", "WUSH <b>", "liked", 0.8)),
-    Explanation(closest=LIKED, authors=("Ada Lovelace",)),
-    Explanation(closest=Neighbour("2507.07186", "Planted", "seed", 0.6)),
-    Explanation(),
-)
+from tests.support import SINCE, UNTIL, WHYS
 
 
 @pytest.mark.parametrize(

@@ -21,11 +21,12 @@ from bot.blocks import (
     snippet,
 )
 from bot.search import Page, SearchRequest
-from recommender.digest import Digest, Explanation, Neighbour, Pick
+from recommender.digest import Digest, Explanation, Pick
 from recommender.engine import Filters
 from recommender.models import Paper
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.golden import assert_golden
+from tests.support import SINCE, UNTIL, WHYS
 
 INJECTION = "<!channel> ping <@U123> <!here> <https://evil.example|click> & <!subteam^S1>"
 
@@ -166,16 +167,6 @@ def test_snippet(extras: dict, abstract: str, line: str) -> None:
 # Digests -------------------------------------------------------------------------------
 
 DAY = date(2025, 12, 10)
-SINCE = datetime(2025, 12, 9, 9, 0, tzinfo=UTC)
-UNTIL = datetime(2025, 12, 10, 9, 0, tzinfo=UTC)
-LIKED = Neighbour("2507.07186", "Planted in Pretraining", "liked", 0.71)
-WHYS = (
-    Explanation(keywords=("speculative decoding", "LLM")),
-    Explanation(closest=Neighbour("title:0e40252543b34be0", "WUSH <b>", "liked", 0.8)),
-    Explanation(closest=LIKED, authors=("Ada Lovelace",)),
-    Explanation(closest=Neighbour("2507.07186", "Planted", "seed", 0.6)),
-    Explanation(),
-)
 
 
 def digest_of(papers, whys=WHYS, *, new: int = 120, notices: tuple[str, ...] = ()) -> Digest:
