@@ -33,6 +33,8 @@ class Context:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._store: Store | None = None
+        # One model per thread count: the indexer and the engine of one command share it.
+        self._embedders: dict[int | None, SentenceTransformerEmbedder] = {}
 
     @property
     def store(self) -> Store:
@@ -49,11 +51,13 @@ class Context:
         return self.settings.slack_mode is not SlackMode.NONE
 
     def embedder(self, threads: int | None = None) -> SentenceTransformerEmbedder:
-        return SentenceTransformerEmbedder(
-            self.settings.embedding_model,
-            precision=self.settings.embedding_precision,
-            threads=threads,
-        )
+        if threads not in self._embedders:
+            self._embedders[threads] = SentenceTransformerEmbedder(
+                self.settings.embedding_model,
+                precision=self.settings.embedding_precision,
+                threads=threads,
+            )
+        return self._embedders[threads]
 
     def engine(self, fusion: Fusion | None = None, *, threads: int | None = None) -> Engine:
         return Engine(self.store, self.index_dir, self.embedder(threads), fusion)
