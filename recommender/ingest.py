@@ -18,12 +18,17 @@ BATCH_SIZE = 1000
 
 @dataclass
 class IngestReport:
-    """What an ingest added, updated, found unchanged, and rejected (with reasons)."""
+    """What an ingest added, updated, found unchanged, and rejected (with reasons).
+
+    `failure` is set when the source itself failed (an HTTP error, arXiv's error feed, an
+    OAI-PMH error), as opposed to some of its entries being rejected.
+    """
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    failure: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,3 +91,4 @@ def ingest_pages(
             store_parsed(store, parsed, report, now=now)
     except FeedError as error:
         report.rejected.append(Rejection(error.origin or origin, "request", error.reason))
+        report.failure = error.reason

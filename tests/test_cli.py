@@ -226,3 +226,19 @@ def test_search_names_a_bad_category_before_any_work(env):
     assert result.exit_code == 1
     assert "'CS/CL' is not an arXiv category" in result.output
     assert not (Path(env["PAPERS_DATA_DIR"]) / "index").exists()
+
+
+def test_arxivs_error_feed_fails_the_ingest_and_shows_in_status(env, httpserver, fixtures_dir):
+    error_feed = (fixtures_dir / "rss" / "error.rss.xml").read_bytes()
+    httpserver.expect_request("/rss/astroph").respond_with_data(error_feed)
+    result = run(env, "ingest", "rss", "astroph")
+    assert result.exit_code == 1
+    assert "arXiv RSS astroph: request: arXiv refused the feed: Bad archive 'astroph'" in (
+        result.output
+    )
+    saved = run(env, "ingest", "file", str(fixtures_dir / "rss" / "error.rss.xml"))
+    assert saved.exit_code == 1 and "Bad archive 'astroph'" in saved.output
+    once = run({**env, "PAPERS_SOURCES": "arxiv-rss:astroph"}, "run-once", "--dry-run")
+    assert "Bad archive 'astroph'" in once.output
+    status = run({**env, "PAPERS_SOURCES": "arxiv-rss:astroph"}, "status")
+    assert "source: arxiv-rss:astroph failed: arXiv refused the feed: Bad archive" in status.output

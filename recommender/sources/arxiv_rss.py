@@ -5,7 +5,9 @@ Type: new` then `Abstract: ...`; the announce type (new, cross, replace, replace
 kept in `extras["announce_type"]` so that replacements update papers already stored rather
 than count as new ones. The feed gives the announcement date, not the submission date: it is
 used as `updated`, and as `published` for a v1. On weekends and holidays the feed is empty,
-which is an empty result, not an error.
+which is an empty result, not an error. A category arXiv does not know (`astroph` for
+`astro-ph`) is answered with a feed whose title starts "Feed error for query" and whose
+description holds arXiv's reason: that is a FeedError, never an empty day.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.etree.ElementTree import Element
 
-from recommender.errors import InvalidArxivId
+from recommender.errors import FeedError, InvalidArxivId
 from recommender.http import Fetcher
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
@@ -25,6 +27,7 @@ from recommender.sources.xmlutil import ARXIV, ATOM, DC
 
 FORMAT = "arxiv-rss"
 RSS_URL = "https://rss.arxiv.org/rss"
+ERROR_TITLE = "Feed error for query"
 
 _DESCRIPTION = re.compile(
     r"\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:)?(?P<abstract>.*)",
@@ -55,12 +58,29 @@ def sniff(data: bytes) -> bool:
 
 def parse(data: bytes, origin: str) -> Parsed:
     """The papers announced in one feed; an empty feed is an empty result."""
-    elements, broken = xmlutil.collect(data, origin, {"item", ATOM + "entry"})
-    items = [_rss_item(e) if e.tag == "item" else _atom_entry(e) for e in elements]
+    elements, broken = xmlutil.collect(
+        data, origin, {"item", ATOM + "entry", "channel", ATOM + "feed"}
+    )
+    _raise_feed_error([e for e in elements if e.tag in ("channel", ATOM + "feed")], origin)
+    entries = [e for e in elements if e.tag in ("item", ATOM + "entry")]
+    items = [_rss_item(e) if e.tag == "item" else _atom_entry(e) for e in entries]
     papers, rejected = sort_out(_paper(item, origin) for item in items)
     if broken:
         rejected += (broken,)
     return Parsed(papers=papers, rejected=rejected)
+
+
+def _raise_feed_error(channels: list[Element], origin: str) -> None:
+    """arXiv's answer to a query it cannot serve: a feed titled "Feed error for query"."""
+    for channel in channels:
+        title = xmlutil.text(channel, "title") or xmlutil.text(channel, ATOM + "title")
+        if title.startswith(ERROR_TITLE):
+            said = (
+                xmlutil.text(channel, "description")
+                or xmlutil.text(channel, ATOM + "subtitle")
+                or title
+            )
+            raise FeedError(origin, f"arXiv refused the feed: {said} (check the category name)")
 
 
 def _rss_item(item: Element) -> _Item:

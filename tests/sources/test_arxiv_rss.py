@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from recommender.errors import FeedError
 from recommender.http import HttpClient
 from recommender.sources import arxiv_rss
 
@@ -108,3 +109,10 @@ def test_fetch_asks_for_the_categories_joined_by_plus(httpserver: HTTPServer, fi
     data = arxiv_rss.fetch(HttpClient(), "cs.CL+cs.LG", base_url=httpserver.url_for("/rss"))
 
     assert data == feed
+
+
+@pytest.mark.parametrize("name", ["error.rss.xml", "error.atom.xml"])
+def test_arxivs_error_feed_is_an_error_naming_the_source_and_arxivs_message(fixtures_dir, name):
+    """A typo in a category (`astroph`) must not read as a quiet day forever."""
+    with pytest.raises(FeedError, match=r"^arXiv RSS astroph: arXiv refused the feed: Bad archive"):
+        arxiv_rss.parse(read(fixtures_dir, name), "arXiv RSS astroph")
