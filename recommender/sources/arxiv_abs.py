@@ -14,7 +14,7 @@ import re
 from recommender.errors import InvalidArxivId
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
-from recommender.sources.fields import extras, split_authors, version_history
+from recommender.sources.fields import detex, extras, split_authors, version_history
 
 FORMAT = "arxiv-abs"
 
@@ -77,7 +77,7 @@ def _paper(header: list[tuple[str, str]], abstract: str, origin: str) -> Paper |
     version, published, updated = version_history(_versions(header))
     return Paper(
         id=paper_id,
-        title=fields["Title"],
+        title=clean_text(detex(fields["Title"])),
         abstract=abstract,
         authors=split_authors(fields.get("Authors", "")),
         categories=tuple(fields.get("Categories", "").split()),

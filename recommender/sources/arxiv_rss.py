@@ -22,7 +22,14 @@ from recommender.http import Fetcher
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources import xmlutil
-from recommender.sources.fields import extras, iso_utc, rfc2822_utc, sort_out, split_authors
+from recommender.sources.fields import (
+    detex,
+    extras,
+    iso_utc,
+    rfc2822_utc,
+    sort_out,
+    split_authors,
+)
 from recommender.sources.xmlutil import ARXIV, ATOM, DC
 
 FORMAT = "arxiv-rss"
@@ -87,7 +94,7 @@ def _rss_item(item: Element) -> _Item:
     description = item.findtext("description") or ""
     return _Item(
         refs=(description, xmlutil.text(item, "guid"), xmlutil.text(item, "link")),
-        title=xmlutil.text(item, "title"),
+        title=clean_text(detex(xmlutil.text(item, "title"))),
         description=description,
         categories=tuple(xmlutil.texts(item, "category")),
         authors=_creators(item),
@@ -105,10 +112,11 @@ def _atom_entry(entry: Element) -> _Item:
             xmlutil.text(entry, ATOM + "id"),
             link.get("href", "") if link is not None else "",
         ),
-        title=xmlutil.text(entry, ATOM + "title"),
+        title=clean_text(detex(xmlutil.text(entry, ATOM + "title"))),
         description=description,
         categories=tuple(c.get("term", "") for c in entry.findall(ATOM + "category")),
-        authors=_creators(entry) or tuple(xmlutil.texts(entry, f"{ATOM}author/{ATOM}name")),
+        authors=_creators(entry)
+        or tuple(clean_text(detex(n)) for n in xmlutil.texts(entry, f"{ATOM}author/{ATOM}name")),
         announced=iso_utc(xmlutil.text(entry, ATOM + "published")),
         announce_type=xmlutil.text(entry, ARXIV + "announce_type"),
     )

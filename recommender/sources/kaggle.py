@@ -55,7 +55,7 @@ def _paper(record: dict[str, Any], origin: str, entry: str) -> Paper | Rejection
         paper_id, _ = parse_arxiv_id(str(record.get("id") or ""))
     except InvalidArxivId:
         return Rejection(origin, entry, f"no arXiv id (id {record.get('id')!r})")
-    title = clean_text(record.get("title") or "")
+    title = clean_text(detex(record.get("title") or ""))
     if not title:
         return Rejection(origin, f"{entry} ({paper_id})", "no title")
     version, published, updated = version_history(_versions(record.get("versions")))
