@@ -171,6 +171,23 @@ def _arxiv_rss(name: str) -> Callable[[], Cut]:
     return cut
 
 
+def _arxiv_rdf() -> Cut:
+    whole = (FIXTURES / "rss" / "cs.CL.rdf.xml").read_bytes()
+    at = whole.index(b"1706.03762v5")  # inside the third item's title
+    entry = re.escape(end_position(whole[:at]))
+    return Cut("arxiv-rss", "rdf", whole, at, ("1810.04805", "1901.02860"), entry, XML_CUT)
+
+
+def _oai_pmh_format(name: str, marker: bytes, kept: tuple[str, ...]) -> Callable[[], Cut]:
+    def cut() -> Cut:
+        whole = (FIXTURES / "oai-pmh" / name).read_bytes()
+        at = whole.index(marker)
+        entry = re.escape(end_position(whole[:at]))
+        return Cut("oai-pmh", name, whole, at, kept, entry, XML_CUT, closing=b"</record>")
+
+    return cut
+
+
 def _oai_pmh() -> Cut:
     whole = (FIXTURES / "oai-pmh" / "ListRecordsResponse.xml").read_bytes()
     at = len(whole) // 2
@@ -207,7 +224,14 @@ CUTS: dict[str, Callable[[], Cut]] = {
     "arxiv-api": _arxiv_api,
     "arxiv-rss (RSS)": _arxiv_rss("cs.CL.rss.xml"),
     "arxiv-rss (Atom)": _arxiv_rss("cs.CL.atom.xml"),
+    "arxiv-rss (RSS 1.0)": _arxiv_rdf,
     "oai-pmh": _oai_pmh,
+    "oai-pmh (arXiv)": _oai_pmh_format(
+        "ListRecordsArXiv.xml", b"Calculation of prompt", ("0704.0002",)
+    ),
+    "oai-pmh (oai_dc)": _oai_pmh_format(
+        "ListRecordsOaiDc.xml", b"Sparsity-certifying", ("0704.0001",)
+    ),
     "hf-daily": _hf_daily,
     "arxiv-abs": _arxiv_abs,
 }
