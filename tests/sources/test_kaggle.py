@@ -94,3 +94,18 @@ def test_bad_lines_are_rejected_the_rest_kept(fixtures_dir):
         ("line 5", "no arXiv id (id 'abc')"),
         ("line 6", "not a JSON object"),
     ]
+
+
+def test_tex_in_titles_and_names_becomes_unicode():
+    line = (
+        b'{"id": "1201.0001",'
+        b' "title": "On Erd\\\\H{o}s\' conjecture in {\\\\em $\\\\ell_p$} spaces",'
+        b' "abstract": "We prove it.", "categories": "math.FA",'
+        b' "authors": "Gu{\\\\dh}mundur Sigur{\\\\dh}sson",'
+        b' "authors_parsed": [["Sigur{\\\\dh}sson", "Gu{\\\\dh}mundur", ""]]}\n'
+    )
+
+    (paper,) = kaggle.parse(line, "tex").papers
+
+    assert paper.title == "On Erdős' conjecture in $\\ell_p$ spaces"
+    assert paper.authors == ("Guðmundur Sigurðsson",)
