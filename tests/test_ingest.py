@@ -203,7 +203,7 @@ def test_odd_values_in_json_entries_are_rejected_one_by_one(sqlite_store, tmp_pa
     )
     assert sorted(report.added) == ["2501.00001", "2501.00003"]
     assert [r.entry for r in report.rejected] == ["line 2", "line 3"]
-    assert "unexpected type" in report.rejected[0].reason
+    assert report.rejected[0].reason == "title is a number, not text"
 
 
 def test_a_parser_that_trips_rejects_its_file_not_the_run(sqlite_store, tmp_path, monkeypatch):

@@ -189,6 +189,16 @@ def _oai_pmh_format(name: str, marker: bytes, kept: tuple[str, ...]) -> Callable
     return cut
 
 
+def _beir_array() -> Cut:
+    lines = (FIXTURES / "beir" / "corpus.jsonl").read_bytes().splitlines()
+    whole = b"[\n" + b",\n".join(lines) + b"\n]\n"
+    at = whole.index(b"The dominant sequence")  # inside the third document's text
+    entry = re.escape(end_position(whole[:at]))
+    reason = starts("JSON array broken off or malformed: ")
+    kept = ("beir:4983", "beir:5836")
+    return Cut("beir-corpus", "corpus.json", whole, at, kept, entry, reason)
+
+
 def _oai_pmh() -> Cut:
     whole = (FIXTURES / "oai-pmh" / "ListRecordsResponse.xml").read_bytes()
     at = len(whole) // 2
@@ -234,6 +244,7 @@ CUTS: dict[str, Callable[[], Cut]] = {
         "ListRecordsOaiDc.xml", b"Sparsity-certifying", ("0704.0001",)
     ),
     "hf-daily": _hf_daily,
+    "beir-corpus (JSON array)": _beir_array,
     "arxiv-abs": _arxiv_abs,
 }
 
@@ -258,6 +269,8 @@ def test_a_cut_off_file_keeps_the_papers_before_the_cut(name: str):
 
 # XML must be UTF-8 throughout: the parser stops at the bad byte, as at a cut.
 STOPS_AT_A_BAD_BYTE = {"arxiv-api", "arxiv-rss", "oai-pmh"}
+# A JSON array is read from its start as one text: it stops at the bad byte too.
+STOPS_AT_A_BAD_BYTE_JSON = {"beir-corpus (JSON array)"}
 # Files that predate UTF-8 (old .abs files are Latin-1): read in the encoding detected.
 DETECTS_ENCODING = {"arxiv-abs"}
 
@@ -275,6 +288,13 @@ def test_a_byte_that_is_not_utf8_costs_at_most_its_entry(name: str):
         assert parsed.papers == whole.papers[: cut.count]
         (rejection,) = parsed.rejected
         assert rejection.reason == "XML broken off or malformed: not well-formed (invalid token)"
+        return
+    if name in STOPS_AT_A_BAD_BYTE_JSON:
+        assert parsed.papers == whole.papers[: cut.count]
+        (rejection,) = parsed.rejected
+        assert rejection.reason == "a byte that is not UTF-8 (b'\\xff')"
+        lines = cut.data.split(b"\n")
+        assert rejection.entry == f"line {len(lines)}, column {len(lines[-1]) + 1}"  # as json
         return
     # Text formats read it as U+FFFD in the one paper that holds it; nothing is lost. A
     # format that detects legacy encodings reads the file in the one it finds, without U+FFFD.

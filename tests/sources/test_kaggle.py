@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from recommender.sources import kaggle
 
 NAME = "arxiv-metadata-oai-snapshot.json"
@@ -109,3 +111,20 @@ def test_tex_in_titles_and_names_becomes_unicode():
 
     assert paper.title == "On Erdős' conjecture in $\\ell_p$ spaces"
     assert paper.authors == ("Guðmundur Sigurðsson",)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        (b'"id": 704.0001, "title": "T", "abstract": "A"', "id is a number, not text"),
+        (b'"id": "0704.0001", "title": 7, "abstract": "A"', "title is a number, not text"),
+        (b'"id": "0704.0001", "title": "T", "abstract": ["a"]', "abstract is a list, not text"),
+    ],
+)
+def test_a_field_of_the_wrong_type_rejects_its_line(fields, reason):
+    line = b'{%s, "categories": "cs.CL", "versions": []}\n' % fields
+
+    parsed = kaggle.parse(line, "types")
+
+    assert parsed.papers == ()
+    assert [(r.entry, r.reason) for r in parsed.rejected] == [("line 1", reason)]
