@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from recommender.errors import FeedError, PapersError
+from recommender.limits import LIMITS, FieldLimits
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources import parse_file
 from recommender.store import Store
@@ -56,10 +57,26 @@ def _chunks(papers: tuple[Paper, ...]) -> Iterator[tuple[Paper, ...]]:
         yield papers[start : start + BATCH_SIZE]
 
 
-def store_parsed(store: Store, parsed: Parsed, report: IngestReport, *, now: datetime) -> None:
-    """Write one parse result into the store, one transaction per batch."""
+def store_parsed(
+    store: Store,
+    parsed: Parsed,
+    report: IngestReport,
+    *,
+    origin: str,
+    now: datetime,
+    limits: FieldLimits = LIMITS,
+) -> None:
+    """Write one parse result (from `origin`) into the store, one transaction per batch; a
+    paper with a field over `limits` is rejected, not stored."""
     report.rejected.extend(parsed.rejected)
-    for chunk in _chunks(parsed.papers):
+    papers = []
+    for paper in parsed.papers:
+        problem = limits.problem(paper)
+        if problem:
+            report.rejected.append(Rejection(origin, paper.id[: limits.id], problem))
+        else:
+            papers.append(paper)
+    for chunk in _chunks(tuple(papers)):
         result = store.upsert(chunk, now=now)
         report.added.extend(result.added)
         report.updated.extend(result.updated)
@@ -79,7 +96,7 @@ def ingest_file(
     except PapersError as error:
         report.rejected.append(Rejection(str(path), "file", str(error).removeprefix(f"{path}: ")))
         return
-    store_parsed(store, parsed, report, now=now)
+    store_parsed(store, parsed, report, origin=str(path), now=now)
 
 
 def ingest_pages(
@@ -88,7 +105,7 @@ def ingest_pages(
     """Store a remote listing page by page; a failing page stops it but keeps what came before."""
     try:
         for parsed in pages:
-            store_parsed(store, parsed, report, now=now)
+            store_parsed(store, parsed, report, origin=origin, now=now)
     except FeedError as error:
         report.rejected.append(Rejection(error.origin or origin, "request", error.reason))
         report.failure = error.reason

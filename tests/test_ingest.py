@@ -250,3 +250,32 @@ def test_report_as_dict_and_summary():
     assert report.summary() == "added 1, updated 2, unchanged 0, rejected 1"
     assert report.as_dict()["rejected"] == [{"origin": "f", "entry": "line 2", "reason": "x"}]
     assert not report.ok
+
+
+def test_fields_over_their_limits_reject_the_paper_and_say_which(
+    sqlite_store, fixtures_dir, tmp_path
+):
+    feed = (fixtures_dir / "rss" / "cs.CL.rss.xml").read_bytes()
+    huge_title = b"Sparse Mixtures of Tokenizers " * 200_000  # 6 MB
+    feed = feed.replace(b"Sparse Mixtures of Tokenizers for Multilingual Pretraining", huge_title)
+    line = (
+        b'{"id": "2501.00002", "title": "Long", "abstract": "%s", "categories": "cs.CL", '
+        b'"versions": [], "authors_parsed": [%s]}'
+    )
+    long_abstract = line % (b"word " * 50_000, b"")
+    many_authors = line % (b"short", b", ".join([b'["Doe", "J.", ""]'] * 10_001))
+    report = ingest(
+        sqlite_store,
+        _write(tmp_path, "huge.rss.xml", feed),
+        _write(tmp_path, "long.json", long_abstract + b"\n" + many_authors),
+        fmt=None,
+    )
+    assert sorted(report.added) == ["2312.04567", "2406.01234", "2507.07186"]
+    assert [(Path(r.origin).name, r.entry, r.reason) for r in report.rejected] == [
+        ("huge.rss.xml", "2507.06911",
+         "title too large: 5,999,999 characters, the limit is 2,000"),
+        ("long.json", "2501.00002",
+         "abstract too large: 249,999 characters, the limit is 200,000"),
+        ("long.json", "2501.00002", "authors too large: 10,001 names, the limit is 10,000"),
+    ]  # fmt: skip
+    assert sqlite_store.get("2507.06911") is None

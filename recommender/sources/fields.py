@@ -20,6 +20,7 @@ _PARENTHESIS = re.compile(r"\([^()]*\)")
 _SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
 # Only text with one of these can hold TeX; the rest skips the (slower) TeX reader.
+TEX_MAX = 10_000
 _TEX_MARKS = re.compile(r"[\\{}$]")
 # A `%` starts a TeX comment, but in a title it is a per cent sign ("a 50% speed-up").
 _PERCENT = re.compile(r"(?<!\\)%")
@@ -65,8 +66,8 @@ def detex(text: str) -> str:
     """`text` with its TeX (accents, special letters, `\\emph{}`) as Unicode, math kept:
     for names and titles, which arXiv keeps in TeX. Uses pylatexenc, which knows the whole
     set of TeX accents and letters (`Gu{\\dh}mundur` is Guðmundur)."""
-    if not _TEX_MARKS.search(text):
-        return text
+    if len(text) > TEX_MAX or not _TEX_MARKS.search(text):
+        return text  # over TEX_MAX it is no title nor name: `limits` rejects it, unread
     return unicodedata.normalize("NFC", _TEX.latex_to_text(_PERCENT.sub(r"\\%", text)))
 
 
