@@ -41,6 +41,14 @@ class IngestReport:
             f"unchanged {len(self.unchanged)}, rejected {len(self.rejected)}"
         )
 
+    def absorb(self, other: IngestReport) -> None:
+        """Add `other`'s counts and rejections to this report (a total over files)."""
+        self.added.extend(other.added)
+        self.updated.extend(other.updated)
+        self.unchanged.extend(other.unchanged)
+        self.rejected.extend(other.rejected)
+        self.failure = self.failure or other.failure
+
     def as_dict(self) -> dict:
         return {
             "added": len(self.added),
