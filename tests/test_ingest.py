@@ -144,6 +144,16 @@ def test_bad_files_are_rejected_and_change_nothing(
         _write(tmp_path, "empty.json", b""),
         tmp_path / "missing.xml",
         fixtures_dir / "oai-pmh" / "ErrorResponseBadArgument.xml",
+        fixtures_dir / "rss" / "error.rss.xml",
+        _write(
+            tmp_path,
+            "mods.xml",
+            b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords><record>'
+            b"<header><identifier>oai:arXiv.org:0704.0001</identifier></header>"
+            b'<metadata><mods xmlns="http://www.loc.gov/mods/v3"/></metadata>'
+            b"</record></ListRecords></OAI-PMH>",
+        ),
+        _write(tmp_path, "types.jsonl", b'{"_id": 5, "title": 7, "text": null}\n'),
     ]
     report = ingest(sqlite_store, *bad)
     reasons = {Path(r.origin).name: r.reason for r in report.rejected}
@@ -151,6 +161,9 @@ def test_bad_files_are_rejected_and_change_nothing(
     assert "not a format papers can read" in reasons["unknown.bin"]
     assert "No such file" in reasons["missing.xml"]
     assert "badArgument" in reasons["ErrorResponseBadArgument.xml"]
+    assert "Bad archive 'astroph'" in reasons["error.rss.xml"]
+    assert "metadata format http://www.loc.gov/mods/v3" in reasons["mods.xml"]
+    assert reasons["types.jsonl"] == "_id is a number, not text"
     assert report.added == [] and snapshot(sqlite_store) == before
 
 

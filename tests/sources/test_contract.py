@@ -29,7 +29,12 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 ONE_DOCUMENT = {"http-record", "hf-daily"}
 # Formats that find nothing at all in garbage: no papers and nothing to reject.
 SILENT = {"digest-tldr", "arxiv-daily-md", "enriched-md"}
-GARBAGE = [b"", b"\n\n", b"\x80\xff\xfe", b"\x80\xff\xfe\x00 not a digest"]
+GARBAGE = [
+    b"", b"\n\n", b"\x80\xff\xfe", b"\x80\xff\xfe\x00 not a digest",
+    # the openings of back-to-back JSON objects, RSS 1.0 and OAI-PMH, and nothing after them
+    b'{"_id": 1}{', b'<rdf:RDF xmlns="http://purl.org/rss/1.0/"><item>',
+    b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><record><metadata>',
+]  # fmt: skip
 # Inputs with a format's headings or page chrome and no paper in them.
 NO_PAPERS = [
     ("arxiv-daily-md", b"# 2025-07-25\n"),
