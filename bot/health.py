@@ -2,7 +2,9 @@
 
 A load balancer reads the status (503 when the database does not answer or the indexes
 cannot be loaded, with the reason); an operator reads the body: papers, the index's age and
-whether it holds every stored paper, and how long ago the last ingest succeeded.
+whether it holds every stored paper, how long ago the last ingest succeeded, and each
+configured source's state (a source that failed or brought nothing for too long is named,
+without making the check fail: the app still answers searches).
 Cheap on purpose: the engine reloads its indexes only when another process replaced them,
 so a check costs a few small queries and one stat.
 """
@@ -17,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.services import Services
 from recommender.errors import PapersError
 from recommender.indexes import STATE_FILE
+from recommender.pipeline import source_health
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,11 @@ def health(services: Services) -> tuple[str, dict]:
     except SQLAlchemyError:
         log.exception("health check: the database does not answer")
         return UNAVAILABLE, {"ok": False, "error": "database unavailable"}
-    body: dict = {"papers": papers, "last_ingest": _age(ingest.finished if ingest else None, now)}
+    body: dict = {
+        "papers": papers,
+        "last_ingest": _age(ingest.finished if ingest else None, now),
+        "sources": _sources(services, now),
+    }
     try:
         indexes = services.engine.indexes()
         current = services.engine.is_current()
@@ -42,6 +49,19 @@ def health(services: Services) -> tuple[str, dict]:
         return UNAVAILABLE, {"ok": False, "error": f"index unavailable: {error}", **body}
     index = {"papers": indexes.state.get("papers"), "current": current}
     return OK, {"ok": True, **body, "index": index | _index_age(services, now)}
+
+
+def _sources(services: Services, now: datetime) -> list[dict]:
+    """Each configured source's state (`ok`, `failed`, `stale`, `never run`) and why."""
+    return [
+        {
+            "source": health.source,
+            "state": health.state,
+            "last_papers": health.last_papers.isoformat() if health.last_papers else None,
+            "error": health.error,
+        }
+        for health in source_health(services.store, services.sources, now=now)
+    ]
 
 
 def _index_age(services: Services, now: datetime) -> dict:

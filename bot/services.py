@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.search import Searcher
+from recommender.pipeline import Source
 from recommender.store import Store
 
 
@@ -22,7 +23,7 @@ def _random_key() -> bytes:
 
 @dataclass(frozen=True)
 class Services:
-    """The store, the search engine over it, where its indexes live, and a clock.
+    """The store, the search engine over it, where its indexes live, a clock, the sources.
 
     `views_key` seals the private metadata of modals (bot/sealed.py); `create_app` derives
     it from the app's secrets so that every web process agrees on it.
@@ -32,6 +33,8 @@ class Services:
     engine: Searcher
     index_dir: Path
     clock: Callable[[], datetime] = field(default=_utc_now)
+    # The sources the scheduler ingests, whose health /healthz reports.
+    sources: tuple[Source, ...] = ()
     views_key: bytes = field(default_factory=_random_key, repr=False)
 
     def today(self) -> date:

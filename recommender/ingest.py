@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from recommender.errors import FeedError, PapersError
+from recommender.limits import LIMITS, FieldLimits
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources import parse_file
 from recommender.store import Store
@@ -18,12 +19,17 @@ BATCH_SIZE = 1000
 
 @dataclass
 class IngestReport:
-    """What an ingest added, updated, found unchanged, and rejected (with reasons)."""
+    """What an ingest added, updated, found unchanged, and rejected (with reasons).
+
+    `failure` is set when the source itself failed (an HTTP error, arXiv's error feed, an
+    OAI-PMH error), as opposed to some of its entries being rejected.
+    """
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    failure: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -34,6 +40,14 @@ class IngestReport:
             f"added {len(self.added)}, updated {len(self.updated)}, "
             f"unchanged {len(self.unchanged)}, rejected {len(self.rejected)}"
         )
+
+    def absorb(self, other: IngestReport) -> None:
+        """Add `other`'s counts and rejections to this report (a total over files)."""
+        self.added.extend(other.added)
+        self.updated.extend(other.updated)
+        self.unchanged.extend(other.unchanged)
+        self.rejected.extend(other.rejected)
+        self.failure = self.failure or other.failure
 
     def as_dict(self) -> dict:
         return {
@@ -51,10 +65,26 @@ def _chunks(papers: tuple[Paper, ...]) -> Iterator[tuple[Paper, ...]]:
         yield papers[start : start + BATCH_SIZE]
 
 
-def store_parsed(store: Store, parsed: Parsed, report: IngestReport, *, now: datetime) -> None:
-    """Write one parse result into the store, one transaction per batch."""
+def store_parsed(
+    store: Store,
+    parsed: Parsed,
+    report: IngestReport,
+    *,
+    origin: str,
+    now: datetime,
+    limits: FieldLimits = LIMITS,
+) -> None:
+    """Write one parse result (from `origin`) into the store, one transaction per batch; a
+    paper with a field over `limits` is rejected, not stored."""
     report.rejected.extend(parsed.rejected)
-    for chunk in _chunks(parsed.papers):
+    papers = []
+    for paper in parsed.papers:
+        problem = limits.problem(paper)
+        if problem:
+            report.rejected.append(Rejection(origin, paper.id[: limits.id], problem))
+        else:
+            papers.append(paper)
+    for chunk in _chunks(tuple(papers)):
         result = store.upsert(chunk, now=now)
         report.added.extend(result.added)
         report.updated.extend(result.updated)
@@ -74,7 +104,7 @@ def ingest_file(
     except PapersError as error:
         report.rejected.append(Rejection(str(path), "file", str(error).removeprefix(f"{path}: ")))
         return
-    store_parsed(store, parsed, report, now=now)
+    store_parsed(store, parsed, report, origin=str(path), now=now)
 
 
 def ingest_pages(
@@ -83,6 +113,7 @@ def ingest_pages(
     """Store a remote listing page by page; a failing page stops it but keeps what came before."""
     try:
         for parsed in pages:
-            store_parsed(store, parsed, report, now=now)
+            store_parsed(store, parsed, report, origin=origin, now=now)
     except FeedError as error:
         report.rejected.append(Rejection(error.origin or origin, "request", error.reason))
+        report.failure = error.reason

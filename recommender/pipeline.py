@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import glob
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -26,12 +26,16 @@ from recommender.ingest import IngestReport, ingest_pages
 from recommender.models import Parsed, Rejection
 from recommender.sources import arxiv_api, arxiv_rss, hf_daily, oai_pmh, parse_file
 from recommender.store import Store
+from recommender.store.jobs import JobRun
 
 log = logging.getLogger(__name__)
 
 SOURCE_KINDS = ("arxiv-rss", "arxiv-api", "hf", "oai", "files")
 # arXiv's own endpoints: paced as arXiv asks, and read after its daily announcement.
 ARXIV_KINDS = ("arxiv-rss", "arxiv-api", "oai")
+STALE_AFTER = timedelta(days=4)
+# How far back `source_health` looks for the last run that brought papers.
+HEALTH_RUNS = 200
 
 
 class SourceError(PapersError):
@@ -52,6 +56,13 @@ class Source:
     @property
     def is_arxiv(self) -> bool:
         return self.kind in ARXIV_KINDS
+
+    @property
+    def cadence(self) -> timedelta | None:
+        """How long this source may go without bringing a paper before it counts as stale:
+        arXiv and Hugging Face announce every weekday, so a long weekend plus a holiday.
+        Files come when someone saves them: they are never stale."""
+        return None if self.kind == "files" else STALE_AFTER
 
 
 def parse_sources(text: str) -> list[Source]:
@@ -134,9 +145,12 @@ class Pipeline:
                 ingest_pages(self.store, stream, report, origin=str(source), now=now)
                 reports[str(source)] = report
                 counts[str(source)] = report.as_dict() | {"rejected": len(report.rejected)}
-            failed = [name for name, r in reports.items() if not r.ok]
+                if report.failure:
+                    counts[str(source)]["failed"] = report.failure
+                    log.error("source %s failed: %s", source, report.failure)
+            failed = [_failed(name, r) for name, r in reports.items() if not r.ok]
             if failed and len(failed) == len(reports):
-                raise PapersError(f"every source failed: {', '.join(failed)}")
+                raise PapersError(f"every source failed: {'; '.join(failed)}")
         return reports
 
     def index(self) -> str:
@@ -169,9 +183,55 @@ class Pipeline:
         jobs.finish(run_id, now=self.clock(), status="ok", counts=counts)
 
 
-def pipeline_status(store: Store, engine: Engine, *, now: datetime, runs: int = 10) -> dict:
-    """What `papers status` reports: recent job runs, papers, index freshness, the next
-    deliveries, and deliveries whose last try failed. (/healthz is cheaper: bot/web.py.)"""
+def _failed(name: str, report: IngestReport) -> str:
+    """A failed source as the job run's error names it: the source and why."""
+    why = report.failure or f"{len(report.rejected)} rejected"
+    return f"{name} ({why})"
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """How one configured source has fared: `state` is `ok`, `failed` (its last run failed,
+    `error` says why), `stale` (nothing brought for longer than its cadence) or `never run`."""
+
+    source: str
+    state: str
+    last_run: datetime | None = None
+    last_papers: datetime | None = None
+    error: str | None = None
+
+
+def source_health(store: Store, sources: Sequence[Source], *, now: datetime) -> list[SourceHealth]:
+    """The health of each configured source, from the recorded ingest runs (what `papers
+    status` and /healthz show)."""
+    runs = store.jobs.recent(job="ingest", limit=HEALTH_RUNS)  # newest first
+    return [_health(source, runs, now) for source in sources]
+
+
+def _health(source: Source, runs: list[JobRun], now: datetime) -> SourceHealth:
+    name = str(source)
+    mine = [(run.started, run.counts[name]) for run in runs if name in (run.counts or {})]
+    if not mine:
+        return SourceHealth(name, "never run")
+    last_run, last_counts = mine[0]
+    brought = [started for started, c in mine if c.get("added") or c.get("updated")]
+    last_papers = brought[0] if brought else None
+    since = last_papers or mine[-1][0]
+    if last_counts.get("failed"):
+        state, error = "failed", last_counts["failed"]
+    elif source.cadence is not None and now - since > source.cadence:
+        state, error = "stale", f"no new papers since {since.isoformat()}"
+    else:
+        state, error = "ok", None
+    return SourceHealth(name, state, last_run, last_papers, error)
+
+
+def pipeline_status(
+    store: Store, engine: Engine, *, now: datetime, sources: Sequence[Source] = (), runs: int = 10
+) -> dict:
+    """What `papers status` reports: recent job runs, papers, index freshness, the health of
+    the configured sources, the next deliveries, and deliveries whose last try failed.
+    (/healthz is cheaper: bot/web.py; `source_health` is what it needs of this.)"""
     try:
         engine.indexes()
         index = "current" if engine.is_current() else "behind the store: run `papers index`"
@@ -186,6 +246,7 @@ def pipeline_status(store: Store, engine: Engine, *, now: datetime, runs: int = 
         "papers": store.count(),
         "index": index,
         "runs": [asdict(run) for run in store.jobs.recent(limit=runs)],
+        "sources": [asdict(health) for health in source_health(store, sources, now=now)],
         "next_deliveries": sorted(upcoming, key=lambda item: item["at"])[:10],
         "failing": [
             {"target": d.target, "day": d.day, "attempts": d.attempts, "error": d.error}

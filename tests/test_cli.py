@@ -226,3 +226,45 @@ def test_search_names_a_bad_category_before_any_work(env):
     assert result.exit_code == 1
     assert "'CS/CL' is not an arXiv category" in result.output
     assert not (Path(env["PAPERS_DATA_DIR"]) / "index").exists()
+
+
+def test_arxivs_error_feed_fails_the_ingest_and_shows_in_status(env, httpserver, fixtures_dir):
+    error_feed = (fixtures_dir / "rss" / "error.rss.xml").read_bytes()
+    httpserver.expect_request("/rss/astroph").respond_with_data(error_feed)
+    result = run(env, "ingest", "rss", "astroph")
+    assert result.exit_code == 1
+    assert "arXiv RSS astroph: request: arXiv refused the feed: Bad archive 'astroph'" in (
+        result.output
+    )
+    saved = run(env, "ingest", "file", str(fixtures_dir / "rss" / "error.rss.xml"))
+    assert saved.exit_code == 1 and "Bad archive 'astroph'" in saved.output
+    once = run({**env, "PAPERS_SOURCES": "arxiv-rss:astroph"}, "run-once", "--dry-run")
+    assert "Bad archive 'astroph'" in once.output
+    status = run({**env, "PAPERS_SOURCES": "arxiv-rss:astroph"}, "status")
+    assert "source: arxiv-rss:astroph failed: arXiv refused the feed: Bad archive" in status.output
+
+
+def test_ingest_file_on_a_directory_of_mixed_files_says_how_each_went(env, tmp_path, fixtures_dir):
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for folder, name in [
+        ("rss", "cs.CL.rdf.xml"), ("rss", "error.rss.xml"),
+        ("oai-pmh", "ListRecordsOaiDc.xml"), ("arxiv-abs", "cs-0006008.abs"),
+    ]:  # fmt: skip
+        (mixed / name).write_bytes((fixtures_dir / folder / name).read_bytes())
+    (mixed / "notes.txt").write_bytes(b"\x00\x01 not a feed")
+    (mixed / ".hidden").write_bytes(b"skipped")
+
+    result = run(env, "ingest", "file", str(mixed))
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert f"{mixed}/ListRecordsOaiDc.xml: added 2, updated 0, unchanged 0, rejected 0" in lines
+    assert f"{mixed}/cs-0006008.abs: added 1, updated 0, unchanged 0, rejected 0" in lines
+    assert f"{mixed}/cs.CL.rdf.xml: added 3, updated 0, unchanged 0, rejected 0" in lines
+    assert f"{mixed}/error.rss.xml: added 0, updated 0, unchanged 0, rejected 1" in lines
+    assert any(
+        line.startswith(f"rejected: {mixed}/notes.txt: file: not a format papers can read")
+        for line in lines
+    )
+    assert "5 file(s): added 6, updated 0, unchanged 0, rejected 2" in lines

@@ -73,7 +73,9 @@ def test_reingesting_the_seeds_changes_nothing(sqlite_store, samples_dir):
         # id_abc is arXiv's HTTP 400 error response; 0000.0000 is an empty result.
         ("arxiv-api", "*.json", None, 1),
         # Four of the five OAI error responses are errors; noRecordsMatch is an empty list.
-        ("oai-pmh", "*.xml", 7, 4),
+        # The hand-written arXiv and oai_dc listings add 0704.0001 and 0704.0002 (in both)
+        # and one deleted record.
+        ("oai-pmh", "*.xml", 9, 5),
         # cs-0006007.abs is a byte-for-byte copy of cs-0006008.abs: one paper, not two.
         ("arxiv-abs", "*.abs", 156, 0),
     ],
@@ -142,6 +144,16 @@ def test_bad_files_are_rejected_and_change_nothing(
         _write(tmp_path, "empty.json", b""),
         tmp_path / "missing.xml",
         fixtures_dir / "oai-pmh" / "ErrorResponseBadArgument.xml",
+        fixtures_dir / "rss" / "error.rss.xml",
+        _write(
+            tmp_path,
+            "mods.xml",
+            b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords><record>'
+            b"<header><identifier>oai:arXiv.org:0704.0001</identifier></header>"
+            b'<metadata><mods xmlns="http://www.loc.gov/mods/v3"/></metadata>'
+            b"</record></ListRecords></OAI-PMH>",
+        ),
+        _write(tmp_path, "types.jsonl", b'{"_id": 5, "title": 7, "text": null}\n'),
     ]
     report = ingest(sqlite_store, *bad)
     reasons = {Path(r.origin).name: r.reason for r in report.rejected}
@@ -149,6 +161,9 @@ def test_bad_files_are_rejected_and_change_nothing(
     assert "not a format papers can read" in reasons["unknown.bin"]
     assert "No such file" in reasons["missing.xml"]
     assert "badArgument" in reasons["ErrorResponseBadArgument.xml"]
+    assert "Bad archive 'astroph'" in reasons["error.rss.xml"]
+    assert "metadata format http://www.loc.gov/mods/v3" in reasons["mods.xml"]
+    assert reasons["types.jsonl"] == "_id is a number, not text"
     assert report.added == [] and snapshot(sqlite_store) == before
 
 
@@ -201,7 +216,7 @@ def test_odd_values_in_json_entries_are_rejected_one_by_one(sqlite_store, tmp_pa
     )
     assert sorted(report.added) == ["2501.00001", "2501.00003"]
     assert [r.entry for r in report.rejected] == ["line 2", "line 3"]
-    assert "unexpected type" in report.rejected[0].reason
+    assert report.rejected[0].reason == "title is a number, not text"
 
 
 def test_a_parser_that_trips_rejects_its_file_not_the_run(sqlite_store, tmp_path, monkeypatch):
@@ -248,3 +263,32 @@ def test_report_as_dict_and_summary():
     assert report.summary() == "added 1, updated 2, unchanged 0, rejected 1"
     assert report.as_dict()["rejected"] == [{"origin": "f", "entry": "line 2", "reason": "x"}]
     assert not report.ok
+
+
+def test_fields_over_their_limits_reject_the_paper_and_say_which(
+    sqlite_store, fixtures_dir, tmp_path
+):
+    feed = (fixtures_dir / "rss" / "cs.CL.rss.xml").read_bytes()
+    huge_title = b"Sparse Mixtures of Tokenizers " * 200_000  # 6 MB
+    feed = feed.replace(b"Sparse Mixtures of Tokenizers for Multilingual Pretraining", huge_title)
+    line = (
+        b'{"id": "2501.00002", "title": "Long", "abstract": "%s", "categories": "cs.CL", '
+        b'"versions": [], "authors_parsed": [%s]}'
+    )
+    long_abstract = line % (b"word " * 50_000, b"")
+    many_authors = line % (b"short", b", ".join([b'["Doe", "J.", ""]'] * 10_001))
+    report = ingest(
+        sqlite_store,
+        _write(tmp_path, "huge.rss.xml", feed),
+        _write(tmp_path, "long.json", long_abstract + b"\n" + many_authors),
+        fmt=None,
+    )
+    assert sorted(report.added) == ["2312.04567", "2406.01234", "2507.07186"]
+    assert [(Path(r.origin).name, r.entry, r.reason) for r in report.rejected] == [
+        ("huge.rss.xml", "2507.06911",
+         "title too large: 5,999,999 characters, the limit is 2,000"),
+        ("long.json", "2501.00002",
+         "abstract too large: 249,999 characters, the limit is 200,000"),
+        ("long.json", "2501.00002", "authors too large: 10,001 names, the limit is 10,000"),
+    ]  # fmt: skip
+    assert sqlite_store.get("2507.06911") is None

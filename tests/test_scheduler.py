@@ -15,7 +15,14 @@ from recommender.embed import HashEmbedder
 from recommender.engine import Engine
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
-from recommender.pipeline import Endpoints, Pipeline, Source, SourceError, parse_sources
+from recommender.pipeline import (
+    Endpoints,
+    Pipeline,
+    Source,
+    SourceError,
+    parse_sources,
+    source_health,
+)
 from recommender.schedule import Schedule
 
 GRACE = timedelta(hours=12)
@@ -238,3 +245,35 @@ def test_parse_sources(text, expected):
 def test_bad_sources_are_named(text, message):
     with pytest.raises(SourceError, match=message):
         parse_sources(text)
+
+
+def test_arxivs_error_feed_is_a_failed_source_in_the_run_and_in_status(
+    pipeline, sqlite_store, httpserver: HTTPServer, fixtures_dir
+):
+    error_feed = (fixtures_dir / "rss" / "error.rss.xml").read_bytes()
+    httpserver.expect_request("/rss/astroph").respond_with_data(error_feed)
+    endpoints = Endpoints(arxiv_rss=httpserver.url_for("/rss"))
+    mixed = pipeline([Source("arxiv-rss", "astroph"), pipeline().sources[0]], endpoints)
+    reports = mixed.ingest()
+    assert "Bad archive 'astroph'" in reports["arxiv-rss:astroph"].failure
+    [run] = runs(sqlite_store, "ingest")
+    assert "Bad archive 'astroph'" in run.counts["arxiv-rss:astroph"]["failed"]
+    health = {h.source: h for h in source_health(sqlite_store, mixed.sources, now=clock())}
+    assert health["arxiv-rss:astroph"].state == "failed"
+    assert "Bad archive 'astroph'" in health["arxiv-rss:astroph"].error
+    assert health[str(mixed.sources[1])].state == "ok"
+
+
+def test_a_source_that_brings_nothing_beyond_its_cadence_is_stale(sqlite_store):
+    quiet, files = Source("hf"), Source("files", "/nowhere/*.txt")
+    start = clock() - timedelta(days=6)
+    run_id = sqlite_store.jobs.start("ingest", now=start)
+    counts = {"hf": {"added": 2, "updated": 0}, str(files): {"added": 0, "updated": 0}}
+    sqlite_store.jobs.finish(run_id, now=start, status="ok", counts=counts)
+    for days_ago in (3, 1):
+        run_id = sqlite_store.jobs.start("ingest", now=clock() - timedelta(days=days_ago))
+        counts = {"hf": {"added": 0, "updated": 0}, str(files): {"added": 0, "updated": 0}}
+        sqlite_store.jobs.finish(run_id, now=clock(), status="ok", counts=counts)
+    health = source_health(sqlite_store, [quiet, files, Source("oai", "cs")], now=clock())
+    assert [h.state for h in health] == ["stale", "ok", "never run"]
+    assert health[0].last_papers == start and "no new papers since" in health[0].error

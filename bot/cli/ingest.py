@@ -39,11 +39,30 @@ def ingest() -> None:
 @click.pass_obj
 @friendly_errors
 def ingest_files(context: Context, paths: tuple[Path, ...], fmt: str | None, as_json: bool) -> None:
-    """Ingest saved files: digests, feed responses, .abs files, Kaggle or BEIR JSON lines."""
+    """Ingest saved files (a directory: every file in it): digests, feed responses, .abs
+    files, Kaggle or BEIR JSON. Each file's result is printed, then the total."""
+    files = _files(paths)
     report = IngestReport()
-    for path in tqdm(paths, desc="files", unit="file", disable=len(paths) < 10 or as_json):
-        ingest_file(context.store, path, report, now=context.now(), fmt=fmt)
-    _finish(report, as_json, f"{len(paths)} file(s)")
+    for path in tqdm(files, desc="files", unit="file", disable=len(files) < 10 or as_json):
+        one = IngestReport()
+        ingest_file(context.store, path, one, now=context.now(), fmt=fmt)
+        if not as_json and len(files) > 1:
+            click.echo(f"{path}: {one.summary()}")
+        report.absorb(one)
+    _finish(report, as_json, f"{len(files)} file(s)")
+
+
+def _files(paths: tuple[Path, ...]) -> list[Path]:
+    """The paths, with each directory replaced by the files under it (sorted, hidden
+    files left out)."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = (p for p in sorted(path.rglob("*")) if p.is_file())
+        files.extend(p for p in found if not _hidden(p.relative_to(path)))
+    return files
 
 
 def _remote(context: Context, source: Source, as_json: bool, *, since: date, until: date) -> None:
@@ -54,6 +73,10 @@ def _remote(context: Context, source: Source, as_json: bool, *, since: date, unt
     progress = tqdm(stream, desc=str(source), unit="page", disable=as_json)
     ingest_pages(context.store, progress, report, origin=str(source), now=context.now())
     _finish(report, as_json, str(source))
+
+
+def _hidden(path: Path) -> bool:
+    return any(part.startswith(".") for part in path.parts)
 
 
 @ingest.command("arxiv")

@@ -88,8 +88,11 @@ def scheduler(context: Context) -> None:
 @click.pass_obj
 @friendly_errors
 def status(context: Context, as_json: bool) -> None:
-    """Last job runs, papers, index freshness, next deliveries and failing ones."""
-    report = pipeline_status(context.store, context.engine(), now=context.now())
+    """Last job runs, papers, index freshness, sources failed or stale, next deliveries and
+    failing ones."""
+    report = pipeline_status(
+        context.store, context.engine(), now=context.now(), sources=context.settings.sources
+    )
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
@@ -97,6 +100,9 @@ def status(context: Context, as_json: bool) -> None:
     for run in report["runs"]:
         error = f"  error: {run['error']}" if run["error"] else ""
         click.echo(f"  {run['started']}  {run['job']:<8} {run['status']:<8} {run['counts']}{error}")
+    for item in report["sources"]:
+        error = f": {item['error']}" if item["error"] else ""
+        click.echo(f"  source: {item['source']} {item['state']}{error}")
     for item in report["next_deliveries"]:
         click.echo(f"  next: {item['target']} at {item['at']}")
     for item in report["failing"]:

@@ -20,6 +20,10 @@ def serve(context: Context, socket: bool, host: str) -> None:
 
     # The web process only embeds queries, one at a time: one torch thread (see embed.py).
     services = Services(
-        context.store, context.engine(threads=1), context.index_dir, clock=context.now
+        context.store,
+        context.engine(threads=1),
+        context.index_dir,
+        clock=context.now,
+        sources=context.settings.sources,
     )
     serve_app(context.settings, services, socket=socket, host=host, announce=click.echo)

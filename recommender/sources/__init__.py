@@ -24,6 +24,7 @@ from recommender.sources import (
     hf_daily_text,
     hf_papers_text,
     http_record,
+    jsonutil,
     kaggle,
     oai_pmh,
 )
@@ -56,7 +57,18 @@ def detect_format(data: bytes, name: str) -> str:
         if module.sniff(data):
             return fmt
     known = ", ".join(FORMATS)
-    raise UnknownFormat(f"{name}: not a format papers can read (known formats: {known})")
+    hint = _json_hint(data)
+    raise UnknownFormat(f"{name}: not a format papers can read{hint} (known formats: {known})")
+
+
+def _json_hint(data: bytes) -> str:
+    """What is wrong with JSON that no format claims, or "" for anything else."""
+    start = data.lstrip()[:1]
+    if start == b"[":
+        return ": one JSON array, but not of BEIR documents ({_id, title, text}) nor HF papers"
+    if start == b"{" and jsonutil.first_line_object(data) is None:
+        return ": JSON, but its first line is not a whole JSON object (JSON lines need one a line)"
+    return ""
 
 
 def parse_file(data: bytes, name: str, fmt: str | None = None) -> Parsed:

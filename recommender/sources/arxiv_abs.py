@@ -4,7 +4,8 @@ Layout: a rule of dashes, a `\\\\` line, header lines (`arXiv:`, `From:`, `Date:
 `Date (revised vN):` per version, `Title:`, `Authors:`, `Categories:`, optional `Comments:`,
 `Journal-ref:`, `DOI:` ...) with indented continuation lines, a `\\\\` line, the abstract,
 and a closing `\\\\` line. Abstracts may contain `\\\\` lines of their own (TeX line breaks),
-so the abstract runs from the second marker to the last.
+so the abstract runs from the second marker to the last. Older files are Latin-1, not
+UTF-8: the encoding is detected (`textutil.decode_any`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import re
 from recommender.errors import InvalidArxivId
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
-from recommender.sources.fields import extras, split_authors, version_history
+from recommender.sources.fields import detex, extras, split_authors, version_history
+from recommender.sources.textutil import decode_any
 
 FORMAT = "arxiv-abs"
 
@@ -31,7 +33,7 @@ def sniff(data: bytes) -> bool:
 
 def parse(data: bytes, origin: str) -> Parsed:
     """The one paper an .abs file describes, or a rejection saying what is missing."""
-    lines = data.decode("utf-8", errors="replace").splitlines()
+    lines = decode_any(data).splitlines()
     markers = [number for number, line in enumerate(lines) if line.strip() == _MARKER]
     if len(markers) < 3:
         where = f"line {len(lines)}"
@@ -77,7 +79,7 @@ def _paper(header: list[tuple[str, str]], abstract: str, origin: str) -> Paper |
     version, published, updated = version_history(_versions(header))
     return Paper(
         id=paper_id,
-        title=fields["Title"],
+        title=clean_text(detex(fields["Title"])),
         abstract=abstract,
         authors=split_authors(fields.get("Authors", "")),
         categories=tuple(fields.get("Categories", "").split()),

@@ -18,7 +18,7 @@ from recommender.http import Fetcher
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources import xmlutil
-from recommender.sources.fields import extras, iso_utc, sort_out, unique
+from recommender.sources.fields import detex, extras, iso_utc, sort_out, unique
 from recommender.sources.xmlutil import ARXIV, ATOM
 
 FORMAT = "arxiv-api"
@@ -60,14 +60,16 @@ def _entry(entry: Element, origin: str) -> Paper | Rejection:
         paper_id, version = parse_arxiv_id(raw_id)
     except InvalidArxivId:
         return Rejection(origin, raw_id or "entry", "no arXiv id in <id>")
-    title = xmlutil.text(entry, ATOM + "title")
+    title = clean_text(detex(xmlutil.text(entry, ATOM + "title")))
     if not title:
         return Rejection(origin, raw_id, "no title")
     return Paper(
         id=paper_id,
         title=title,
         abstract=xmlutil.text(entry, ATOM + "summary"),
-        authors=tuple(xmlutil.texts(entry, f"{ATOM}author/{ATOM}name")),
+        authors=tuple(
+            clean_text(detex(n)) for n in xmlutil.texts(entry, f"{ATOM}author/{ATOM}name")
+        ),
         categories=_categories(entry),
         version=version,
         published=iso_utc(xmlutil.text(entry, ATOM + "published")),

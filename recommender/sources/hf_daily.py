@@ -16,7 +16,7 @@ from recommender.http import Fetcher
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources.fields import checked, extras, iso_utc, sort_out
-from recommender.sources.jsonutil import json_array
+from recommender.sources.jsonutil import json_array, wrong_type
 
 FORMAT = "hf-daily"
 DAILY_URL = "https://huggingface.co/api/daily_papers"
@@ -44,6 +44,12 @@ def parse(data: bytes, origin: str) -> Parsed:
     return Parsed(papers=papers, rejected=rejected + ((broken,) if broken else ()))
 
 
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "title": str, "summary": str, "authors": list, "publishedAt": str,
+    "upvotes": int, "ai_summary": str, "ai_keywords": list, "githubRepo": str,
+}  # fmt: skip
+
+
 def _items(data: bytes, origin: str) -> tuple[list[Any], Rejection | None]:
     """The array's items up to any break, and a rejection saying where it broke."""
     try:
@@ -66,6 +72,9 @@ def _item(item: Any, origin: str, number: int) -> Paper | Rejection:
     paper = item.get("paper") if isinstance(item, dict) else None
     if not isinstance(paper, dict):
         return Rejection(origin, f"item {number}", "no `paper` object")
+    problem = wrong_type(paper, _TYPES)
+    if problem:
+        return Rejection(origin, f"item {number}", problem)
     try:
         paper_id, version = parse_arxiv_id(str(paper.get("id") or ""))
     except InvalidArxivId:

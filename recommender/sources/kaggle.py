@@ -2,7 +2,8 @@
 
 Each line holds arXiv's own metadata: the version history with dates, the authors both as one
 string and parsed into `[last, first, suffix]`, space-separated categories (primary first).
-A malformed line is rejected on its own; the rest of the file is still read.
+A malformed line, or one with a field of the wrong type (a number for a title), is rejected
+on its own; the rest of the file is still read.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from recommender.sources.fields import (
     split_authors,
     version_history,
 )
-from recommender.sources.jsonutil import first_line_object, json_lines
+from recommender.sources.jsonutil import first_line_object, json_lines, wrong_type
 
 FORMAT = "kaggle"
 
 _KEYS = {"id", "title", "abstract", "categories"}
+_TEXT = ("id", "title", "abstract", "categories", "authors", "comments", "journal-ref", "doi")
+_TYPES: dict[str, type | tuple[type, ...]] = dict.fromkeys(_TEXT, str)
+_TYPES |= {"update_date": str, "versions": list, "authors_parsed": list}
 
 
 def sniff(data: bytes) -> bool:
@@ -51,11 +55,14 @@ def parse(data: bytes, origin: str) -> Parsed:
 
 
 def _paper(record: dict[str, Any], origin: str, entry: str) -> Paper | Rejection:
+    problem = wrong_type(record, _TYPES)
+    if problem:
+        return Rejection(origin, entry, problem)
     try:
         paper_id, _ = parse_arxiv_id(str(record.get("id") or ""))
     except InvalidArxivId:
         return Rejection(origin, entry, f"no arXiv id (id {record.get('id')!r})")
-    title = clean_text(record.get("title") or "")
+    title = clean_text(detex(record.get("title") or ""))
     if not title:
         return Rejection(origin, f"{entry} ({paper_id})", "no title")
     version, published, updated = version_history(_versions(record.get("versions")))

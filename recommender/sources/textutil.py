@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from charset_normalizer import from_bytes
+
 from recommender.errors import InvalidArxivId
 from recommender.ids import find_arxiv_id, parse_arxiv_id, title_id
 
@@ -13,6 +15,17 @@ def decode(data: bytes) -> str:
     """The text of a saved digest: UTF-8 with bad bytes replaced, no BOM, `\\n` line ends."""
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_any(data: bytes) -> str:
+    """The text of a file that may predate UTF-8 (older arXiv `.abs` files are Latin-1):
+    UTF-8 when it is valid, else the encoding charset-normalizer finds, else UTF-8 with
+    bad bytes replaced. Never U+FFFD from a file that has a sensible encoding."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+    return str(best) if best is not None else data.decode("utf-8", errors="replace")
 
 
 def head(data: bytes) -> str:

@@ -32,6 +32,8 @@ def collect(
 ) -> tuple[list[Element], Rejection | None]:
     """The complete elements named in `tags`, in document order, and why reading stopped early.
 
+    A tag `{*}item` matches `item` in any namespace (or none).
+
     Returns the elements that closed before any parse error, and a Rejection naming the line
     and column of the error (None when the whole document parsed). Raises FeedError when the
     document declares entities, which we never expand.
@@ -39,7 +41,7 @@ def collect(
     found: list[Element] = []
     try:
         for _event, element in SafeET.iterparse(io.BytesIO(data), events=("end",)):
-            if element.tag in tags:
+            if element.tag in tags or f"{{*}}{local_name(element.tag)}" in tags:
                 found.append(element)
     except ParseError as error:
         line, column = error.position
@@ -49,6 +51,11 @@ def collect(
     except DefusedXmlException as error:
         raise FeedError(origin, f"refused unsafe XML: {error}") from error
     return found, None
+
+
+def local_name(tag: str) -> str:
+    """`item` for `{http://purl.org/rss/1.0/}item` and for `item`."""
+    return tag.rpartition("}")[2]
 
 
 def text(element: Element | None, path: str) -> str:

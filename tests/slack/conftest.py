@@ -22,6 +22,7 @@ from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file
 from recommender.matching import Matcher
 from recommender.models import Paper
+from recommender.pipeline import Source
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from recommender.store import Store
@@ -51,6 +52,10 @@ def add_papers(services: Services, papers: list[Paper], *, now: datetime = NOW) 
     Indexer(services.store, services.index_dir, HashEmbedder()).update()
 
 
+# What the app's scheduler ingests, as /healthz reports it: a category typo, and Hugging Face.
+SOURCES = (Source("arxiv-rss", "astroph"), Source("hf"))
+
+
 @pytest.fixture
 def services(sqlite_store: Store, tmp_path: Path) -> Services:
     """The bundled samples in a real store, indexed with the fast hashing embedder."""
@@ -61,7 +66,7 @@ def services(sqlite_store: Store, tmp_path: Path) -> Services:
     index_dir = tmp_path / "index"
     Indexer(sqlite_store, index_dir, embedder).update()
     engine = Engine(sqlite_store, index_dir, embedder)
-    return Services(sqlite_store, engine, index_dir, clock=lambda: NOW)
+    return Services(sqlite_store, engine, index_dir, clock=lambda: NOW, sources=SOURCES)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.web import wsgi_app
 from recommender.models import Paper
 from recommender.store import Store
-from tests.slack.conftest import NOW, SIGNING_SECRET, add_papers
+from tests.slack.conftest import NOW, SIGNING_SECRET, SOURCES, add_papers
 from tests.slack.harness import PATIENCE, FakeSlack, SlackSender, serving
 
 
@@ -42,6 +42,10 @@ def test_healthz_reports_papers_and_index_age(slack: SlackSender, services: Serv
         "ok": True,
         "papers": 364,
         "last_ingest": {"at": None, "age_seconds": None},  # no ingest job has run
+        "sources": [
+            {"source": str(source), "state": "never run", "last_papers": None, "error": None}
+            for source in SOURCES
+        ],
         "index": {
             "papers": 364,
             "current": True,
@@ -60,6 +64,32 @@ def test_healthz_reports_the_last_successful_ingest(slack: SlackSender, services
     status, body = get(f"{slack.url}/healthz")
     assert status == 200
     assert body["last_ingest"] == {"at": "2025-12-10T08:00:00+00:00", "age_seconds": 4 * 3600}
+
+
+def test_healthz_names_a_failed_source_and_a_stale_one(
+    slack: SlackSender, services: Services
+) -> None:
+    typo, hf = SOURCES
+    refused = "arXiv refused the feed: Bad archive 'astroph' (check the category name)"
+    jobs = services.store.jobs
+    old = jobs.start("ingest", now=NOW - timedelta(days=6))
+    jobs.finish(old, now=NOW - timedelta(days=6), status="ok", counts={str(hf): {"added": 3}})
+    run = jobs.start("ingest", now=NOW - timedelta(hours=2))
+    counts = {str(typo): {"added": 0, "failed": refused}, str(hf): {"added": 0}}
+    jobs.finish(run, now=NOW - timedelta(hours=2), status="ok", counts=counts)
+
+    status, body = get(f"{slack.url}/healthz")
+
+    assert status == 200  # searches are still answered
+    assert body["sources"] == [
+        {"source": str(typo), "state": "failed", "last_papers": None, "error": refused},
+        {
+            "source": str(hf),
+            "state": "stale",
+            "last_papers": (NOW - timedelta(days=6)).isoformat(),
+            "error": f"no new papers since {(NOW - timedelta(days=6)).isoformat()}",
+        },
+    ]
 
 
 def test_healthz_says_when_the_index_is_behind_the_store(

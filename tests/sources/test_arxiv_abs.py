@@ -143,3 +143,36 @@ def test_file_without_title_is_rejected():
     (rejection,) = arxiv_abs.parse(data, "x.abs").rejected
 
     assert (rejection.entry, rejection.reason) == ("cs/0006008", "no title")
+
+
+LATIN1_ABS = """------------------------------------------------------------------------------
+\\\\
+arXiv:math/9901001
+From: Jean-Fran\u00e7ois Dupr\u00e9 <dupre@example.org>
+Date: Fri, 1 Jan 1999 10:00:00 GMT   (12kb)
+
+Title: Sur les variétés de Fano et l'Épijournal de Géométrie Algébrique
+Authors: Jean-Fran\u00e7ois Dupr\u00e9, Gu{\\dh}mundur Sigur{\\dh}sson
+Categories: math.AG
+Journal-ref: \u00c9pijournal de G\u00e9om\u00e9trie Alg\u00e9brique 1 (1999)
+\\\\
+  Nous \u00e9tudions les vari\u00e9t\u00e9s de Fano de dimension trois.
+\\\\
+"""
+
+
+def test_a_latin1_file_is_decoded_in_its_encoding_and_tex_names_become_unicode():
+    parsed = arxiv_abs.parse(LATIN1_ABS.encode("latin-1"), "latin1.abs")
+
+    (paper,) = parsed.papers
+    assert paper.title == ("Sur les variétés de Fano et l'Épijournal de Géométrie Algébrique")
+    assert paper.authors == ("Jean-François Dupré", "Guðmundur Sigurðsson")
+    assert paper.extras["journal_ref"] == "Épijournal de Géométrie Algébrique 1 (1999)"
+    assert paper.abstract == "Nous étudions les variétés de Fano de dimension trois."
+    assert "\ufffd" not in repr(paper)
+
+
+def test_a_utf8_file_is_read_as_utf8():
+    (paper,) = arxiv_abs.parse(LATIN1_ABS.encode("utf-8"), "utf8.abs").papers
+
+    assert paper.authors == ("Jean-François Dupré", "Guðmundur Sigurðsson")

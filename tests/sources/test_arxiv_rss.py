@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from recommender.errors import FeedError
 from recommender.http import HttpClient
-from recommender.sources import arxiv_rss
+from recommender.sources import arxiv_rss, detect_format
 
 FEEDS = ["cs.CL.rss.xml", "cs.CL.atom.xml"]
 ANNOUNCED = datetime(2025, 7, 11, 4, 0, tzinfo=UTC)  # Fri, 11 Jul 2025 00:00:00 -0400
@@ -108,3 +109,57 @@ def test_fetch_asks_for_the_categories_joined_by_plus(httpserver: HTTPServer, fi
     data = arxiv_rss.fetch(HttpClient(), "cs.CL+cs.LG", base_url=httpserver.url_for("/rss"))
 
     assert data == feed
+
+
+@pytest.mark.parametrize("name", ["error.rss.xml", "error.atom.xml"])
+def test_arxivs_error_feed_is_an_error_naming_the_source_and_arxivs_message(fixtures_dir, name):
+    """A typo in a category (`astroph`) must not read as a quiet day forever."""
+    with pytest.raises(FeedError, match=r"^arXiv RSS astroph: arXiv refused the feed: Bad archive"):
+        arxiv_rss.parse(read(fixtures_dir, name), "arXiv RSS astroph")
+
+
+RDF_ANNOUNCED = datetime(2019, 1, 11, 1, 30, tzinfo=UTC)  # 2019-01-10T20:30:00-05:00
+
+
+def test_the_rss_1_0_feed_of_the_older_export_arxiv_org(fixtures_dir):
+    parsed = arxiv_rss.parse(read(fixtures_dir, "cs.CL.rdf.xml"), "rdf")
+
+    assert parsed.rejected == ()
+    assert [(p.id, p.version, p.extras["announce_type"], p.categories) for p in parsed.papers] == [
+        ("1810.04805", 1, "new", ("cs.CL",)),
+        ("1901.02860", 1, "cross", ("cs.LG",)),
+        ("1706.03762", 5, "replace", ("cs.CL",)),
+    ]
+    bert, _, attention = parsed.papers
+    assert bert.title == (
+        "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding"
+    )
+    assert bert.abstract.startswith("We introduce a new language representation model")
+    assert bert.abstract.endswith("BERT is conceptually simple & empirically powerful.")
+    assert bert.authors == ("Jacob Devlin", "Ming-Wei Chang", "Kenton Lee", "Kristina Toutanova")
+    assert (bert.published, bert.updated) == (RDF_ANNOUNCED, RDF_ANNOUNCED)
+    assert (attention.published, attention.updated) == (None, RDF_ANNOUNCED)
+    assert attention.authors == ("Ashish Vaswani", "Łukasz Kaiser")
+
+
+def test_the_rss_1_0_feed_is_detected(fixtures_dir):
+    assert detect_format(read(fixtures_dir, "cs.CL.rdf.xml"), "cs.CL.rdf.xml") == "arxiv-rss"
+
+
+def test_items_in_a_syntax_it_does_not_read_are_a_rejection_not_an_empty_day():
+    data = b"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ xmlns="http://purl.org/rss/0.9/"><!-- http://arxiv.org/ -->
+<channel><title>arXiv</title></channel>
+<item><title>One</title><link>http://arxiv.org/abs/1810.04805</link></item>
+<item><title>Two</title><link>http://arxiv.org/abs/1901.02860</link></item>
+</rdf:RDF>"""
+
+    parsed = arxiv_rss.parse(data, "old")
+
+    assert parsed.papers == ()
+    (rejection,) = parsed.rejected
+    assert (rejection.origin, rejection.entry) == ("old", "file")
+    assert rejection.reason.startswith(
+        "2 item(s) or entries in namespace http://purl.org/rss/0.9/, which the arxiv-rss format"
+    )

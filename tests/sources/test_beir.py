@@ -7,7 +7,10 @@ the shared evaluation collection's layout (`authors` as "Last, First").
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from recommender.sources import beir
 
@@ -83,3 +86,56 @@ def test_bad_lines_are_rejected_the_rest_kept(fixtures_dir):
         ("line 4 (_id 2)", "no title and no text"),
         ("line 5", "no _id"),
     ]
+
+
+def test_a_corpus_saved_as_one_json_array_is_read(fixtures_dir):
+    documents = [json.loads(line) for line in read(fixtures_dir).splitlines()]
+    data = json.dumps(documents, indent=2).encode()
+
+    assert beir.sniff(data)
+    parsed = beir.parse(data, "corpus.json")
+
+    assert parsed.papers == beir.parse(read(fixtures_dir), NAME).papers
+    assert parsed.rejected == ()
+
+
+def test_a_cut_off_json_array_keeps_the_documents_before_the_cut(fixtures_dir):
+    documents = [json.loads(line) for line in read(fixtures_dir).splitlines()]
+    data = json.dumps(documents, indent=2).encode()
+    cut = data[: data.index(b'"doc-7"')]
+
+    parsed = beir.parse(cut, "corpus.json")
+
+    assert [p.id for p in parsed.papers] == ["beir:4983", "beir:5836"]
+    (rejection,) = parsed.rejected
+    assert rejection.entry.startswith("line ")
+    assert rejection.reason.startswith("JSON array broken off or malformed")
+
+
+def test_objects_written_back_to_back_on_one_line_are_each_read(fixtures_dir):
+    data = b"".join(read(fixtures_dir).splitlines())
+
+    assert beir.sniff(data)
+    parsed = beir.parse(data, "joined.jsonl")
+
+    assert [p.id for p in parsed.papers] == ["beir:4983", "beir:5836", "beir:doc-7"]
+    assert parsed.rejected == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b'{"_id": 5, "title": 7, "text": null}', "_id is a number, not text"),
+        (b'{"_id": "5", "title": 7, "text": "t"}', "title is a number, not text"),
+        (b'{"_id": "5", "title": "T", "text": ["a"]}', "text is a list, not text"),
+        (b'{"_id": "5", "title": "T", "text": "t", "authors": "Perlis, A. J."}',
+         "authors is text, not a list"),
+    ],
+)  # fmt: skip
+def test_a_field_of_the_wrong_type_rejects_its_document(line, reason):
+    good = b'{"_id": "ok", "title": "Fine", "text": "A good one."}'
+
+    parsed = beir.parse(good + b"\n" + line + b"\n", "types.jsonl")
+
+    assert [p.id for p in parsed.papers] == ["beir:ok"]
+    assert [(r.entry, r.reason) for r in parsed.rejected] == [("line 2", reason)]

@@ -4,8 +4,9 @@ Each format's own module tests what it reads; this one holds every format in
 `recommender.sources.FORMATS` to the same promises. Garbage gives no papers (a format whose
 file is one document says FeedError instead). A file cut off keeps every paper before the
 cut, as the whole file gives it, and one rejection says where the input broke off. A byte
-that is not UTF-8 inside an entry costs at most that entry: text formats replace it, and
-XML and JSON, which must be UTF-8 throughout, lose what comes after it.
+that is not UTF-8 inside an entry costs at most that entry: text formats replace it (or,
+for `.abs` files, read the file in the legacy encoding it is in), and XML and JSON, which
+must be UTF-8 throughout, lose what comes after it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 ONE_DOCUMENT = {"http-record", "hf-daily"}
 # Formats that find nothing at all in garbage: no papers and nothing to reject.
 SILENT = {"digest-tldr", "arxiv-daily-md", "enriched-md"}
-GARBAGE = [b"", b"\n\n", b"\x80\xff\xfe", b"\x80\xff\xfe\x00 not a digest"]
+GARBAGE = [
+    b"", b"\n\n", b"\x80\xff\xfe", b"\x80\xff\xfe\x00 not a digest",
+    # the openings of back-to-back JSON objects, RSS 1.0 and OAI-PMH, and nothing after them
+    b'{"_id": 1}{', b'<rdf:RDF xmlns="http://purl.org/rss/1.0/"><item>',
+    b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><record><metadata>',
+]  # fmt: skip
 # Inputs with a format's headings or page chrome and no paper in them.
 NO_PAPERS = [
     ("arxiv-daily-md", b"# 2025-07-25\n"),
@@ -171,6 +177,33 @@ def _arxiv_rss(name: str) -> Callable[[], Cut]:
     return cut
 
 
+def _arxiv_rdf() -> Cut:
+    whole = (FIXTURES / "rss" / "cs.CL.rdf.xml").read_bytes()
+    at = whole.index(b"1706.03762v5")  # inside the third item's title
+    entry = re.escape(end_position(whole[:at]))
+    return Cut("arxiv-rss", "rdf", whole, at, ("1810.04805", "1901.02860"), entry, XML_CUT)
+
+
+def _oai_pmh_format(name: str, marker: bytes, kept: tuple[str, ...]) -> Callable[[], Cut]:
+    def cut() -> Cut:
+        whole = (FIXTURES / "oai-pmh" / name).read_bytes()
+        at = whole.index(marker)
+        entry = re.escape(end_position(whole[:at]))
+        return Cut("oai-pmh", name, whole, at, kept, entry, XML_CUT, closing=b"</record>")
+
+    return cut
+
+
+def _beir_array() -> Cut:
+    lines = (FIXTURES / "beir" / "corpus.jsonl").read_bytes().splitlines()
+    whole = b"[\n" + b",\n".join(lines) + b"\n]\n"
+    at = whole.index(b"The dominant sequence")  # inside the third document's text
+    entry = re.escape(end_position(whole[:at]))
+    reason = starts("JSON array broken off or malformed: ")
+    kept = ("beir:4983", "beir:5836")
+    return Cut("beir-corpus", "corpus.json", whole, at, kept, entry, reason)
+
+
 def _oai_pmh() -> Cut:
     whole = (FIXTURES / "oai-pmh" / "ListRecordsResponse.xml").read_bytes()
     at = len(whole) // 2
@@ -207,8 +240,16 @@ CUTS: dict[str, Callable[[], Cut]] = {
     "arxiv-api": _arxiv_api,
     "arxiv-rss (RSS)": _arxiv_rss("cs.CL.rss.xml"),
     "arxiv-rss (Atom)": _arxiv_rss("cs.CL.atom.xml"),
+    "arxiv-rss (RSS 1.0)": _arxiv_rdf,
     "oai-pmh": _oai_pmh,
+    "oai-pmh (arXiv)": _oai_pmh_format(
+        "ListRecordsArXiv.xml", b"Calculation of prompt", ("0704.0002",)
+    ),
+    "oai-pmh (oai_dc)": _oai_pmh_format(
+        "ListRecordsOaiDc.xml", b"Sparsity-certifying", ("0704.0001",)
+    ),
     "hf-daily": _hf_daily,
+    "beir-corpus (JSON array)": _beir_array,
     "arxiv-abs": _arxiv_abs,
 }
 
@@ -233,6 +274,10 @@ def test_a_cut_off_file_keeps_the_papers_before_the_cut(name: str):
 
 # XML must be UTF-8 throughout: the parser stops at the bad byte, as at a cut.
 STOPS_AT_A_BAD_BYTE = {"arxiv-api", "arxiv-rss", "oai-pmh"}
+# A JSON array is read from its start as one text: it stops at the bad byte too.
+STOPS_AT_A_BAD_BYTE_JSON = {"beir-corpus (JSON array)"}
+# Files that predate UTF-8 (old .abs files are Latin-1): read in the encoding detected.
+DETECTS_ENCODING = {"arxiv-abs"}
 
 
 @pytest.mark.parametrize("name", CUTS)
@@ -249,8 +294,17 @@ def test_a_byte_that_is_not_utf8_costs_at_most_its_entry(name: str):
         (rejection,) = parsed.rejected
         assert rejection.reason == "XML broken off or malformed: not well-formed (invalid token)"
         return
-    # Text formats read it as U+FFFD in the one paper that holds it; nothing is lost.
+    if name in STOPS_AT_A_BAD_BYTE_JSON:
+        assert parsed.papers == whole.papers[: cut.count]
+        (rejection,) = parsed.rejected
+        assert rejection.reason == "a byte that is not UTF-8 (b'\\xff')"
+        lines = cut.data.split(b"\n")
+        assert rejection.entry == f"line {len(lines)}, column {len(lines[-1]) + 1}"  # as json
+        return
+    # Text formats read it as U+FFFD in the one paper that holds it; nothing is lost. A
+    # format that detects legacy encodings reads the file in the one it finds, without U+FFFD.
     assert parsed.rejected == whole.rejected
     changed = [new for new, old in zip(parsed.papers, whole.papers, strict=True) if new != old]
     (paper,) = changed
-    assert "\ufffd" in f"{paper.title} {paper.abstract}"
+    replaced = "\ufffd" in f"{paper.title} {paper.abstract}"
+    assert replaced != (cut.fmt in DETECTS_ENCODING)

@@ -35,6 +35,11 @@ from recommender.sources.fields import (
         ("J. Smith (1), K. Jones (2) ((1) MIT, (2) CMU)", ("J. Smith", "K. Jones")),
         ("Jason Glyndwr Ulery (for the STAR Collaboration)", ("Jason Glyndwr Ulery",)),
         ("Alexander Anderson and Sandra Band", ("Alexander Anderson", "Sandra Band")),
+        ("LHCb collaboration: R. Aaij, B. Adeva, M. Adinolfi",
+         ("LHCb collaboration", "R. Aaij", "B. Adeva", "M. Adinolfi")),
+        ("The ATLAS Collaboration", ("The ATLAS Collaboration",)),
+        ("Gu{\\dh}mundur Sigur{\\dh}sson and {\\L}ukasz Kaiser",
+         ("Guðmundur Sigurðsson", "Łukasz Kaiser")),
         ("", ()),
     ],
 )  # fmt: skip
@@ -52,6 +57,14 @@ def test_split_authors(text, names):
         ("Fran\\c{c}ois", "François"),
         ("Gau\\ss", "Gauß"),
         ("Plain Name", "Plain Name"),
+        ("Gu{\\dh}mundur", "Guðmundur"),
+        ("Erd\\H{o}s and \\v{S}ime\\v{c}ek", "Erdős and Šimeček"),
+        ('{\\aa}ngstr\\"om {\\TH}orr \\k{a}', "ångström Þorr ą"),
+        (
+            "The {\\em Fermi} \\textit{view} of $\\alpha$-stable laws",
+            "The Fermi view of $\\alpha$-stable laws",
+        ),
+        ("A 50% speed-up at 3\\% cost", "A 50% speed-up at 3% cost"),
     ],
 )
 def test_detex(tex, text):

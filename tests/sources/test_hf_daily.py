@@ -93,3 +93,20 @@ def test_fetch_asks_for_the_day(httpserver: HTTPServer, fixtures_dir):
     )
 
     assert hf_daily.parse(data, "fetched").papers[0].id == "2507.07186"
+
+
+@pytest.mark.parametrize(
+    ("paper", "reason"),
+    [
+        ({"id": 2507.0710, "title": "T"}, "id is a number, not text"),
+        ({"id": "2507.07186", "title": ["T"]}, "title is a list, not text"),
+        ({"id": "2507.07186", "title": "T", "upvotes": "12"}, "upvotes is text, not a number"),
+    ],
+)
+def test_a_field_of_the_wrong_type_rejects_its_item(paper, reason):
+    data = json.dumps([{"paper": paper}]).encode()
+
+    parsed = hf_daily.parse(data, "types")
+
+    assert parsed.papers == ()
+    assert [(r.entry, r.reason) for r in parsed.rejected] == [("item 1", reason)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from recommender.sources import kaggle
 
 NAME = "arxiv-metadata-oai-snapshot.json"
@@ -94,3 +96,35 @@ def test_bad_lines_are_rejected_the_rest_kept(fixtures_dir):
         ("line 5", "no arXiv id (id 'abc')"),
         ("line 6", "not a JSON object"),
     ]
+
+
+def test_tex_in_titles_and_names_becomes_unicode():
+    line = (
+        b'{"id": "1201.0001",'
+        b' "title": "On Erd\\\\H{o}s\' conjecture in {\\\\em $\\\\ell_p$} spaces",'
+        b' "abstract": "We prove it.", "categories": "math.FA",'
+        b' "authors": "Gu{\\\\dh}mundur Sigur{\\\\dh}sson",'
+        b' "authors_parsed": [["Sigur{\\\\dh}sson", "Gu{\\\\dh}mundur", ""]]}\n'
+    )
+
+    (paper,) = kaggle.parse(line, "tex").papers
+
+    assert paper.title == "On Erdős' conjecture in $\\ell_p$ spaces"
+    assert paper.authors == ("Guðmundur Sigurðsson",)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        (b'"id": 704.0001, "title": "T", "abstract": "A"', "id is a number, not text"),
+        (b'"id": "0704.0001", "title": 7, "abstract": "A"', "title is a number, not text"),
+        (b'"id": "0704.0001", "title": "T", "abstract": ["a"]', "abstract is a list, not text"),
+    ],
+)
+def test_a_field_of_the_wrong_type_rejects_its_line(fields, reason):
+    line = b'{%s, "categories": "cs.CL", "versions": []}\n' % fields
+
+    parsed = kaggle.parse(line, "types")
+
+    assert parsed.papers == ()
+    assert [(r.entry, r.reason) for r in parsed.rejected] == [("line 1", reason)]

@@ -121,16 +121,74 @@ def test_record_without_title_is_rejected(fixtures_dir):
     assert [(r.entry, r.reason) for r in parsed.rejected] == [("0704.0716", "no title")]
 
 
-def test_record_in_another_metadata_format_is_rejected():
-    data = b"""<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords><record>
-      <header><identifier>oai:arXiv.org:0704.0001</identifier></header>
-      <metadata><dc xmlns="http://www.openarchives.org/OAI/2.0/oai_dc/"/></metadata>
-    </record></ListRecords></OAI-PMH>"""
+def test_records_in_a_format_we_do_not_read_are_one_rejection_for_the_file():
+    record = b"""<record><header><identifier>oai:arXiv.org:0704.000%d</identifier></header>
+      <metadata><mods xmlns="http://www.loc.gov/mods/v3"/></metadata></record>"""
+    records = b"".join(record % n for n in range(1, 4))
+    data = (
+        b"""<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>%s
+      </ListRecords></OAI-PMH>"""
+        % records
+    )
 
-    (rejection,) = oai_pmh.parse(data, "dc").rejected
+    (rejection,) = oai_pmh.parse(data, "mods").rejected
 
-    assert rejection.entry == "oai:arXiv.org:0704.0001"
-    assert rejection.reason.startswith("no arXivRaw metadata")
+    assert rejection.entry == "file"
+    assert rejection.reason == (
+        "3 record(s) in metadata format http://www.loc.gov/mods/v3, which papers does not "
+        "read: harvest with metadataPrefix=arXivRaw or arXiv or oai_dc"
+    )
+
+
+def test_the_arxiv_metadata_format(fixtures_dir):
+    parsed = oai_pmh.parse(read(fixtures_dir, "ListRecordsArXiv.xml"), "arXiv")
+
+    graphs, diphoton = parsed.papers
+    assert [(r.entry, r.reason) for r in parsed.rejected] == [
+        ("oai:arXiv.org:0704.0003", "record deleted")
+    ]
+    assert (graphs.id, graphs.title, graphs.authors, graphs.categories) == (
+        "0704.0002", "Sparsity-certifying Graph Decompositions",
+        ("Ileana Streinu", "Louis Theran"), ("math.CO", "cs.CG"),
+    )  # fmt: skip
+    assert graphs.abstract.startswith("We describe a new algorithm, the $(k,\\ell)$-pebble")
+    assert graphs.extras["license"] == "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
+    assert diphoton.title == (
+        "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
+    )
+    assert diphoton.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan Jr")
+    assert (diphoton.published, diphoton.updated) == (
+        datetime(2007, 4, 2, tzinfo=UTC), datetime(2008, 11, 13, tzinfo=UTC)
+    )  # fmt: skip
+    assert dict(diphoton.extras) == {
+        "comments": "37 pages, 15 figures; published version",
+        "journal_ref": "Phys.Rev.D76:013009,2007",
+        "doi": "10.1103/PhysRevD.76.013009",
+    }
+    assert parsed.cursor == "6960524|1001" and parsed.total == 3
+
+
+def test_the_oai_dc_metadata_format_gives_what_it_has(fixtures_dir):
+    parsed = oai_pmh.parse(read(fixtures_dir, "ListRecordsOaiDc.xml"), "dc")
+
+    diphoton, graphs = parsed.papers
+    assert parsed.rejected == ()
+    assert diphoton.id == "0704.0001"
+    assert diphoton.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan")
+    assert diphoton.abstract.startswith("A fully differential calculation")
+    assert (diphoton.published, diphoton.updated) == (
+        datetime(2007, 4, 2, tzinfo=UTC), datetime(2007, 7, 24, tzinfo=UTC)
+    )  # fmt: skip
+    assert diphoton.categories == ()  # Dublin Core names subjects, not category codes
+    assert dict(diphoton.extras) == {
+        "comments": "37 pages, 15 figures; published version",
+        "doi": "10.1103/PhysRevD.76.013009",
+        "subjects": ("High Energy Physics - Phenomenology",),
+    }
+    assert graphs.extras["subjects"] == (
+        "Mathematics - Combinatorics", "Computer Science - Computational Geometry",
+    )  # fmt: skip
+    assert parsed.cursor is None
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from recommender.errors import UnknownFormat
 from recommender.sources import (
     arxiv_abs,
     arxiv_api,
@@ -88,3 +89,15 @@ def test_file_names_do_not_decide():
     data = (FIXTURES / "oai-pmh" / "GetRecordResponse.xml").read_bytes()
 
     assert detect_format(data, "corpus.jsonl") == "oai-pmh"
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b'[{"id": 1, "body": "x"}]', "one JSON array, but not of BEIR documents"),
+        (b'{"_id": "1",\n "text": "x"}\n', "its first line is not a whole JSON object"),
+    ],
+)
+def test_json_no_format_reads_says_what_is_wrong(data, says):
+    with pytest.raises(UnknownFormat, match=says):
+        detect_format(data, "odd.json")
