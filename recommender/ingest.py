@@ -95,16 +95,19 @@ def ingest_file(
     store: Store, path: Path, report: IngestReport, *, now: datetime, fmt: str | None = None
 ) -> None:
     """Parse one saved file and store its papers; an unreadable file becomes a rejection."""
+    store_parsed(store, read_file(path, fmt), report, origin=str(path), now=now)
+
+
+def read_file(path: Path | str, fmt: str | None = None) -> Parsed:
+    """One saved file parsed; a file that cannot be read or parsed is one rejection, so that
+    the files after it are still read."""
     try:
-        data = Path(path).read_bytes()
-        parsed = parse_file(data, str(path), fmt)
+        return parse_file(Path(path).read_bytes(), str(path), fmt)
     except OSError as error:
-        report.rejected.append(Rejection(str(path), "file", error.strerror or str(error)))
-        return
+        return Parsed(rejected=(Rejection(str(path), "file", error.strerror or str(error)),))
     except PapersError as error:
-        report.rejected.append(Rejection(str(path), "file", str(error).removeprefix(f"{path}: ")))
-        return
-    store_parsed(store, parsed, report, origin=str(path), now=now)
+        reason = str(error).removeprefix(f"{path}: ")
+        return Parsed(rejected=(Rejection(str(path), "file", reason),))
 
 
 def ingest_pages(

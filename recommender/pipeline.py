@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from recommender.delivery import Deliverer
@@ -22,9 +21,9 @@ from recommender.engine import Engine
 from recommender.errors import PapersError
 from recommender.http import Fetcher
 from recommender.indexes import Indexer
-from recommender.ingest import IngestReport, ingest_pages
-from recommender.models import Parsed, Rejection
-from recommender.sources import arxiv_api, arxiv_rss, hf_daily, oai_pmh, parse_file
+from recommender.ingest import IngestReport, ingest_pages, read_file
+from recommender.models import Parsed
+from recommender.sources import arxiv_api, arxiv_rss, hf_daily, oai_pmh
 from recommender.store import Store
 from recommender.store.jobs import JobRun
 
@@ -112,11 +111,7 @@ def pages(
         yield hf_daily.parse(data, f"Hugging Face daily papers {until}")
     else:
         for name in sorted(glob.glob(source.arg)):
-            try:
-                yield parse_file(Path(name).read_bytes(), name)
-            except (OSError, PapersError) as error:  # this file, not the files after it
-                reason = getattr(error, "strerror", None) or str(error).removeprefix(f"{name}: ")
-                yield Parsed(rejected=(Rejection(name, "file", reason),))
+            yield read_file(name)
 
 
 @dataclass
