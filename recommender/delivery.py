@@ -7,8 +7,10 @@
    digest's `to_dict`, and how the outlet splits it into messages). A retry reads the plan
    back and so posts the very digest the first try meant to, even if new papers arrived
    since.
-2. Each message is posted, then recorded with `posted`, before the next one: after a crash
-   the next tick posts only the messages that did not go out.
+2. Each message is claimed (`claim`, which checks that this process still holds the
+   delivery lease: `fence`; LeaseLost stops the whole run at once), posted, then recorded
+   with `posted`, before the next one: after a crash the next tick posts only the messages
+   that did not go out.
 3. `record_digest` writes the picks to the sent ledger, then `finish` closes the row. In
    this order a crash between the two leaves a row that the next tick finishes without
    posting again (recording is idempotent); the other order could lose the sent record
@@ -32,6 +34,7 @@ from recommender.errors import PapersError, ProfileNotFound
 from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.store import Store
+from recommender.store.jobs import Fence, LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +92,16 @@ class Deliverer:
         self.clock = clock
         self.grace = grace
 
-    def deliver_due(self, now: datetime) -> dict[str, Any]:
-        """Deliver what is due at `now`; counts of due, delivered and failed digests, messages."""
+    def deliver_due(
+        self,
+        now: datetime,
+        *,
+        fence: Fence | None = None,
+    ) -> dict[str, Any]:
+        """Deliver what is due at `now`; counts of due, delivered and failed digests, messages.
+
+        Each post is fenced by `fence` (the delivery lease; LeaseLost once it is lost).
+        """
         due = self.store.deliveries.due(now, grace=self.grace)
         fresh = self.fresh_digests(due, now)
         counts = Counter(due=len(due), delivered=0, failed=0, messages=0)
@@ -99,8 +110,10 @@ class Deliverer:
                 # A batch digest serves a target's first due day only: a later day's digest
                 # must be matched after the earlier one is recorded as sent.
                 digest = fresh.pop(target, None)
-                counts["messages"] += self._deliver(target, day, digest, now)
+                counts["messages"] += self._deliver(target, day, digest, now, fence)
                 counts["delivered"] += 1
+            except LeaseLost:
+                raise  # another process delivers now: not one more post from here
             except Exception as error:  # one target's failure must not stop the others
                 log.exception("digest of %s for %s failed", target, day)
                 reason = self.outlet.reason(error)
@@ -124,7 +137,9 @@ class Deliverer:
             log.exception("matching the due digests failed")
             return {}
 
-    def _deliver(self, target: str, day: date, fresh: Digest | None, now: datetime) -> int:
+    def _deliver(
+        self, target: str, day: date, fresh: Digest | None, now: datetime, fence: Fence | None
+    ) -> int:
         """Post what of one digest has not gone out yet; the number of messages posted."""
         ledger = self.store.deliveries
         delivery = ledger.begin(target, day, self.plan(target, day, fresh, now), now=self.clock())
@@ -133,6 +148,7 @@ class Deliverer:
         digest, messages = self.render(target, day, delivery.plan)
         left = messages[len(delivery.posted) :]
         for message in left:
+            ledger.claim(target, day, fence, now=self.clock())
             ledger.posted(target, day, self.outlet.post(target, message), now=self.clock())
         record_digest(self.store, digest)
         ledger.finish(target, day, now=self.clock())
@@ -163,7 +179,8 @@ class DryRun(Deliverer):
     """Sends what is due through the outlet and writes nothing: no ledger row, no sent
     record, so the real delivery still happens later (`papers run-once --dry-run`)."""
 
-    def deliver_due(self, now: datetime) -> dict[str, Any]:
+    def deliver_due(self, now: datetime, **unused: Any) -> dict[str, Any]:
+        """Preview what is due; no fence, since nothing is posted for real."""
         due = self.store.deliveries.due(now, grace=self.grace)
         fresh = self.fresh_digests(due, now)
         for target, day in due:

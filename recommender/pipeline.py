@@ -26,6 +26,7 @@ from recommender.ingest import IngestReport, ingest_pages
 from recommender.models import Parsed, Rejection
 from recommender.sources import arxiv_api, arxiv_rss, hf_daily, oai_pmh, parse_file
 from recommender.store import Store
+from recommender.store.jobs import Fence
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +147,11 @@ class Pipeline:
             counts.update(papers=report.papers, embedded=report.embedded)
         return report.summary()
 
-    def deliver(self, deliverer: Deliverer) -> dict[str, Any]:
+    def deliver(self, deliverer: Deliverer, fence: Fence | None = None) -> dict[str, Any]:
         """Deliver what is due through the deliverer's outlet (it keeps the ledger of what
-        went out)."""
+        went out), each post fenced by the delivery lease's `fence`."""
         with self._job("deliver") as counts:
-            counts.update(deliverer.deliver_due(self.clock()))
+            counts.update(deliverer.deliver_due(self.clock(), fence=fence))
         return counts
 
     @contextmanager

@@ -86,6 +86,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.answers: list[Reply] = []  # what the fake answered each call, in order
+        self.latency = 0.0  # seconds the fake takes to answer each call
         self._scripts: dict[str, list[Reply]] = {}
         self._changed = threading.Condition()
         self._names = itertools.count(1)
@@ -168,6 +169,7 @@ class FakeSlack:
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 call = Call(self.path, headers, _parse_body(raw, headers), time.monotonic())
                 reply = fake._record(call)
+                time.sleep(fake.latency)
                 data = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 for key, value in {"Content-Type": "application/json", **reply.headers}.items():

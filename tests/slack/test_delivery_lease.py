@@ -1,0 +1,135 @@
+"""Two schedulers against one database and a slow Slack, on the real clock with a lease of
+one second (PAPERS_LEASE_SECONDS): the lease is renewed while its holder works, catch-up
+included, and a holder that lost it stops before its next post."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli.context import Context
+from bot.client import web_client
+from bot.config import Settings
+from bot.delivery import SlackOutlet
+from bot.scheduler import Clockwork
+from recommender import SAMPLES_DIR
+from recommender.delivery import Deliverer
+from recommender.embed import HashEmbedder
+from recommender.engine import Engine
+from recommender.http import HttpClient
+from recommender.indexes import Indexer
+from recommender.ingest import IngestReport, ingest_file
+from recommender.lease import LEASE
+from recommender.matching import Matcher
+from recommender.pipeline import Pipeline
+from recommender.profiles import Profile
+from recommender.schedule import Schedule
+from recommender.store import Store
+from tests.slack.conftest import BOT_TOKEN
+from tests.slack.harness import FakeSlack
+
+TARGETS = [f"user:T0TEAM:U{n:04d}" for n in range(12)]
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def context(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Context:
+    """Settings with a one-second lease, a store with the samples indexed, twelve targets
+    due now, and a Slack that takes 0.15 s to answer each call."""
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_api_url=fake_slack.api_url,
+        lease_seconds=1.0,
+    )
+    context = Context(settings)
+    store = context.store
+    report = IngestReport()
+    for path in sorted(SAMPLES_DIR.glob("*.txt")):
+        ingest_file(store, path, report, now=clock())
+    Indexer(store, context.index_dir, HashEmbedder()).update()
+    due = Schedule(at=(clock() - timedelta(hours=1)).strftime("%H:%M"), tz="UTC")
+    for target in TARGETS:
+        store.profiles.save(target, Profile(description="LLM quantization"), now=clock())
+        store.subscriptions.save(target, due, now=clock())
+    # The ingest in catch-up (no sources here) must find nothing to catch up.
+    store.jobs.finish(store.jobs.start("ingest", now=clock()), now=clock(), status="ok")
+    fake_slack.latency = 0.15
+    return context
+
+
+def clockwork(context: Context, settings: Settings) -> Clockwork:
+    store = context.store
+    engine = Engine(store, context.index_dir, HashEmbedder())
+    outlet = SlackOutlet(web_client(settings), sleep=lambda seconds: None)
+    deliverer = Deliverer(store, Matcher(engine), outlet, clock)
+    pipeline = Pipeline(
+        store=store,
+        indexer=Indexer(store, context.index_dir, HashEmbedder()),
+        sources=[],
+        client_for=lambda source: HttpClient(retries=1),
+        clock=clock,
+    )
+    return Clockwork(pipeline, deliverer, clock, lease=context.lease("scheduler"))
+
+
+def posts_per_channel(fake_slack: FakeSlack) -> Counter:
+    return Counter(call.body["channel"] for call in fake_slack.accepted("chat.postMessage"))
+
+
+def deliver_runs(store: Store) -> list:
+    return [run for run in store.jobs.recent(limit=100) if run.job == "deliver"]
+
+
+def test_a_second_scheduler_waits_while_the_first_catches_up_for_longer_than_its_lease(
+    context: Context, fake_slack: FakeSlack
+):
+    first = clockwork(context, context.settings)
+    running = threading.Thread(target=lambda: _catch_up(first))
+    running.start()
+    time.sleep(1.5)  # past the first one's one-second lease, were it not renewed
+    second = clockwork(Context(context.settings), context.settings)
+    took = []
+    while running.is_alive():
+        took.append(second.has_lease() is not None)
+        second.deliver()
+        time.sleep(0.2)
+    running.join()
+    assert not any(took)
+    assert posts_per_channel(fake_slack) == {f"DU{n:04d}": 1 for n in range(12)}
+    assert [run.status for run in deliver_runs(context.store)] == ["ok"]
+
+
+def _catch_up(clockwork: Clockwork) -> None:
+    with clockwork.lease.renewing(clock):
+        clockwork.catch_up()
+    clockwork.lease.release()
+
+
+def test_a_scheduler_that_lost_its_lease_stops_before_its_next_post(
+    context: Context, fake_slack: FakeSlack
+):
+    """The first stalls past its lease (no renewal: as if suspended); the second takes over."""
+    first = clockwork(context, context.settings)
+    stalled = threading.Thread(target=first.deliver)
+    stalled.start()
+    time.sleep(1.5)
+    second = clockwork(Context(context.settings), context.settings)
+    assert second.has_lease() is not None
+    taken = context.store.jobs.lease(LEASE, now=clock())
+    with second.lease.renewing(clock):
+        second.deliver()
+    stalled.join()
+    lost = [run for run in deliver_runs(context.store) if run.status == "failed"]
+    assert len(lost) == 1 and "LeaseLost" in lost[0].error
+    assert lost[0].finished < taken.since + timedelta(seconds=1)  # at its next post
+    assert set(posts_per_channel(fake_slack)) == {f"DU{n:04d}" for n in range(12)}
