@@ -1,11 +1,15 @@
 """The delivery lease shared by the scheduler and `papers run-once`."""
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recommender.lease import LEASE_TTL, Lease, LeaseHeld, LeaseLost
+from recommender.lease import LEASE_TTL, Lease, LeaseHeld, LeaseLost, holder_name
 from recommender.schedule import Schedule
 
 NOW = datetime(2025, 7, 25, 14, tzinfo=UTC)
@@ -68,3 +72,41 @@ def test_an_expired_lease_fences_off_its_holder(store):
     store.deliveries.begin("user:T1:U1", NOW.date(), {"picks": []}, now=NOW)
     with pytest.raises(LeaseLost):
         store.deliveries.claim("user:T1:U1", NOW.date(), fence, now=NOW + LEASE_TTL * 2)
+
+
+def dead_pid() -> int:
+    """The PID of a process that has exited (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.parametrize(
+    ("holder", "taken_over"),
+    [
+        (lambda: f"run-once:{socket.gethostname()}:{dead_pid()}:123:abcd", True),  # gone
+        # the PID now belongs to a process started at another time than the holder
+        (lambda: f"run-once:{socket.gethostname()}:{os.getpid()}:1:abcd", True),
+        (lambda: holder_name("run-once"), False),  # alive: this very process
+        (lambda: f"run-once:elsewhere:{dead_pid()}:123:abcd", False),  # cannot be checked
+        (lambda: "scheduler:elsewhere:1", False),
+    ],
+)
+def test_a_holder_provably_dead_on_this_host_loses_it_at_once(store, holder, taken_over):
+    held = Lease(store.jobs, holder())
+    assert held.take(NOW) is not None
+    fresh = Lease(store.jobs, holder_name("scheduler"))
+    assert (fresh.take(NOW + timedelta(seconds=1)) is not None) == taken_over
+    assert (held.held_by(NOW) == fresh.holder) == taken_over
+
+
+def test_force_takes_it_from_a_living_holder(sqlite_store):
+    held = Lease(sqlite_store.jobs, "scheduler:elsewhere:1")
+    first = held.take(NOW)
+    forced = Lease(sqlite_store.jobs, "run-once:here:2").take(NOW, force=True)
+    assert forced.token > first.token
+    assert held.held_by(NOW) == "run-once:here:2"
+    refused = Lease(sqlite_store.jobs, "run-once:here:3")
+    with pytest.raises(LeaseHeld) as error, refused.held(NOW):
+        pass
+    assert error.value.held.since == NOW and error.value.held.holder == "run-once:here:2"

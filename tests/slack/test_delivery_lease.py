@@ -4,6 +4,10 @@ included, and a holder that lost it stops before its next post."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -31,7 +35,7 @@ from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from recommender.store import Store
 from tests.slack.conftest import BOT_TOKEN
-from tests.slack.harness import FakeSlack
+from tests.slack.harness import PATIENCE, FakeSlack
 
 TARGETS = [f"user:T0TEAM:U{n:04d}" for n in range(12)]
 
@@ -133,3 +137,48 @@ def test_a_scheduler_that_lost_its_lease_stops_before_its_next_post(
     assert len(lost) == 1 and "LeaseLost" in lost[0].error
     assert lost[0].finished < taken.since + timedelta(seconds=1)  # at its next post
     assert set(posts_per_channel(fake_slack)) == {f"DU{n:04d}" for n in range(12)}
+
+
+def papers_run_once(env: dict[str, str], log: Path) -> subprocess.Popen:
+    command = [str(Path(sys.executable).with_name("papers")), "run-once"]
+    with log.open("a") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.model
+def test_a_run_once_killed_mid_delivery_does_not_block_the_next_one(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+):
+    """`kill -9` of a real `papers run-once` while it posts, then a second one: it takes the
+    dead one's lease at once (not after PAPERS_LEASE_SECONDS) and delivers the rest."""
+    store = Store.open(database_url)
+    due = Schedule(at=(clock() - timedelta(hours=1)).strftime("%H:%M"), tz="UTC")
+    for target in TARGETS[:6]:
+        store.profiles.save(target, Profile(description="LLM quantization"), now=clock())
+        store.subscriptions.save(target, due, now=clock())
+    env = {
+        **os.environ,
+        "PAPERS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "PAPERS_SOURCES": f"files:{SAMPLES_DIR}/000_*.txt",
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "HF_HUB_OFFLINE": "1",
+        "PAPERS_LEASE_SECONDS": "600",
+    }
+    log = tmp_path / "run-once.log"
+    fake_slack.latency = 0.5
+    first = papers_run_once(env, log)
+    fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 3)
+    first.kill()  # its third post is in flight: Slack has it, the reply is still to come
+    first.wait(PATIENCE)
+    assert store.jobs.holder(LEASE, now=clock()).startswith(f"run-once:{socket.gethostname()}")
+    started = time.monotonic()
+    second = papers_run_once(env, log)
+    assert second.wait(300) == 0, log.read_text()
+    assert time.monotonic() - started < 120
+    assert "took the scheduler lease over" in log.read_text()
+    posts = posts_per_channel(fake_slack)
+    assert set(posts) == {f"DU{n:04d}" for n in range(6)}
+    assert sum(posts.values()) <= 7  # at most the one in flight went twice
+    assert all(store.deliveries.get(t, clock().date()).done for t in TARGETS[:6])
