@@ -10,7 +10,8 @@
 2. Each message is claimed (`claim`, which checks that this process still holds the
    delivery lease: `fence`; LeaseLost stops the whole run at once), posted, then recorded
    with `posted`, before the next one: after a crash the next tick posts only the messages
-   that did not go out.
+   that did not go out. A message claimed but not recorded may have gone out: the outlet
+   looks it up (`find`) and it is posted again only if it is not there.
 3. `record_digest` writes the picks to the sent ledger, then `finish` closes the row. In
    this order a crash between the two leaves a row that the next tick finishes without
    posting again (recording is idempotent); the other order could lose the sent record
@@ -34,6 +35,7 @@ from recommender.errors import PapersError, ProfileNotFound
 from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.store import Store
+from recommender.store.deliveries import Delivery
 from recommender.store.jobs import Fence, LeaseLost
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,9 @@ GRACE = timedelta(hours=12)
 # How far back the App Home looks for the latest digest, and how many of its picks it shows.
 RECENT_DAYS = 14
 RECENT_SHOWN = 10
+# How far the outlet's clock may lag ours: a message of unknown outcome is looked for from
+# this long before it was claimed.
+CLOCK_SKEW = timedelta(minutes=5)
 
 Clock = Callable[[], datetime]
 Message = TypeVar("Message")
@@ -62,6 +67,10 @@ class Outlet(Protocol[Message]):
 
     def post(self, target: str, message: Message) -> dict[str, Any]:
         """Send one message to `target`; return what the ledger keeps of it (JSON-able)."""
+        ...
+
+    def find(self, target: str, message: Message, since: datetime) -> dict[str, Any] | None:
+        """The message if it reached `target` at or after `since` (what `post` returns)."""
         ...
 
     def reason(self, error: Exception) -> str:
@@ -146,13 +155,23 @@ class Deliverer:
         if delivery.done:
             return 0
         digest, messages = self.render(target, day, delivery.plan)
-        left = messages[len(delivery.posted) :]
+        done = len(delivery.posted)
+        if delivery.unknown and (found := self._find(target, messages[done], delivery)):
+            ledger.posted(target, day, found, now=self.clock())
+            done += 1
+        left = messages[done:]
         for message in left:
             ledger.claim(target, day, fence, now=self.clock())
             ledger.posted(target, day, self.outlet.post(target, message), now=self.clock())
         record_digest(self.store, digest)
         ledger.finish(target, day, now=self.clock())
         return len(left)
+
+    def _find(self, target: str, message: Any, delivery: Delivery) -> dict[str, Any] | None:
+        """The message whose post's outcome is unknown, if it went out after its claim."""
+        found = self.outlet.find(target, message, since=delivery.updated - CLOCK_SKEW)
+        log.info("a post to %s of unknown outcome was %s", target, "found" if found else "absent")
+        return found
 
     def plan(self, target: str, day: date, fresh: Digest | None, now: datetime) -> dict[str, Any]:
         """The digest's plan: the one an earlier try stored, else a new one."""
