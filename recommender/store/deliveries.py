@@ -7,6 +7,8 @@ remembers what already went out, so the next attempt posts only the rest: no dig
 none dropped. Before each post the message is claimed (`claim`), in the transaction that
 checks the delivery lease's fence, so only its holder posts, and a claim with no record
 of the post after it marks the one message whose outcome is unknown (`Delivery.unknown`).
+Claims, posts and completions are durable (`durable`): a power cut right after one cannot
+undo it, so it can neither lose a digest nor hide a post that went out.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from recommender.store.db import durable
 from recommender.store.jobs import Fence
 from recommender.store.schema import deliveries
 from recommender.store.subscriptions import Subscriptions
@@ -102,7 +105,7 @@ class Deliveries:
         Both in one transaction: a process that lost the lease claims nothing.
         """
         claimed = len(self.get(target, day).posted) + 1
-        with self.engine.begin() as conn:
+        with durable(self.engine) as conn:
             if fence is not None:
                 fence.check(conn, now)
             conn.execute(
@@ -112,7 +115,7 @@ class Deliveries:
     def posted(self, target: str, day: date, part: Any, *, now: datetime) -> None:
         """Record that one more message of the digest went out (e.g. its Slack ts)."""
         posted = [*self.get(target, day).posted, part]
-        with self.engine.begin() as conn:
+        with durable(self.engine) as conn:
             conn.execute(
                 update(deliveries)
                 .where(_key(target, day))
@@ -120,7 +123,7 @@ class Deliveries:
             )
 
     def finish(self, target: str, day: date, *, now: datetime) -> None:
-        with self.engine.begin() as conn:
+        with durable(self.engine) as conn:
             conn.execute(
                 update(deliveries)
                 .where(_key(target, day))
