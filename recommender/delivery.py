@@ -106,15 +106,19 @@ class Deliverer:
         now: datetime,
         *,
         fence: Fence | None = None,
+        progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
         """Deliver what is due at `now`; counts of due, delivered and failed digests, messages.
 
-        Each post is fenced by `fence` (the delivery lease; LeaseLost once it is lost).
+        Each post is fenced by `fence` (the delivery lease; LeaseLost once it is lost);
+        `progress` gets the counts so far after each target.
         """
         due = self.store.deliveries.due(now, grace=self.grace)
         fresh = self.fresh_digests(due, now)
         counts = Counter(due=len(due), delivered=0, failed=0, messages=0)
         for target, day in due:
+            if progress is not None:
+                progress(dict(counts))
             try:
                 # A batch digest serves a target's first due day only: a later day's digest
                 # must be matched after the earlier one is recorded as sent.

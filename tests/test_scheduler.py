@@ -33,7 +33,7 @@ class LedgerDeliverer:
     grace: timedelta = GRACE
     posted: list[tuple[str, date]] = field(default_factory=list)
 
-    def deliver_due(self, now: datetime, *, fence=None) -> dict:
+    def deliver_due(self, now: datetime, *, fence=None, progress=None) -> dict:
         due = self.store.deliveries.due(now, grace=self.grace)
         for target, day in due:
             delivery = self.store.deliveries.begin(target, day, {"picks": []}, now=now)
@@ -205,7 +205,7 @@ def test_a_failed_delivery_is_recorded_and_retried_next_tick(pipeline, sqlite_st
     class Flaky(LedgerDeliverer):
         calls = 0
 
-        def deliver_due(self, now, *, fence=None):
+        def deliver_due(self, now, *, fence=None, progress=None):
             self.calls += 1
             if self.calls == 1:
                 raise ConnectionError("slack unreachable")

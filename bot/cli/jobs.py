@@ -110,7 +110,8 @@ def scheduler(context: Context) -> None:
 @click.pass_obj
 @friendly_errors
 def status(context: Context, as_json: bool) -> None:
-    """Last job runs, papers, index freshness, next deliveries and failing ones."""
+    """Last job runs, papers, index freshness, next deliveries, failing ones, and the progress
+    of a delivery under way."""
     report = pipeline_status(context.store, context.engine(), now=context.now())
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
@@ -119,6 +120,12 @@ def status(context: Context, as_json: bool) -> None:
     for run in report["runs"]:
         error = f"  error: {run['error']}" if run["error"] else ""
         click.echo(f"  {run['started']}  {run['job']:<8} {run['status']:<8} {run['counts']}{error}")
+    if report["delivering"]:
+        progress = report["delivering"]
+        click.echo(
+            f"  delivering now: sent {progress['sent']}, left {progress['left']}, "
+            f"failing {progress['failing']}"
+        )
     for item in report["next_deliveries"]:
         click.echo(f"  next: {item['target']} at {item['at']}")
     for item in report["failing"]:

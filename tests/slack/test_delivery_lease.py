@@ -30,7 +30,7 @@ from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file
 from recommender.lease import LEASE
 from recommender.matching import Matcher
-from recommender.pipeline import Pipeline
+from recommender.pipeline import Pipeline, delivering
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from recommender.store import Store
@@ -182,3 +182,16 @@ def test_a_run_once_killed_mid_delivery_does_not_block_the_next_one(
     assert posts_per_channel(fake_slack) == {f"DU{n:04d}": 1 for n in range(6)}
     assert len(fake_slack.calls_to("conversations.history")) == 1
     assert all(store.deliveries.get(t, clock().date()).done for t in TARGETS[:6])
+
+
+def test_a_long_delivery_shows_its_progress_while_it_runs(
+    context: Context, fake_slack: FakeSlack
+):
+    running = threading.Thread(target=lambda: _catch_up(clockwork(context, context.settings)))
+    running.start()
+    fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 4)
+    progress = delivering(context.store.jobs.recent())
+    running.join()
+    assert progress["sent"] >= 3 and progress["sent"] + progress["left"] == 12
+    assert progress["failing"] == 0
+    assert delivering(context.store.jobs.recent()) is None  # done
