@@ -184,9 +184,7 @@ def test_a_run_once_killed_mid_delivery_does_not_block_the_next_one(
     assert all(store.deliveries.get(t, clock().date()).done for t in TARGETS[:6])
 
 
-def test_a_long_delivery_shows_its_progress_while_it_runs(
-    context: Context, fake_slack: FakeSlack
-):
+def test_a_long_delivery_shows_its_progress_while_it_runs(context: Context, fake_slack: FakeSlack):
     running = threading.Thread(target=lambda: _catch_up(clockwork(context, context.settings)))
     running.start()
     fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 4)
