@@ -104,23 +104,24 @@ class SlackOutlet(BlockKitDigests):
         where = parse_target(target)
         client = self.client_for(where.team)
         channel = where.id if where.is_channel else self._direct(client, where.id)
-        for tries in range(1, POST_TRIES + 1):
-            self.pacer.wait(channel)
+        for _ in range(POST_TRIES - 1):
             sent = time.time()
             try:
-                # No unfurls: a digest of five links would otherwise grow five previews.
-                posted = client.chat_postMessage(
-                    channel=channel, **message, unfurl_links=False, unfurl_media=False
-                )
-                return {"channel": posted["channel"], "ts": posted["ts"]}
+                return self._post(client, channel, message)
             except UNKNOWN_OUTCOME:
-                if tries == POST_TRIES:
-                    raise
                 log.warning("no reply to a post to %s; looking it up before a retry", channel)
-                found = self._lookup(client, channel, message, oldest=sent - 60)
-                if found is not None:
-                    return found
-        raise AssertionError("unreachable")  # the loop returns or raises
+            found = self._lookup(client, channel, message, oldest=sent - 60)
+            if found is not None:
+                return found
+        return self._post(client, channel, message)  # the last try: its error is the target's
+
+    def _post(self, client: WebClient, channel: str, message: dict) -> dict:
+        self.pacer.wait(channel)
+        # No unfurls: a digest of five links would otherwise grow five previews.
+        posted = client.chat_postMessage(
+            channel=channel, **message, unfurl_links=False, unfurl_media=False
+        )
+        return {"channel": posted["channel"], "ts": posted["ts"]}
 
     def find(self, target: str, message: dict, since: datetime) -> dict | None:
         """The message as posted to `target` at or after `since`, if it is there."""
@@ -131,14 +132,20 @@ class SlackOutlet(BlockKitDigests):
 
     @staticmethod
     def _lookup(client: WebClient, channel: str, message: dict, oldest: float) -> dict | None:
-        """Find `message` in `channel`'s history since `oldest` by its metadata."""
+        """Find `message` in `channel`'s history since `oldest` by its metadata; None also
+        when the history cannot be read."""
         wanted = message.get("metadata")
         cursor = None
         for _ in range(HISTORY_PAGES):
-            page = client.conversations_history(
-                channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True,
-                limit=200, cursor=cursor,
-            )  # fmt: skip
+            try:
+                page = client.conversations_history(
+                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True,
+                    limit=200, cursor=cursor,
+                )  # fmt: skip
+            except SlackApiError as error:
+                # An install without the history scopes: better twice than never.
+                log.warning("cannot look a post up in %s (%s); posting it again", channel, error)
+                return None
             for seen in page.get("messages", []):
                 if wanted is not None and seen.get("metadata") == wanted:
                     return {"channel": channel, "ts": seen["ts"]}

@@ -357,3 +357,13 @@ def test_after_a_crash_mid_post_the_message_is_looked_up_before_it_is_posted(
     assert len(fake_slack.accepted("chat.postMessage")) == 1
     assert len(fake_slack.calls_to("conversations.history")) == 1
     assert services.store.deliveries.get(ALICE, NOW.date()).done
+
+
+def test_without_the_history_scopes_a_lost_reply_is_posted_again_rather_than_never(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    fake_slack.script("chat.postMessage", lost_reply())
+    fake_slack.script("conversations.history", Reply(body={"ok": False, "error": "missing_scope"}))
+    assert deliverer.deliver_due(NOW)["delivered"] == 1
+    assert len(fake_slack.accepted("chat.postMessage")) == 2
