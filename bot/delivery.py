@@ -110,6 +110,7 @@ class SlackOutlet(BlockKitDigests):
                 return self._post(client, channel, message)
             except UNKNOWN_OUTCOME:
                 log.warning("no reply to a post to %s; looking it up before a retry", channel)
+            # From a minute before the post: Slack's clock may lag ours.
             found = self._lookup(client, channel, message, oldest=sent - 60)
             if found is not None:
                 return found

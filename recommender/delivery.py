@@ -111,7 +111,7 @@ class Deliverer:
         """Deliver what is due at `now`; counts of due, delivered and failed digests, messages.
 
         Each post is fenced by `fence` (the delivery lease; LeaseLost once it is lost);
-        `progress` gets the counts so far after each target.
+        `progress` gets the counts so far before each target.
         """
         due = self.store.deliveries.due(now, grace=self.grace)
         fresh = self.fresh_digests(due, now)
