@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.errors import MissingSetting, SettingsError
 from recommender.delivery import GRACE
 from recommender.embed import DEFAULT_MODEL, PRECISIONS
+from recommender.lease import LEASE_TTL
 from recommender.pipeline import Endpoints, Source, SourceError, parse_sources
 from recommender.store import sqlite_url
 
@@ -45,6 +46,7 @@ class Settings:
     # What the scheduled ingest reads.
     sources: tuple[Source, ...] = tuple(parse_sources(DEFAULT_SOURCES))
     delivery_grace_hours: float = GRACE / timedelta(hours=1)
+    lease_seconds: float = LEASE_TTL.total_seconds()
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -107,6 +109,7 @@ class Settings:
             delivery_grace_hours=_number(
                 env, "PAPERS_DELIVERY_GRACE_HOURS", defaults.delivery_grace_hours
             ),
+            lease_seconds=_number(env, "PAPERS_LEASE_SECONDS", defaults.lease_seconds),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.blocks import BlockKitDigests
 from recommender.delivery import failure_reason
@@ -56,6 +57,11 @@ class ConsoleOutlet(BlockKitDigests):
         self.out(f"── to {target} " + "─" * max(0, 56 - len(target)))
         self.out(render_text(message["blocks"]) + "\n")
         return {"console": True}
+
+    def find(self, target: str, message: dict, since: datetime) -> dict | None:
+        """Printed output cannot be looked up: a message claimed but not recorded is printed
+        again."""
+        return None
 
     def reason(self, error: Exception) -> str:
         return failure_reason(error)

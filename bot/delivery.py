@@ -3,15 +3,25 @@
 A digest becomes Block Kit messages (`bot.blocks`), each posted to the target's channel or
 to the direct message with the person, at most one a second per channel. With OAuth
 installs, each team's messages go with that team's bot token.
+
+A message whose outcome is unknown (the connection dropped before Slack's reply came, or
+the process died mid-post) may have gone out: before it is posted again it is looked up in
+the channel's history by the `metadata` every digest message carries (its target, day and
+part), and not posted again if it is there. So slack_sdk's connection-error retry, which
+re-sends at once without looking, is not used for posts.
 """
 
 from __future__ import annotations
 
+import http.client
+import logging
 import time
 from collections.abc import Callable
+from datetime import date, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.blocks import BlockKitDigests
@@ -21,10 +31,21 @@ from bot.errors import NotInstalled
 from bot.oauth import installation_store, oauth_enabled
 from bot.targets import parse_target
 from recommender.delivery import failure_reason
+from recommender.digest import Digest
 from recommender.store import Store
+
+log = logging.getLogger(__name__)
 
 # Slack allows about one message a second per channel (docs.slack.dev/apis/web-api/rate-limits).
 PACE_SECONDS = 1.0
+# The `metadata.event_type` of digest messages, by which a post of unknown outcome is found.
+DIGEST_EVENT = "papers_digest"
+# How often a post whose reply was lost is tried (each time after looking it up).
+POST_TRIES = 3
+# How many pages of a channel's history (200 messages each) a lookup reads at most.
+HISTORY_PAGES = 5
+# Errors after which a post may or may not have reached Slack.
+UNKNOWN_OUTCOME = (OSError, http.client.HTTPException)
 
 
 class Pacer:
@@ -70,16 +91,69 @@ class SlackOutlet(BlockKitDigests):
         self.installations = installations
         self.pacer = Pacer(sleep)
 
+    def render(self, digest: Digest, sizes: list[int], day: date, target: str) -> list[dict]:
+        """The Block Kit messages, each with the metadata that finds it again (`find`)."""
+        messages = super().render(digest, sizes, day, target)
+        return [
+            {**message, "metadata": digest_metadata(target, day, part, len(messages))}
+            for part, message in enumerate(messages, 1)
+        ]
+
     def post(self, target: str, message: dict) -> dict:
+        """Post it; if the reply is lost, look it up before posting it again."""
         where = parse_target(target)
         client = self.client_for(where.team)
         channel = where.id if where.is_channel else self._direct(client, where.id)
+        for _ in range(POST_TRIES - 1):
+            sent = time.time()
+            try:
+                return self._post(client, channel, message)
+            except UNKNOWN_OUTCOME:
+                log.warning("no reply to a post to %s; looking it up before a retry", channel)
+            # From a minute before the post: Slack's clock may lag ours.
+            found = self._lookup(client, channel, message, oldest=sent - 60)
+            if found is not None:
+                return found
+        return self._post(client, channel, message)  # the last try: its error is the target's
+
+    def _post(self, client: WebClient, channel: str, message: dict) -> dict:
         self.pacer.wait(channel)
         # No unfurls: a digest of five links would otherwise grow five previews.
         posted = client.chat_postMessage(
             channel=channel, **message, unfurl_links=False, unfurl_media=False
         )
         return {"channel": posted["channel"], "ts": posted["ts"]}
+
+    def find(self, target: str, message: dict, since: datetime) -> dict | None:
+        """The message as posted to `target` at or after `since`, if it is there."""
+        where = parse_target(target)
+        client = self.client_for(where.team)
+        channel = where.id if where.is_channel else self._direct(client, where.id)
+        return self._lookup(client, channel, message, oldest=since.timestamp())
+
+    @staticmethod
+    def _lookup(client: WebClient, channel: str, message: dict, oldest: float) -> dict | None:
+        """Find `message` in `channel`'s history since `oldest` by its metadata; None also
+        when the history cannot be read."""
+        wanted = message.get("metadata")
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = client.conversations_history(
+                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True,
+                    limit=200, cursor=cursor,
+                )  # fmt: skip
+            except SlackApiError as error:
+                # An install without the history scopes: better twice than never.
+                log.warning("cannot look a post up in %s (%s); posting it again", channel, error)
+                return None
+            for seen in page.get("messages", []):
+                if wanted is not None and seen.get("metadata") == wanted:
+                    return {"channel": channel, "ts": seen["ts"]}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
 
     def reason(self, error: Exception) -> str:
         """Slack's error code, or the error's class and message."""
@@ -88,23 +162,31 @@ class SlackOutlet(BlockKitDigests):
         return failure_reason(error)
 
     def client_for(self, team: str) -> WebClient:
-        """The client with the bot token of `team`'s install."""
-        if self.installations is None:
-            return self.client
-        bot = self.installations.find_bot(enterprise_id=None, team_id=team)
-        if bot is None:
-            raise NotInstalled(f"the app is not installed in team {team}")
-        template = self.client
-        return WebClient(
-            token=bot.bot_token,
-            base_url=template.base_url,
-            retry_handlers=list(template.retry_handlers),
-        )
+        """The client with the bot token of `team`'s install (or the app's), without
+        slack_sdk's connection-error retry: `post` looks a message up before a retry."""
+        token = self.client.token
+        if self.installations is not None:
+            bot = self.installations.find_bot(enterprise_id=None, team_id=team)
+            if bot is None:
+                raise NotInstalled(f"the app is not installed in team {team}")
+            token = bot.bot_token
+        handlers = [
+            handler
+            for handler in self.client.retry_handlers
+            if not isinstance(handler, ConnectionErrorRetryHandler)
+        ]
+        return WebClient(token=token, base_url=self.client.base_url, retry_handlers=handlers)
 
     @staticmethod
     def _direct(client: WebClient, user: str) -> str:
         """The direct message channel with `user` (the same one each time)."""
         return client.conversations_open(users=user)["channel"]["id"]
+
+
+def digest_metadata(target: str, day: date, part: int, parts: int) -> dict:
+    """Slack message metadata naming a digest message: whose, which day, which part."""
+    payload = {"target": target, "day": day.isoformat(), "part": part, "parts": parts}
+    return {"event_type": DIGEST_EVENT, "event_payload": payload}
 
 
 def slack_outlet(settings: Settings, store: Store) -> SlackOutlet:

@@ -21,7 +21,15 @@ from sqlalchemy import Engine
 from bot.config import Settings, SlackMode
 
 # The bot scopes an install asks for; manifest.yml asks for the same (a test checks).
-SCOPES = ("commands", "chat:write", "im:write", "users:read")
+SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
+)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # How long an install link stays valid, in seconds.

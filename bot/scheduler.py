@@ -1,7 +1,8 @@
 """The `clock` process: APScheduler runs the pipeline on triggers defined here, in code.
 
 It runs in its own process, never inside web workers (each worker would run it again), and
-acts only while it holds the lease in the database (recommender/lease.py), so a second
+acts only while it holds the lease in the database (recommender/lease.py, renewed on a
+thread of its own for as long as the process runs, catch-up included), so a second
 scheduler started by mistake waits instead of ingesting and posting twice. Nothing about who
 gets what and when is kept in the scheduler: the delivery tick asks the settings and the
 delivery ledger.
@@ -21,15 +22,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from recommender.delivery import Deliverer
 from recommender.errors import PapersError
-from recommender.lease import LEASE_TTL, Lease, holder_name
+from recommender.lease import Fence, Lease, holder_name
 from recommender.pipeline import ARXIV_KINDS, Pipeline
 
 log = logging.getLogger(__name__)
 
-# A running scheduler renews its lease this often, on a thread of its own, so that a job
-# longer than LEASE_TTL (a backfill, many digests waiting on Slack's rate limits) cannot
-# lose it to a second scheduler mid-job.
-LEASE_RENEWAL = LEASE_TTL / 3
 # arXiv announces Sunday to Thursday at 20:00 US Eastern; ingest half an hour later.
 ARXIV_TRIGGER = CronTrigger(
     day_of_week="sun,mon,tue,wed,thu", hour=20, minute=30, timezone="America/New_York"
@@ -59,24 +56,28 @@ class Clockwork:
         clock: Callable[[], datetime],
         *,
         holder: str | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.deliverer = deliverer
         self.clock = clock
-        self.holder = holder or holder_name("scheduler")
+        self.holder = lease.holder if lease else holder or holder_name("scheduler")
+        self._lease = lease
 
     @property
     def lease(self) -> Lease:
-        return Lease(self.pipeline.store.jobs, self.holder)
+        """The lease it was given (ttl from the settings), or one of the default ttl."""
+        return self._lease or Lease(self.pipeline.store.jobs, self.holder)
 
-    def has_lease(self) -> bool:
-        """Take or renew the lease; False (and a log line) when another scheduler holds it."""
-        if self.lease.take(self.clock()):
-            return True
-        log.info(
-            "another scheduler holds the lease (%s); skipping", self.lease.held_by(self.clock())
-        )
-        return False
+    def has_lease(self) -> Fence | None:
+        """Take or renew the lease; None (and a log line) when another scheduler holds it."""
+        fence = self.lease.take(self.clock())
+        if fence is None:
+            log.info(
+                "another scheduler holds the lease (%s); skipping",
+                self.lease.held_by(self.clock()),
+            )
+        return fence
 
     def ingest(self, kinds: tuple[str, ...] | None = None) -> None:
         """Ingest (all sources, or those of `kinds`), then update the indexes if it helped."""
@@ -98,9 +99,11 @@ class Clockwork:
             log.exception("index update failed; the previous index keeps serving")
 
     def deliver(self) -> None:
-        if self.has_lease():
+        """Deliver what is due, every post fenced by the lease as this tick took it."""
+        fence = self.has_lease()
+        if fence is not None:
             try:
-                self.pipeline.deliver(self.deliverer)
+                self.pipeline.deliver(self.deliverer, fence)
             except Exception:  # the job boundary: the next tick retries what did not go out
                 log.exception("delivery tick failed")
 
@@ -124,17 +127,10 @@ def build(clockwork: Clockwork) -> BlockingScheduler:
     between would take the next window from after that stamp and never see the papers
     committed later. One worker also keeps a digest from matching papers not indexed yet.
     A tick that comes due while another job runs waits for it (misfire grace: an hour).
+    The lease is renewed outside the scheduler, for as long as it runs (`Lease.renewing`).
     """
-    executors = {"default": ThreadPoolExecutor(max_workers=1), "lease": ThreadPoolExecutor(1)}
+    executors = {"default": ThreadPoolExecutor(max_workers=1)}
     scheduler = BlockingScheduler(timezone="UTC", executors=executors)
-    scheduler.add_job(
-        clockwork.has_lease,
-        IntervalTrigger(seconds=LEASE_RENEWAL.total_seconds()),
-        id="lease",
-        executor="lease",
-        coalesce=True,
-        max_instances=1,
-    )
     # Local files have no rhythm of their own; they are read with arXiv's announcements.
     arxiv_kinds = (*ARXIV_KINDS, "files")
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}

@@ -7,8 +7,11 @@
    digest's `to_dict`, and how the outlet splits it into messages). A retry reads the plan
    back and so posts the very digest the first try meant to, even if new papers arrived
    since.
-2. Each message is posted, then recorded with `posted`, before the next one: after a crash
-   the next tick posts only the messages that did not go out.
+2. Each message is claimed (`claim`, which checks that this process still holds the
+   delivery lease: `fence`; LeaseLost stops the whole run at once), posted, then recorded
+   with `posted`, before the next one: after a crash the next tick posts only the messages
+   that did not go out. A message claimed but not recorded may have gone out: the outlet
+   looks it up (`find`) and it is posted again only if it is not there.
 3. `record_digest` writes the picks to the sent ledger, then `finish` closes the row. In
    this order a crash between the two leaves a row that the next tick finishes without
    posting again (recording is idempotent); the other order could lose the sent record
@@ -32,6 +35,8 @@ from recommender.errors import PapersError, ProfileNotFound
 from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.store import Store
+from recommender.store.deliveries import Delivery
+from recommender.store.jobs import Fence, LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,9 @@ GRACE = timedelta(hours=12)
 # How far back the App Home looks for the latest digest, and how many of its picks it shows.
 RECENT_DAYS = 14
 RECENT_SHOWN = 10
+# How far the outlet's clock may lag ours: a message of unknown outcome is looked for from
+# this long before it was claimed.
+CLOCK_SKEW = timedelta(minutes=5)
 
 Clock = Callable[[], datetime]
 Message = TypeVar("Message")
@@ -59,6 +67,10 @@ class Outlet(Protocol[Message]):
 
     def post(self, target: str, message: Message) -> dict[str, Any]:
         """Send one message to `target`; return what the ledger keeps of it (JSON-able)."""
+        ...
+
+    def find(self, target: str, message: Message, since: datetime) -> dict[str, Any] | None:
+        """The message if it reached `target` at or after `since` (what `post` returns)."""
         ...
 
     def reason(self, error: Exception) -> str:
@@ -89,18 +101,32 @@ class Deliverer:
         self.clock = clock
         self.grace = grace
 
-    def deliver_due(self, now: datetime) -> dict[str, Any]:
-        """Deliver what is due at `now`; counts of due, delivered and failed digests, messages."""
+    def deliver_due(
+        self,
+        now: datetime,
+        *,
+        fence: Fence | None = None,
+        progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Deliver what is due at `now`; counts of due, delivered and failed digests, messages.
+
+        Each post is fenced by `fence` (the delivery lease; LeaseLost once it is lost);
+        `progress` gets the counts so far before each target.
+        """
         due = self.store.deliveries.due(now, grace=self.grace)
         fresh = self.fresh_digests(due, now)
         counts = Counter(due=len(due), delivered=0, failed=0, messages=0)
         for target, day in due:
+            if progress is not None:
+                progress(dict(counts))
             try:
                 # A batch digest serves a target's first due day only: a later day's digest
                 # must be matched after the earlier one is recorded as sent.
                 digest = fresh.pop(target, None)
-                counts["messages"] += self._deliver(target, day, digest, now)
+                counts["messages"] += self._deliver(target, day, digest, now, fence)
                 counts["delivered"] += 1
+            except LeaseLost:
+                raise  # another process delivers now: not one more post from here
             except Exception as error:  # one target's failure must not stop the others
                 log.exception("digest of %s for %s failed", target, day)
                 reason = self.outlet.reason(error)
@@ -124,19 +150,32 @@ class Deliverer:
             log.exception("matching the due digests failed")
             return {}
 
-    def _deliver(self, target: str, day: date, fresh: Digest | None, now: datetime) -> int:
+    def _deliver(
+        self, target: str, day: date, fresh: Digest | None, now: datetime, fence: Fence | None
+    ) -> int:
         """Post what of one digest has not gone out yet; the number of messages posted."""
         ledger = self.store.deliveries
         delivery = ledger.begin(target, day, self.plan(target, day, fresh, now), now=self.clock())
         if delivery.done:
             return 0
         digest, messages = self.render(target, day, delivery.plan)
-        left = messages[len(delivery.posted) :]
+        done = len(delivery.posted)
+        if delivery.unknown and (found := self._find(target, messages[done], delivery)):
+            ledger.posted(target, day, found, now=self.clock())
+            done += 1
+        left = messages[done:]
         for message in left:
+            ledger.claim(target, day, fence, now=self.clock())
             ledger.posted(target, day, self.outlet.post(target, message), now=self.clock())
         record_digest(self.store, digest)
         ledger.finish(target, day, now=self.clock())
         return len(left)
+
+    def _find(self, target: str, message: Any, delivery: Delivery) -> dict[str, Any] | None:
+        """The message whose post's outcome is unknown, if it went out after its claim."""
+        found = self.outlet.find(target, message, since=delivery.updated - CLOCK_SKEW)
+        log.info("a post to %s of unknown outcome was %s", target, "found" if found else "absent")
+        return found
 
     def plan(self, target: str, day: date, fresh: Digest | None, now: datetime) -> dict[str, Any]:
         """The digest's plan: the one an earlier try stored, else a new one."""
@@ -163,7 +202,8 @@ class DryRun(Deliverer):
     """Sends what is due through the outlet and writes nothing: no ledger row, no sent
     record, so the real delivery still happens later (`papers run-once --dry-run`)."""
 
-    def deliver_due(self, now: datetime) -> dict[str, Any]:
+    def deliver_due(self, now: datetime, **unused: Any) -> dict[str, Any]:
+        """Preview what is due; no fence, since nothing is posted for real."""
         due = self.store.deliveries.due(now, grace=self.grace)
         fresh = self.fresh_digests(due, now)
         for target, day in due:

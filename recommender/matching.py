@@ -57,6 +57,7 @@ from recommender.text import tokenize
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class MatchSettings:
     """What only a profile adds to the search's fused score (module docstring), and the
@@ -303,6 +304,7 @@ class Matcher:
             if keyword.required:
                 allowed &= pool.phrase_mask(keyword.terms)
         return allowed
+
 
 def diversify(
     ranked: np.ndarray,

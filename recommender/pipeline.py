@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from recommender.delivery import Deliverer
@@ -25,7 +26,7 @@ from recommender.ingest import IngestReport, ingest_pages, read_file
 from recommender.models import Parsed
 from recommender.sources import arxiv_api, arxiv_rss, hf_daily, oai_pmh
 from recommender.store import Store
-from recommender.store.jobs import JobRun
+from recommender.store.jobs import Fence, JobRun
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class Pipeline:
     def ingest(self) -> dict[str, IngestReport]:
         """Ingest every source, each on its own: one failing leaves the others' papers in."""
         reports = {}
-        with self._job("ingest") as counts:
+        with self._job("ingest") as (_, counts):
             now = self.clock()
             for source in self.sources:
                 report = IngestReport()
@@ -150,26 +151,29 @@ class Pipeline:
 
     def index(self) -> str:
         """Bring the indexes up to date; on failure the previous ones keep serving."""
-        with self._job("index") as counts:
+        with self._job("index") as (_, counts):
             report = self.indexer.update()
             counts.update(papers=report.papers, embedded=report.embedded)
         return report.summary()
 
-    def deliver(self, deliverer: Deliverer) -> dict[str, Any]:
+    def deliver(self, deliverer: Deliverer, fence: Fence | None = None) -> dict[str, Any]:
         """Deliver what is due through the deliverer's outlet (it keeps the ledger of what
-        went out)."""
-        with self._job("deliver") as counts:
-            counts.update(deliverer.deliver_due(self.clock()))
+        went out), each post fenced by the delivery lease's `fence`. The run's counts are
+        kept up to date as it goes, so `papers status` shows a long run's progress."""
+        with self._job("deliver") as (run_id, counts):
+            progress = partial(self.store.jobs.progress, run_id)
+            counts.update(deliverer.deliver_due(self.clock(), fence=fence, progress=progress))
         return counts
 
     @contextmanager
-    def _job(self, name: str) -> Iterator[dict[str, Any]]:
-        """Record a job's run around a block: `ok` with its counts, or `failed` and re-raise."""
+    def _job(self, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Record a job's run around a block (its id, and counts to fill in): `ok` with its
+        counts, or `failed` and re-raise."""
         jobs = self.store.jobs
         run_id = jobs.start(name, now=self.clock())
         counts: dict[str, Any] = {}
         try:
-            yield counts
+            yield run_id, counts
         except Exception as error:
             message = f"{error.__class__.__name__}: {error}"
             jobs.finish(run_id, now=self.clock(), status="failed", counts=counts, error=message)
@@ -221,17 +225,29 @@ def _health(source: Source, runs: list[JobRun], now: datetime) -> SourceHealth:
     return SourceHealth(name, state, last_run, last_papers, error)
 
 
+def delivering(runs: list[JobRun]) -> dict[str, int] | None:
+    """How far the delivery run under way has got (sent, left, failing), if one is."""
+    running = [run for run in runs if run.job == "deliver" and run.status == "running"]
+    if not running or "due" not in running[0].counts:
+        return None
+    counts = running[0].counts
+    left = counts["due"] - counts["delivered"] - counts["failed"]
+    return {"sent": counts["delivered"], "left": left, "failing": counts["failed"]}
+
+
 def pipeline_status(
     store: Store, engine: Engine, *, now: datetime, sources: Sequence[Source] = (), runs: int = 10
 ) -> dict:
     """What `papers status` reports: recent job runs, papers, index freshness, the health of
-    the configured sources, the next deliveries, and deliveries whose last try failed.
-    (/healthz is cheaper: bot/web.py; `source_health` is what it needs of this.)"""
+    the configured sources, the next deliveries, deliveries whose last try failed, and the
+    progress of a delivery under way. (/healthz is cheaper: bot/health.py; `source_health`
+    is what it needs of this.)"""
     try:
         engine.indexes()
         index = "current" if engine.is_current() else "behind the store: run `papers index`"
     except PapersError as error:
         index = f"missing ({error})"
+    recent = store.jobs.recent(limit=runs)
     upcoming = []
     for target, schedule in store.subscriptions.all().items():
         slot = schedule.next_slot(now)
@@ -240,8 +256,9 @@ def pipeline_status(
     return {
         "papers": store.count(),
         "index": index,
-        "runs": [asdict(run) for run in store.jobs.recent(limit=runs)],
+        "runs": [asdict(run) for run in recent],
         "sources": [asdict(health) for health in source_health(store, sources, now=now)],
+        "delivering": delivering(recent),
         "next_deliveries": sorted(upcoming, key=lambda item: item["at"])[:10],
         "failing": [
             {"target": d.target, "day": d.day, "attempts": d.attempts, "error": d.error}

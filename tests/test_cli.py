@@ -188,7 +188,10 @@ def test_run_once_does_not_deliver_beside_a_running_scheduler(env, samples_dir):
     refused = run(sources, "run-once", "--profiles", str(samples_dir / "none"))
 
     assert refused.exit_code == 1
-    assert "a scheduler is running (scheduler:elsewhere:1)" in refused.output
+    assert "a scheduler is running (scheduler:elsewhere:1), holding the delivery lease since" in (
+        refused.output
+    )
+    assert "`papers run-once --force`" in refused.output
     assert "--dry-run" in refused.output
     assert store.count() == 0 and store.jobs.recent() == []  # nothing ran
     store.jobs.release("scheduler", "scheduler:elsewhere:1")

@@ -2,8 +2,11 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import event
+
 from recommender.schedule import Schedule
 from recommender.store import Store
+from recommender.store.db import durable
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
 DAY = date(2025, 7, 25)
@@ -89,3 +92,28 @@ def test_nine_am_in_two_zones_across_the_spring_forward(store: Store):
     assert due_at(2025, 3, 7, 14, 0) == [("user:T1:BER", friday), ("user:T1:NY", friday)]  # EST
     assert due_at(2025, 3, 10, 12, 59) == [("user:T1:BER", monday)]
     assert due_at(2025, 3, 10, 13, 0) == [("user:T1:BER", monday), ("user:T1:NY", monday)]  # EDT
+
+
+def test_the_ledger_writes_of_a_post_are_synced_at_commit_on_sqlite(sqlite_store: Store):
+    """A power cut cannot undo a claim, a post or a completion (synchronous=FULL for them);
+    the rest of the store keeps NORMAL, which may lose the last commits."""
+    with durable(sqlite_store.engine) as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    with sqlite_store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    synced = []
+
+    def note(conn, cursor, statement, *args):
+        synced.append(statement == "PRAGMA synchronous=FULL")
+
+    event.listen(sqlite_store.engine, "before_cursor_execute", note)
+    ledger = sqlite_store.deliveries
+    ledger.begin("user:T1:U1", DAY, {"picks": []}, now=NOW)
+    for write in (
+        lambda: ledger.claim("user:T1:U1", DAY, None, now=NOW),
+        lambda: ledger.posted("user:T1:U1", DAY, {"ts": "1.0"}, now=NOW),
+        lambda: ledger.finish("user:T1:U1", DAY, now=NOW),
+    ):
+        synced.clear()
+        write()
+        assert any(synced)

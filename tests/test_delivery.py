@@ -15,6 +15,7 @@ from recommender.embed import HashEmbedder
 from recommender.engine import Engine
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file
+from recommender.lease import Lease, LeaseLost
 from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.profiles import Profile
@@ -58,6 +59,12 @@ class Recorder:
             raise PostFailed("connection reset")
         self.posted.append((target, message))
         return {"n": len(self.posted)}
+
+    def find(self, target: str, message: list[str], since: datetime) -> dict | None:
+        for n, posted in enumerate(self.posted, 1):
+            if posted == (target, message):
+                return {"n": n}
+        return None
 
     def reason(self, error: Exception) -> str:
         return f"fake: {error}" if isinstance(error, PostFailed) else failure_reason(error)
@@ -222,3 +229,23 @@ def test_recent_picks_are_the_latest_delivered_digests(
     assert [p.id for p in recent_picks(store, ALICE, UTC, now=NOW, limit=2)] == planned[:2]
     two_weeks = NOW + timedelta(days=14)
     assert recent_picks(store, ALICE, UTC, now=two_weeks) == []
+
+
+def test_a_deliverer_that_lost_the_lease_stops_before_its_next_post(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    subscribe(store, BOB)
+    fence = Lease(store.jobs, "scheduler:a").take(NOW)
+    outlet.per_message = 1
+    real_post = outlet.post
+
+    def post_then_lose_the_lease(target: str, message: list[str]) -> dict:
+        Lease(store.jobs, "run-once:b").take(NOW, force=True)
+        return real_post(target, message)
+
+    outlet.post = post_then_lose_the_lease
+    with pytest.raises(LeaseLost):
+        deliverer.deliver_due(NOW, fence=fence)
+    assert len(outlet.posted) == 1  # the post in flight when the lease changed hands
+    assert store.deliveries.failing() == []  # not a failure of the target: nobody's retry

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from pytest_httpserver import HTTPServer
 
-from bot.scheduler import ARXIV_TRIGGER, LEASE_TTL, Clockwork, build, previous_fire
+from bot.scheduler import ARXIV_TRIGGER, Clockwork, build, previous_fire
 from recommender.embed import HashEmbedder
 from recommender.engine import Engine
 from recommender.http import HttpClient
@@ -40,11 +40,12 @@ class LedgerDeliverer:
     grace: timedelta = GRACE
     posted: list[tuple[str, date]] = field(default_factory=list)
 
-    def deliver_due(self, now: datetime) -> dict:
+    def deliver_due(self, now: datetime, *, fence=None, progress=None) -> dict:
         due = self.store.deliveries.due(now, grace=self.grace)
         for target, day in due:
             delivery = self.store.deliveries.begin(target, day, {"picks": []}, now=now)
             if not delivery.posted:
+                self.store.deliveries.claim(target, day, fence, now=now)
                 self.posted.append((target, day))
                 self.store.deliveries.posted(target, day, {"ts": "1"}, now=now)
             self.store.deliveries.finish(target, day, now=now)
@@ -80,11 +81,10 @@ def test_previous_fire_is_the_last_announcement_ingest():
 def test_the_scheduler_has_its_triggers():
     clockwork = Clockwork(pipeline=None, deliverer=None, clock=clock, holder="x")
     jobs = {job.id: job for job in build(clockwork).get_jobs()}
-    assert set(jobs) == {"ingest-arxiv", "ingest-hf", "deliver", "lease"}
+    # the lease is renewed outside the scheduler, for as long as it runs (test_lease.py)
+    assert set(jobs) == {"ingest-arxiv", "ingest-hf", "deliver"}
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
-    # the lease is renewed on a thread of its own, well within its time to live
-    assert jobs["lease"].executor == "lease" and jobs["deliver"].executor == "default"
-    assert jobs["lease"].trigger.interval < LEASE_TTL / 2
+    assert jobs["deliver"].executor == "default"
     first = datetime(2025, 7, 25, 16, tzinfo=UTC)
     assert jobs["deliver"].trigger.interval == timedelta(minutes=5)
     assert jobs["ingest-arxiv"].trigger.get_next_fire_time(None, first).isoformat() == (
@@ -212,11 +212,11 @@ def test_a_failed_delivery_is_recorded_and_retried_next_tick(pipeline, sqlite_st
     class Flaky(LedgerDeliverer):
         calls = 0
 
-        def deliver_due(self, now):
+        def deliver_due(self, now, *, fence=None, progress=None):
             self.calls += 1
             if self.calls == 1:
                 raise ConnectionError("slack unreachable")
-            return super().deliver_due(now)
+            return super().deliver_due(now, fence=fence)
 
     sqlite_store.subscriptions.save("user:T1:U1", Schedule(at="00:00"), now=clock())
     deliverer = Flaky(sqlite_store)

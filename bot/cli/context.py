@@ -22,6 +22,7 @@ from recommender.eval_collection import Bars
 from recommender.fusion import Fusion
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
+from recommender.lease import Lease, holder_name
 from recommender.matching import Matcher
 from recommender.pipeline import Pipeline, Source
 from recommender.store import Store
@@ -87,6 +88,11 @@ class Context:
             clock=self.now,
             endpoints=self.settings.endpoints(),
         )
+
+    def lease(self, role: str) -> Lease:
+        """The delivery lease for a new holder of `role` (`scheduler`, `run-once`)."""
+        ttl = timedelta(seconds=self.settings.lease_seconds)
+        return Lease(self.store.jobs, holder_name(role), ttl=ttl)
 
     def deliverer(self, *, dry_run: bool = False) -> Deliverer:
         """Slack when a bot token or OAuth installs are configured, else the console.

@@ -10,10 +10,11 @@ import click
 
 from bot.cli.context import Context, friendly_errors
 from recommender.engine import Engine
-from recommender.lease import LEASE_TTL, Lease, LeaseHeld, holder_name
+from recommender.lease import Fence, LeaseHeld
 from recommender.matching import Matcher
 from recommender.pipeline import pipeline_status
 from recommender.profiles import file_target, load_profile
+from recommender.store.jobs import LeaseRow
 
 profiles_option = click.option(
     "--profiles",
@@ -27,33 +28,52 @@ profiles_option = click.option(
 
 @click.command("run-once")
 @click.option("--dry-run", is_flag=True, help="Print the digests instead of posting them.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Take the delivery lease over from its holder (after checking that it is gone).",
+)
 @profiles_option
 @click.pass_obj
 @friendly_errors
-def run_once(context: Context, dry_run: bool, profiles_dir: Path) -> None:
+def run_once(context: Context, dry_run: bool, force: bool, profiles_dir: Path) -> None:
     """The whole pipeline once: ingest the configured sources, index, deliver what is due.
 
     Without Slack (or with --dry-run) digests are printed, and so are the team profiles'.
-    It takes the scheduler's lease while it runs, so that it never delivers beside a running
-    `papers scheduler` (which would post the same digests); --dry-run posts nothing and
-    needs no lease.
+    It holds the scheduler's lease while it runs (renewed as the scheduler's is), so that it
+    never delivers beside a running `papers scheduler` (which would post the same digests);
+    a holder on this host that is gone loses it at once. --dry-run posts nothing and needs
+    no lease.
     """
     if dry_run:
         _run_once(context, dry_run, profiles_dir)
         return
-    # It does not renew the lease as the scheduler does; a long run keeps it longer.
-    lease = Lease(context.store.jobs, holder_name("run-once"), ttl=LEASE_TTL * 3)
+    lease = context.lease("run-once")
     try:
-        with lease.held(context.now()):
-            _run_once(context, dry_run, profiles_dir)
+        with lease.held(context.now(), force=force) as fence, lease.renewing(context.now):
+            _run_once(context, dry_run, profiles_dir, fence)
     except LeaseHeld as error:
-        raise click.ClickException(
-            f"a scheduler is running ({error.holder}) and delivers on its own; "
-            "`papers run-once --dry-run` shows the digests without posting them"
-        ) from None
+        raise click.ClickException(refusal(error.held)) from None
 
 
-def _run_once(context: Context, dry_run: bool, profiles_dir: Path) -> None:
+def refusal(held: LeaseRow | None) -> str:
+    """Why run-once does not deliver: what holds the lease, since when, how to take over."""
+    if held is None:  # released between the refusal and this look
+        return "the delivery lease was busy; try again"
+    since = held.since.isoformat(timespec="seconds") if held.since else "an unknown time"
+    role = held.holder.split(":", 1)[0]
+    return (
+        f"a {role} is running ({held.holder}), holding the delivery lease since {since} "
+        f"(renewed until {held.expires.isoformat(timespec='seconds')}), and delivers on "
+        "its own; `papers run-once --dry-run` shows the digests without posting them. "
+        "If that process is gone (it would be taken over at once were it on this host), "
+        "`papers run-once --force` takes the lease over"
+    )
+
+
+def _run_once(
+    context: Context, dry_run: bool, profiles_dir: Path, fence: Fence | None = None
+) -> None:
     pipeline = context.pipeline()
     for source, report in pipeline.ingest().items():
         click.echo(f"{source}: {report.summary()}")
@@ -61,7 +81,7 @@ def _run_once(context: Context, dry_run: bool, profiles_dir: Path) -> None:
             click.echo(f"rejected: {rejection}", err=True)
     click.echo(pipeline.index())
     deliverer = context.deliverer(dry_run=dry_run)
-    counts = pipeline.deliver(deliverer)
+    counts = pipeline.deliver(deliverer, fence)
     click.echo("delivered: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing due"))
     if dry_run or not context.uses_slack:
         preview_team_digests(context, context.engine(), profiles_dir)
@@ -74,13 +94,15 @@ def scheduler(context: Context) -> None:
     """The clock process: ingest after each arXiv announcement, index, deliver on time."""
     from bot.scheduler import Clockwork, build
 
-    clockwork = Clockwork(context.pipeline(), context.deliverer(), context.now)
-    clockwork.catch_up()
-    click.echo(f"scheduler {clockwork.holder} running; Ctrl-C stops it")
+    lease = context.lease("scheduler")
+    clockwork = Clockwork(context.pipeline(), context.deliverer(), context.now, lease=lease)
     try:
-        build(clockwork).start()
+        with lease.renewing(context.now):
+            clockwork.catch_up()
+            click.echo(f"scheduler {clockwork.holder} running; Ctrl-C stops it")
+            build(clockwork).start()
     finally:
-        clockwork.lease.release()
+        lease.release()
 
 
 @click.command()
@@ -88,8 +110,8 @@ def scheduler(context: Context) -> None:
 @click.pass_obj
 @friendly_errors
 def status(context: Context, as_json: bool) -> None:
-    """Last job runs, papers, index freshness, sources failed or stale, next deliveries and
-    failing ones."""
+    """Last job runs, papers, index freshness, sources failed or stale, next deliveries,
+    failing ones, and the progress of a delivery under way."""
     report = pipeline_status(
         context.store, context.engine(), now=context.now(), sources=context.settings.sources
     )
@@ -103,6 +125,12 @@ def status(context: Context, as_json: bool) -> None:
     for item in report["sources"]:
         error = f": {item['error']}" if item["error"] else ""
         click.echo(f"  source: {item['source']} {item['state']}{error}")
+    if report["delivering"]:
+        progress = report["delivering"]
+        click.echo(
+            f"  delivering now: sent {progress['sent']}, left {progress['left']}, "
+            f"failing {progress['failing']}"
+        )
     for item in report["next_deliveries"]:
         click.echo(f"  next: {item['target']} at {item['at']}")
     for item in report["failing"]:

@@ -4,8 +4,11 @@ A delivery is claimed before anything is posted (`begin`, which also fixes the d
 content in the row), each message posted is recorded as it goes (`posted`), and the row is
 completed after the last one (`finish`). A crash between posts leaves a `pending` row that
 remembers what already went out, so the next attempt posts only the rest: no digest twice,
-none dropped. Only one scheduler delivers at a time (its lease), so a pending row is never
-being worked on by another process.
+none dropped. Before each post the message is claimed (`claim`), in the transaction that
+checks the delivery lease's fence, so only its holder posts, and a claim with no record
+of the post after it marks the one message whose outcome is unknown (`Delivery.unknown`).
+Claims, posts and completions are durable (`durable`): a power cut right after one cannot
+undo it, so it can neither lose a digest nor hide a post that went out.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from recommender.store.db import durable
+from recommender.store.jobs import Fence
 from recommender.store.schema import deliveries
 from recommender.store.subscriptions import Subscriptions
 
@@ -32,10 +37,18 @@ class Delivery:
     plan: dict[str, Any] | None  # None when the try failed before it had one
     posted: tuple[Any, ...]
     error: str | None
+    claimed: int = 0  # messages claimed for posting; one more than `posted` when unknown
+    updated: datetime | None = None
 
     @property
     def done(self) -> bool:
         return self.status == "sent"
+
+    @property
+    def unknown(self) -> bool:
+        """Whether the message after the posted ones was claimed but its post not recorded:
+        it may have gone out (a crash, or a lost reply)."""
+        return self.claimed > len(self.posted)
 
 
 class Deliveries:
@@ -86,16 +99,31 @@ class Deliveries:
                 )
         return self.get(target, day)
 
+    def claim(self, target: str, day: date, fence: Fence | None, *, now: datetime) -> None:
+        """Claim the next message for posting, if `fence` still holds (else LeaseLost).
+
+        Both in one transaction: a process that lost the lease claims nothing.
+        """
+        claimed = len(self.get(target, day).posted) + 1
+        with durable(self.engine) as conn:
+            if fence is not None:
+                fence.check(conn, now)
+            conn.execute(
+                update(deliveries).where(_key(target, day)).values(claimed=claimed, updated=now)
+            )
+
     def posted(self, target: str, day: date, part: Any, *, now: datetime) -> None:
         """Record that one more message of the digest went out (e.g. its Slack ts)."""
         posted = [*self.get(target, day).posted, part]
-        with self.engine.begin() as conn:
+        with durable(self.engine) as conn:
             conn.execute(
-                update(deliveries).where(_key(target, day)).values(posted=posted, updated=now)
+                update(deliveries)
+                .where(_key(target, day))
+                .values(posted=posted, claimed=len(posted), updated=now)
             )
 
     def finish(self, target: str, day: date, *, now: datetime) -> None:
-        with self.engine.begin() as conn:
+        with durable(self.engine) as conn:
             conn.execute(
                 update(deliveries)
                 .where(_key(target, day))
@@ -146,4 +174,6 @@ def _delivery(row) -> Delivery:
         plan=row["plan"],
         posted=tuple(row["posted"]),
         error=row["error"],
+        claimed=row["claimed"],
+        updated=row["updated"],
     )

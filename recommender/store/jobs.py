@@ -3,13 +3,57 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from recommender.errors import PapersError
 from recommender.store.schema import job_runs, leases
+
+# A released lease keeps its row (and so its token, which must never go back), expired.
+RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class LeaseLost(PapersError):
+    """This process no longer holds the lease it acted under: it must stop at once."""
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A holder's claim on a lease: valid while the row still has this holder and token."""
+
+    name: str
+    holder: str
+    token: int
+
+    def check(self, conn: Connection, now: datetime) -> None:
+        """Raise LeaseLost unless the lease is still held under this fence, within `conn`'s
+        transaction; the row is written, so it stays locked until the transaction ends (a
+        takeover waits for it on PostgreSQL; SQLite has one writer anyway)."""
+        held = conn.execute(
+            update(leases)
+            .where(
+                leases.c.name == self.name,
+                leases.c.holder == self.holder,
+                leases.c.token == self.token,
+                leases.c.expires >= now,
+            )
+            .values(token=leases.c.token)
+        ).rowcount
+        if not held:
+            raise LeaseLost(f"{self.holder} lost the {self.name} lease; it stops here")
+
+
+@dataclass(frozen=True)
+class LeaseRow:
+    """Who holds a lease, since when, until when, and its fencing token."""
+
+    holder: str
+    since: datetime | None
+    expires: datetime
+    token: int
 
 
 @dataclass(frozen=True)
@@ -31,37 +75,75 @@ class Jobs:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def acquire(self, name: str, holder: str, *, ttl: timedelta, now: datetime) -> bool:
-        """Take or renew the lease `name` for `holder` until now + ttl; False if another holds it.
+    def acquire(self, name: str, holder: str, *, ttl: timedelta, now: datetime) -> Fence | None:
+        """Take or renew the lease `name` for `holder` until now + ttl; None if another holds it.
 
         One conditional UPDATE decides, so two schedulers racing for an expired lease cannot
-        both win (on SQLite and PostgreSQL alike); the first INSERT creates the lease.
+        both win (on SQLite and PostgreSQL alike); the first INSERT creates the lease. The
+        token goes up whenever the holder changes, so a fence taken before stays stale.
         """
         expires = now + ttl
+        mine = leases.c.holder == holder
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(leases)
+                .where(leases.c.name == name, or_(mine, leases.c.expires < now))
+                .values(
+                    holder=holder,
+                    expires=expires,
+                    token=case((mine, leases.c.token), else_=leases.c.token + 1),
+                    since=case((mine & (leases.c.expires >= now), leases.c.since), else_=now),
+                )
+            ).rowcount
+            if taken:
+                return Fence(name, holder, self._token(conn, name))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(leases).values(
+                        name=name, holder=holder, expires=expires, token=1, since=now
+                    )
+                )
+        except IntegrityError:
+            return None  # the lease exists and someone else holds it
+        return Fence(name, holder, 1)
+
+    def take_over(
+        self, name: str, held: LeaseRow, holder: str, *, ttl: timedelta, now: datetime
+    ) -> Fence | None:
+        """Take the lease from the holder of `held` (one known to be dead, or on --force);
+        None if it changed hands meanwhile."""
         with self.engine.begin() as conn:
             taken = conn.execute(
                 update(leases)
                 .where(
                     leases.c.name == name,
-                    or_(leases.c.holder == holder, leases.c.expires < now),
+                    leases.c.holder == held.holder,
+                    leases.c.token == held.token,
                 )
-                .values(holder=holder, expires=expires)
+                .values(holder=holder, expires=now + ttl, token=leases.c.token + 1, since=now)
             ).rowcount
-        if taken:
-            return True
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(leases).values(name=name, holder=holder, expires=expires))
-        except IntegrityError:
-            return False  # the lease exists and someone else holds it
-        return True
+            return Fence(name, holder, self._token(conn, name)) if taken else None
+
+    @staticmethod
+    def _token(conn: Connection, name: str) -> int:
+        return conn.execute(select(leases.c.token).where(leases.c.name == name)).scalar_one()
 
     def release(self, name: str, holder: str) -> None:
         """Give the lease up at once (on a clean shutdown), if `holder` has it."""
         with self.engine.begin() as conn:
             conn.execute(
-                leases.delete().where(and_(leases.c.name == name, leases.c.holder == holder))
+                update(leases)
+                .where(and_(leases.c.name == name, leases.c.holder == holder))
+                .values(expires=RELEASED)
             )
+
+    def lease(self, name: str, *, now: datetime) -> LeaseRow | None:
+        """The lease `name` if someone holds it now."""
+        query = select(leases.c.holder, leases.c.since, leases.c.expires, leases.c.token)
+        with self.engine.connect() as conn:
+            row = conn.execute(query.where(leases.c.name == name, leases.c.expires >= now)).first()
+        return LeaseRow(*row) if row else None
 
     def holder(self, name: str, *, now: datetime) -> str | None:
         """Who holds the lease now, if anyone."""
@@ -95,6 +177,11 @@ class Jobs:
                 .where(job_runs.c.id == run_id)
                 .values(finished=now, status=status, counts=counts or {}, error=error)
             )
+
+    def progress(self, run_id: int, counts: dict[str, Any]) -> None:
+        """Note what a running job has done so far (`papers status` shows it meanwhile)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(counts=counts))
 
     def recent(self, *, job: str | None = None, limit: int = 20) -> list[JobRun]:
         """The latest runs, newest first, of one job or of all."""

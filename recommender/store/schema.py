@@ -139,6 +139,7 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("plan", JSON(none_as_null=True)),
     Column("posted", JSON, nullable=False),
+    Column("claimed", Integer, nullable=False, server_default="0"),
     Column("error", Text),
     Column("updated", UTCDateTime, nullable=False),
 )
@@ -163,6 +164,8 @@ leases = Table(
     Column("name", String(50), primary_key=True),
     Column("holder", String(200), nullable=False),
     Column("expires", UTCDateTime, nullable=False),
+    Column("token", Integer, nullable=False, server_default="0"),
+    Column("since", UTCDateTime),
 )
 
 # Who gets digests, and when: a target's schedule (see recommender.schedule.Schedule). The

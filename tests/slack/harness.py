@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
@@ -52,6 +52,14 @@ class Reply:
     status: int = 200
     body: dict = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
+    # Slack acts on the call but the reply is lost: the connection closes without one.
+    drop: bool = False
+
+
+def lost_reply(*, acted: bool = True) -> Reply:
+    """The reply never arrives; Slack acted on the call (as by default) or, with `acted`
+    false, never got it."""
+    return Reply(drop=True) if acted else Reply(503, {"ok": False, "error": "lost"}, drop=True)
 
 
 # Time zones the fake's users.info gives; other users have none set in Slack.
@@ -69,7 +77,8 @@ def _default_reply(call: Call, serial: int) -> Reply:
         "auth.test": {"team_id": TEAM_ID, "team": "Test team", "user_id": BOT_USER_ID,
                       "user": "papers", "bot_id": "B0BOT", "url": "https://test.slack.com/"},
         "conversations.open": {"channel": {"id": direct_channel(call.body.get("users", ""))}},
-        "chat.postMessage": {"channel": call.body.get("channel"), "ts": f"1700000000.{serial:06d}"},
+        "chat.postMessage": {"channel": call.body.get("channel"),
+                             "ts": f"{int(time.time())}.{serial:06d}"},
         "chat.update": {"channel": call.body.get("channel"), "ts": call.body.get("ts")},
         "users.info": {"user": _user(call.body.get("user", ""))},
     }.get(call.method, {})  # fmt: skip
@@ -86,6 +95,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.answers: list[Reply] = []  # what the fake answered each call, in order
+        self.latency = 0.0  # seconds the fake takes to answer each call
         self._scripts: dict[str, list[Reply]] = {}
         self._changed = threading.Condition()
         self._names = itertools.count(1)
@@ -155,19 +165,54 @@ class FakeSlack:
             self._changed.notify_all()
             script = self._scripts.get(call.method)
             scripted = script.pop(0) if script else None
-            reply = scripted or _default_reply(call, len(self.calls))
+            reply = _default_reply(call, len(self.calls))
+            if call.method == "conversations.history":
+                reply = Reply(body={"ok": True, "messages": self._history(call.body)})
+            if scripted is not None and scripted.drop and scripted.body["ok"]:
+                reply = replace(reply, drop=True)
+            elif scripted is not None:
+                reply = scripted
             self.answers.append(reply)
             return reply
+
+    def _history(self, query: dict) -> list[dict]:
+        """What conversations.history lists: the messages the fake accepted in the channel
+        at or after `oldest`, newest first, with their metadata if asked for."""
+        metadata = str(query.get("include_all_metadata")).lower() in ("true", "1")
+        messages = []
+        for call, reply in zip(self.calls, self.answers, strict=False):
+            posted = call.method == "chat.postMessage" and reply.status == 200 and reply.body["ok"]
+            if not posted or call.body.get("channel") != query.get("channel"):
+                continue
+            ts = reply.body["ts"]
+            if float(ts) < float(query.get("oldest") or 0):
+                continue
+            message = {"type": "message", "ts": ts, "text": call.body.get("text", "")}
+            if metadata and "metadata" in call.body:
+                message["metadata"] = call.body["metadata"]
+            messages.append(message)
+        return messages[::-1]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                path, _, query = self.path.partition("?")
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                self._answer(Call(path, headers, dict(parse_qsl(query)), time.monotonic()))
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {key.lower(): value for key, value in self.headers.items()}
-                call = Call(self.path, headers, _parse_body(raw, headers), time.monotonic())
+                self._answer(Call(self.path, headers, _parse_body(raw, headers), time.monotonic()))
+
+            def _answer(self, call: Call) -> None:
                 reply = fake._record(call)
+                time.sleep(fake.latency)
+                if reply.drop:
+                    self.close_connection = True
+                    return
                 data = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 for key, value in {"Content-Type": "application/json", **reply.headers}.items():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE
 from bot.client import web_client
 from bot.config import Settings
@@ -15,7 +17,14 @@ from recommender.matching import Matcher
 from recommender.models import Paper
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NINE_UTC, NOW, Sleeps, add_papers, subscribe
-from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender, direct_channel
+from tests.slack.harness import (
+    TEAM_ID,
+    FakeSlack,
+    Reply,
+    SlackSender,
+    direct_channel,
+    lost_reply,
+)
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
 # Wide interests and 20 picks: a digest too long for one message.
@@ -289,3 +298,72 @@ def test_each_missed_day_goes_out_once_without_repeating_a_paper(
     first, second = (post.body for post in fake_slack.calls_to("chat.postMessage"))
     assert first["text"] == "5 papers for Wed 10 Dec"
     assert second["text"] == "Papers for Thu 11 Dec: nothing new to pick"
+
+
+def test_a_post_whose_reply_is_lost_is_looked_up_and_not_posted_again(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
+    fake_slack.script("chat.postMessage", lost_reply())
+    assert deliverer.deliver_due(NOW)["delivered"] == 1
+    posts = fake_slack.accepted("chat.postMessage")
+    assert [post.body["text"] for post in posts] == [
+        "20 papers for Wed 10 Dec (1/2)",
+        "20 papers for Wed 10 Dec (2/2)",
+    ]
+    [lookup] = fake_slack.calls_to("conversations.history")
+    assert lookup.body["channel"] == direct_channel("U0ALICE")
+    assert posts[0].body["metadata"] == {
+        "event_type": "papers_digest",
+        "event_payload": {"target": ALICE, "day": "2025-12-10", "part": 1, "parts": 2},
+    }
+    delivery = services.store.deliveries.get(ALICE, NOW.date())
+    assert delivery.done and [part["ts"] for part in delivery.posted] == [
+        fake_slack.answers[fake_slack.calls.index(post)].body["ts"] for post in posts
+    ]
+
+
+def test_a_post_lost_before_slack_got_it_is_posted_again_after_looking(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    fake_slack.script("chat.postMessage", lost_reply(acted=False))
+    assert deliverer.deliver_due(NOW)["delivered"] == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    assert len(fake_slack.accepted("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("conversations.history")) == 1
+
+
+def crash_after_posting(deliverer: Deliverer, services: Services, posted: bool) -> None:
+    """A first try that claimed Alice's message and died with its post's outcome unrecorded:
+    having posted it, or not."""
+    ledger = services.store.deliveries
+    plan = deliverer.plan(ALICE, NOW.date(), None, NOW)
+    ledger.begin(ALICE, NOW.date(), plan, now=NOW)
+    ledger.claim(ALICE, NOW.date(), None, now=NOW)
+    if posted:
+        _, [message] = deliverer.render(ALICE, NOW.date(), plan)
+        deliverer.outlet.post(ALICE, message)
+
+
+@pytest.mark.parametrize("posted", [True, False])
+def test_after_a_crash_mid_post_the_message_is_looked_up_before_it_is_posted(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack, posted: bool
+) -> None:
+    subscribe(services, ALICE)
+    crash_after_posting(deliverer, services, posted)
+    again = deliverer.deliver_due(NOW + timedelta(minutes=5))
+    assert (again["delivered"], again["messages"]) == (1, 0 if posted else 1)
+    assert len(fake_slack.accepted("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("conversations.history")) == 1
+    assert services.store.deliveries.get(ALICE, NOW.date()).done
+
+
+def test_without_the_history_scopes_a_lost_reply_is_posted_again_rather_than_never(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    fake_slack.script("chat.postMessage", lost_reply())
+    fake_slack.script("conversations.history", Reply(body={"ok": False, "error": "missing_scope"}))
+    assert deliverer.deliver_due(NOW)["delivered"] == 1
+    assert len(fake_slack.accepted("chat.postMessage")) == 2
