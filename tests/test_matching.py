@@ -399,8 +399,9 @@ def test_a_digest_for_a_target_without_profile_is_refused(world: World):
         world.matcher.digest_for("user:T1:U9", now=MON)
 
 
-def test_feedback_without_a_stored_profile_is_still_logged(world: World):
-    assert press(world.store, "channel:T1:C1", "2507.10001", "like", now=MON) is None
+def test_feedback_without_a_stored_profile_is_logged_and_creates_one(world: World):
+    created = press(world.store, "channel:T1:C1", "2507.10001", "like", now=MON)
+    assert created == Profile(liked=("2507.10001",)) == world.store.profiles.get("channel:T1:C1")
     assert [action for _, action, _ in logged_feedback(world.store, "channel:T1:C1")] == ["like"]
 
 

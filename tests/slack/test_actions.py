@@ -125,3 +125,18 @@ def test_the_buttons_teach_the_pressers_profile(
     [(paper_id, action, _)] = logged_feedback(services.store, alice)
     assert (paper_id, action) == ("2507.07186", feedback)
     assert getattr(services.store.profiles.get(alice), learned) == ("2507.07186",)
+
+
+@pytest.mark.parametrize(
+    ("action_id", "learned"),
+    [(MORE_LIKE_THIS, "liked"), (SAVE, "liked"), (NOT_INTERESTED, "disliked")],
+)
+def test_feedback_before_subscribing_is_kept(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, action_id: str, learned: str
+) -> None:
+    alice = user_target(TEAM_ID, "U0ALICE")
+    fake_slack.wait_for_reply(slack.click(action_id, "2507.07186").response_url)
+    assert getattr(services.store.profiles.get(alice), learned) == ("2507.07186",)
+    assert services.store.subscriptions.get(alice) is None
+    fake_slack.wait_for_reply(slack.command("subscribe LLM pretraining").response_url)
+    assert getattr(services.store.profiles.get(alice), learned) == ("2507.07186",)
