@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from bot.cli.context import Context, friendly_errors
@@ -20,6 +22,10 @@ def serve(context: Context, socket: bool, host: str) -> None:
 
     # The web process only embeds queries, one at a time: one torch thread (see embed.py).
     services = Services(
-        context.store, context.engine(threads=1), context.index_dir, clock=context.now
+        context.store,
+        context.engine(threads=1),
+        context.index_dir,
+        clock=context.now,
+        grace=timedelta(hours=context.settings.delivery_grace_hours),
     )
     serve_app(context.settings, services, socket=socket, host=host, announce=click.echo)

@@ -80,3 +80,16 @@ def test_edit_opens_the_pressers_own_settings(
         "target": user_target(TEAM_ID, "U0BOB"),
         "opener": "U0BOB",
     }
+
+
+def test_the_home_tab_says_a_due_digest_goes_in_a_few_minutes(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    # 12:00 UTC: today's 11:30 digest is due (the scheduler sends it at its next tick).
+    subscribe(services, ALICE, schedule=Schedule(at="11:30", tz="UTC"))
+    assert services.store.deliveries.due(NOW, grace=services.grace) == [(ALICE, NOW.date())]
+    home_opened(slack)
+    section = published(fake_slack)["view"]["blocks"][1]["text"]["text"]
+    assert section == (
+        "*Digest:* daily at 11:30 (UTC); next: in a few minutes (the Wed 10 Dec 11:30 one)"
+    )

@@ -9,6 +9,7 @@ from bot.targets import channel_target, user_target
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.conftest import NOW
 from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
@@ -33,7 +34,8 @@ def test_subscribe_in_the_persons_slack_time_zone(
     reply = ask(slack, fake_slack, "subscribe speculative decoding for LLM inference")
     assert reply["text"] == (
         ":white_check_mark: You get new papers about *speculative decoding for LLM inference* "
-        "daily at 09:00 (Europe/Paris); next: Thu 11 Dec 09:00.\n"
+        # 13:00 in Paris: today's 09:00 digest is within the scheduler's grace.
+        "daily at 09:00 (Europe/Paris); next: in a few minutes (the Wed 10 Dec 09:00 one).\n"
         "`/papers settings` changes what and when; `/papers unsubscribe` stops it."
     )
     [asked] = fake_slack.calls_to("users.info")
@@ -50,6 +52,21 @@ def test_subscribing_again_keeps_the_time_and_takes_the_new_description(
     ask(slack, fake_slack, "subscribe speech recognition")
     assert services.store.profiles.get(ALICE).description == "speech recognition"
     assert services.store.subscriptions.get(ALICE) == Schedule(at="07:30", tz="Europe/Paris")
+
+
+def test_the_reply_says_when_the_scheduler_sends_the_first_digest(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    # 13:00 in Paris: today's 12:30 digest is within the scheduler's grace, so it goes now.
+    reply = ask(slack, fake_slack, "subscribe llm inference at 12:30")
+    due = "daily at 12:30 (Europe/Paris); next: in a few minutes (the Wed 10 Dec 12:30 one)."
+    assert due in reply["text"]
+    today = NOW.date()
+    assert services.store.deliveries.due(NOW, grace=services.grace) == [(ALICE, today)]
+    services.store.deliveries.begin(ALICE, today, {}, now=NOW)
+    services.store.deliveries.finish(ALICE, today, now=NOW)
+    reply = ask(slack, fake_slack, "subscribe llm inference at 12:30")
+    assert "daily at 12:30 (Europe/Paris); next: Thu 11 Dec 12:30." in reply["text"]
 
 
 def test_without_a_slack_time_zone_the_digest_comes_in_utc_and_says_so(

@@ -87,17 +87,24 @@ def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
         at=command.at,
         now=services.clock(),
     )
-    call.say(_subscribed(done, command, services.clock(), guessed=not (command.tz or slack_tz)))
+    upcoming = services.next_digest(target, done.schedule)
+    guessed = not (command.tz or slack_tz)
+    call.say(_subscribed(done, command, services.clock(), upcoming, guessed=guessed))
 
 
 def _subscribed(
-    done: subscriptions.Subscription, command: Subscribe, now: datetime, *, guessed: bool
+    done: subscriptions.Subscription,
+    command: Subscribe,
+    now: datetime,
+    upcoming: datetime | None,
+    *,
+    guessed: bool,
 ) -> str:
     """What a subscription is about and when it comes, and how to change it."""
     about = escape(truncate(done.profile.description, DESCRIPTION_CHARS)) or "your interests"
     who = "This channel gets" if command.channel else "You get"
     settings = "`/papers channel settings`" if command.channel else "`/papers settings`"
-    schedule = escape(when(done.schedule, now))
+    schedule = escape(when(done.schedule, now, upcoming))
     lines = [f":white_check_mark: {who} new papers about *{about}* {schedule}."]
     if guessed:
         lines.append(
