@@ -206,3 +206,20 @@ def test_help_lists_the_subcommands(slack: SlackSender, fake_slack: FakeSlack) -
     for command in ("subscribe", "unsubscribe", "follow", "mute", "seed", "settings", "saved"):
         assert f"/papers {command}" in text
     assert "/papers channel subscribe" in text
+
+
+def test_subscribing_again_keeps_a_time_zone_given_before(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ask(slack, fake_slack, "subscribe llm inference at 08:15 America/New_York")
+    reply = ask(slack, fake_slack, "subscribe attention at scale")
+    assert "daily at 08:15 (America/New_York)" in reply["text"]
+    assert services.store.subscriptions.get(ALICE) == Schedule(at="08:15", tz="America/New_York")
+
+
+def test_a_time_zone_is_matched_whatever_its_case(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    reply = ask(slack, fake_slack, "subscribe llm inference at 07:00 europe/paris")
+    assert "daily at 07:00 (Europe/Paris)" in reply["text"]
+    assert services.store.subscriptions.get(ALICE) == Schedule(at="07:00", tz="Europe/Paris")

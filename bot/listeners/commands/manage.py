@@ -78,18 +78,23 @@ def answer(services: Services, command: Subcommand, call: Caller) -> None:
 
 def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
     target = call.target(command.channel)
-    slack_tz = None if command.tz else slack_time_zone(call.client, call.user)
+    # A renewal keeps its zone unless one is given: only a new subscription asks Slack.
+    new = services.store.subscriptions.get(target) is None
+    slack_tz = slack_time_zone(call.client, call.user) if new and not command.tz else None
     done = subscriptions.subscribe(
         services.store,
         target,
         description=command.description,
-        tz=command.tz or slack_tz or FALLBACK_TZ,
+        tz=command.tz,
+        default_tz=slack_tz or FALLBACK_TZ,
         at=command.at,
         now=services.clock(),
     )
     upcoming = services.next_digest(target, done.schedule)
-    guessed = not (command.tz or slack_tz)
-    call.say(_subscribed(done, command, services.clock(), upcoming, guessed=guessed))
+    guessed = new and not (command.tz or slack_tz)
+    call.say(
+        _subscribed(done, command, services.clock(), upcoming, guessed=guessed, yours=slack_tz)
+    )
 
 
 def _subscribed(
@@ -99,8 +104,11 @@ def _subscribed(
     upcoming: datetime | None,
     *,
     guessed: bool,
+    yours: str | None,
 ) -> str:
-    """What a subscription is about and when it comes, and how to change it."""
+    """What a subscription is about and when it comes, and how to change it.
+
+    `yours` is the caller's zone in Slack when the subscription took it."""
     about = escape(truncate(done.profile.description, DESCRIPTION_CHARS)) or "your interests"
     who = "This channel gets" if command.channel else "You get"
     settings = "`/papers channel settings`" if command.channel else "`/papers settings`"
@@ -110,7 +118,7 @@ def _subscribed(
         lines.append(
             f"Slack gave no time zone for you, so it is {FALLBACK_TZ}; {settings} changes it."
         )
-    elif command.channel and not command.tz:
+    elif command.channel and yours:
         lines.append(f"The time zone is yours, {escape(done.schedule.tz)}; {settings} changes it.")
     if command.channel:
         lines.append("Invite me to the channel (`/invite @papers`) so that I can post here.")
