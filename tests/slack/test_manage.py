@@ -145,6 +145,20 @@ def test_mute_contradicting_a_keyword_is_refused(
     assert services.store.profiles.get(ALICE).muted == ()
 
 
+def test_muting_your_own_topic_warns_what_it_leaves_out(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ask(slack, fake_slack, "subscribe speculative decoding for faster LLM inference")
+    reply = ask(slack, fake_slack, "mute Speculative Decoding")
+    assert reply["text"] == (
+        "Muted *Speculative Decoding*: papers that mention it are left out.\n"
+        ":warning: Your description is about *Speculative Decoding* too: from now on every paper "
+        "whose title or abstract mentions it is left out, the ones your description asks for "
+        "included. `/papers settings` takes the muted term back."
+    )
+    assert services.store.profiles.get(ALICE).muted == ("Speculative Decoding",)
+
+
 @pytest.mark.parametrize("name", ["seed", "like"])  # `like` is the old name of `seed`
 def test_seed_makes_a_paper_a_seed(
     slack: SlackSender, fake_slack: FakeSlack, services: Services, name: str

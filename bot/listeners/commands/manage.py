@@ -34,6 +34,7 @@ from bot.subcommands import (
 )
 from bot.targets import channel_target, is_direct_message, user_target
 from recommender.errors import ProfileError
+from recommender.profiles import mutes_own_topic
 
 DESCRIPTION_CHARS = 300
 
@@ -154,9 +155,16 @@ def _follow(services: Services, command: Follow, call: Caller) -> None:
 
 def _mute(services: Services, command: Mute, call: Caller) -> None:
     target = call.target()
-    subscriptions.mute(services.store, target, command.term, now=services.clock())
+    profile = subscriptions.mute(services.store, target, command.term, now=services.clock())
     term = escape(truncate(command.term, DESCRIPTION_CHARS))
-    call.say(f"Muted *{term}*: papers that mention it are left out." + _hint(services, target))
+    text = f"Muted *{term}*: papers that mention it are left out."
+    if mutes_own_topic(profile, command.term):
+        text += (
+            f"\n:warning: Your description is about *{term}* too: from now on every paper "
+            "whose title or abstract mentions it is left out, the ones your description asks "
+            "for included. `/papers settings` takes the muted term back."
+        )
+    call.say(text + _hint(services, target))
 
 
 def _add_seed(services: Services, command: AddSeed, call: Caller) -> None:
