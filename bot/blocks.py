@@ -116,6 +116,8 @@ def _heading(page: Page) -> str:
     request = page.request
     first = request.offset + 1
     shown = f"{first}–{first + len(page.papers) - 1}"
+    if page.total is not None:
+        shown += f" of {page.total}{'' if page.complete else '+'}"
     if page.seed is not None:
         return f"Papers like *{paper_title(page.seed)}* · {shown}"
     return f"Papers for *“{_query(request)}”*{_filters(request)} · {shown}"

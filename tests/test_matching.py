@@ -150,7 +150,9 @@ def test_a_quantization_profile_picks_quantization_papers(world: World):
 @pytest.mark.parametrize("method", ["convex", "rrf"])
 def test_a_profile_that_is_only_a_description_ranks_as_the_search_does(world: World, method):
     world.ingest(EVERYTHING + FILLER, MON)
-    engine = Engine(world.store, world.index_dir, world.matcher.embedder, Fusion(method=method))
+    # Without the search's floor, which a digest does not have: the two rankings whole.
+    embedder = world.matcher.embedder
+    engine = Engine(world.store, world.index_dir, embedder, Fusion(method=method), floor=None)
     matcher = Matcher(engine, SETTINGS)
     description = "Quantization of language models for fast serving"
     keys, scores = matcher.rank(Profile(description=description), matcher.pool(world.store.keys()))
