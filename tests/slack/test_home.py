@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.services import Services
 from bot.settings_blocks import EDIT_SETTINGS, SETTINGS_VIEW
 from bot.targets import user_target
@@ -11,7 +13,7 @@ from recommender.delivery import Deliverer
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NOW, subscribe
-from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
 
@@ -93,3 +95,22 @@ def test_the_home_tab_says_a_due_digest_goes_in_a_few_minutes(
     assert section == (
         "*Digest:* daily at 11:30 (UTC); next: in a few minutes (the Wed 10 Dec 11:30 one)"
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "told"),
+    [
+        ("expired_trigger_id", "Slack did not let me open the window in time"),
+        ("internal_error", "Sorry, something went wrong on our side."),
+    ],
+)
+def test_a_failing_edit_button_tells_the_presser(
+    slack: SlackSender, fake_slack: FakeSlack, error: str, told: str
+) -> None:
+    fake_slack.script("views.open", Reply(body={"ok": False, "error": error}))
+    assert slack.click_home(EDIT_SETTINGS, "edit", user="U0BOB").status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.postMessage"))
+    [message] = fake_slack.calls_to("chat.postMessage")
+    assert message.body["channel"] == "U0BOB"
+    assert message.body["text"].startswith(told)
+    check_limits(message.body)

@@ -16,7 +16,7 @@ from bot.targets import channel_target, user_target
 from recommender.profiles import Keyword, Profile
 from recommender.schedule import Schedule
 from tests.slack.conftest import NINE_UTC, subscribe
-from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
 BOB = user_target(TEAM_ID, "U0BOB")
@@ -236,3 +236,13 @@ def test_channel_settings_only_from_whoever_opened_them_in_the_channel(
     assert services.store.profiles.get(GENERAL).description == "LLM inference for the team"
     assert services.store.subscriptions.get(GENERAL).tz == "America/Los_Angeles"
     assert services.store.profiles.get(BOB) is None
+
+
+def test_an_expired_trigger_says_to_try_again(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    fake_slack.script("views.open", Reply(body={"ok": False, "error": "expired_trigger_id"}))
+    [reply] = fake_slack.wait_for_reply(slack.command("settings").response_url)
+    assert reply["text"] == (
+        "Slack did not let me open the window in time (it allows 3 seconds). "
+        "Please do it again: it usually works at once."
+    )
+    assert reply["response_type"] == "ephemeral"
