@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 import pytest
@@ -246,3 +247,18 @@ def test_an_expired_trigger_says_to_try_again(slack: SlackSender, fake_slack: Fa
         "Please do it again: it usually works at once."
     )
     assert reply["response_type"] == "ephemeral"
+
+
+def test_a_refused_submission_leaves_the_home_tab_alone(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    subscribe(services, ALICE, "LLM inference")
+    slack.command("settings")
+    view = opened_view(fake_slack)
+    refused = slack.submit(view, filled(view, digest_size="1"))
+    assert json.loads(refused.body)["response_action"] == "errors"
+    assert slack.submit(view, filled(view, digest_size="7")).body == ""
+    fake_slack.wait_until(lambda: fake_slack.calls_to("views.publish"))
+    time.sleep(0.5)  # the refused submission's lazy listener started first
+    [published] = fake_slack.calls_to("views.publish")
+    assert published.body["user_id"] == "U0ALICE"
