@@ -94,7 +94,8 @@ def _schedule_blocks(schedule: Schedule) -> list[dict]:
     paused = schedule.paused_until.isoformat() if schedule.paused_until else None
     return [
         _select(FREQUENCY, "How often", frequencies, schedule.frequency),
-        _select(WEEKDAY, "Day of a weekly digest", weekdays, schedule.weekday),
+        _select(WEEKDAY, "Day of a weekly digest", weekdays, schedule.weekday, optional=True,
+                hint="Only for a weekly digest."),
         _input(AT, "Delivery time", {"type": "timepicker", "initial_time": schedule.at}),
         _text(TZ, "Time zone", schedule.tz, hint="An IANA name, e.g. Europe/Paris."),
         _input(PAUSED_UNTIL, "Pause until", _datepicker(paused), optional=True,
@@ -132,11 +133,13 @@ def _number(block: str, label: str, value: int) -> dict:
     return _input(block, label, element)
 
 
-def _select(block: str, label: str, options: dict[str, str], value: str) -> dict:
+def _select(
+    block: str, label: str, options: dict[str, str], value: str, *, optional=False, hint=""
+) -> dict:
     choices = [{"text": _plain(text), "value": key} for key, text in options.items()]
     element = {"type": "static_select", "options": choices,
                "initial_option": next(c for c in choices if c["value"] == value)}  # fmt: skip
-    return _input(block, label, element)
+    return _input(block, label, element, optional=optional, hint=hint)
 
 
 def _datepicker(initial: str | None) -> dict:
@@ -190,11 +193,17 @@ def _read_profile(values: dict, old: Profile) -> Profile:
 def _read_schedule(values: dict, *, today: date) -> Schedule:
     element = values[PAUSED_UNTIL][PAUSED_UNTIL]
     paused = date.fromisoformat(element["selected_date"]) if element.get("selected_date") else None
+    frequency, weekday = _selected(values, FREQUENCY), _selected(values, WEEKDAY)
+    if not weekday:
+        # The day matters to a weekly digest only; the others keep the default.
+        if frequency == "weekly":
+            raise ScheduleError("weekday: pick the day of a weekly digest")
+        weekday = Schedule.weekday
     return Schedule(
-        frequency=_selected(values, FREQUENCY),
+        frequency=frequency,
         at=values[AT][AT].get("selected_time") or "",
         tz=_value(values, TZ).strip(),
-        weekday=_selected(values, WEEKDAY),
+        weekday=weekday,
         paused_until=paused if paused and paused >= today else None,
     )
 

@@ -164,6 +164,10 @@ def test_a_past_pause_date_resumes_the_digests(
             {"tz": "time zone 'Mars/Olympus': use an IANA name such as Europe/Paris"},
         ),
         (
+            {"frequency": "weekly", "weekday": None},
+            {"weekday": "weekday: pick the day of a weekly digest"},
+        ),
+        (
             {"at": None, "digest_size": "1"},
             {"at": "time '': use 24-hour HH:MM, e.g. 09:00",
              "digest_size": "must be a whole number from 3 to 20"},
@@ -262,3 +266,15 @@ def test_a_refused_submission_leaves_the_home_tab_alone(
     time.sleep(0.5)  # the refused submission's lazy listener started first
     [published] = fake_slack.calls_to("views.publish")
     assert published.body["user_id"] == "U0ALICE"
+
+
+def test_a_daily_digest_needs_no_weekday(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    subscribe(services, ALICE, "LLM inference")
+    slack.command("settings")
+    view = opened_view(fake_slack)
+    weekday = next(block for block in view["blocks"] if block.get("block_id") == "weekday")
+    assert weekday["optional"] is True
+    assert slack.submit(view, filled(view, frequency="daily", weekday=None)).body == ""
+    assert services.store.subscriptions.get(ALICE) == NINE_UTC
