@@ -169,3 +169,20 @@ def _has_next(block: dict) -> bool:
     return block["type"] == "actions" and any(
         element["action_id"] == NEXT_PAGE for element in block["elements"]
     )
+
+
+def test_each_button_tells_a_screen_reader_which_paper_it_is_for(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    [reply] = fake_slack.wait_for_reply(slack.command("speculative decoding").response_url)
+    buttons = [
+        element
+        for block in reply["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] != NEXT_PAGE
+    ]
+    labels = [button["accessibility_label"] for button in buttons]
+    assert len(buttons) == 15 and len(set(labels)) == 15
+    assert labels[0].startswith("More like this: ") and labels[1].startswith("Save: ")
+    check_limits(reply)

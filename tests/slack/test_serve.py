@@ -125,6 +125,6 @@ def test_papers_serve_answers_a_signed_search_from_the_bundled_samples(
     assert answer.status == 200
     [reply] = fake_slack.wait_for_reply(answer.response_url)
     texts = [block["text"]["text"] for block in reply["blocks"] if block["type"] == "section"]
-    assert texts[0] == "Papers for *“transformers”* · 1–5"
+    assert texts[0] == "Papers for *“transformers”* · 1–5 of 86"
     assert sum("ransformer" in text for text in texts[1:]) >= 3
     assert reply["response_type"] == "ephemeral"
