@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import replace
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot import listeners
 from bot.client import web_client
@@ -26,6 +28,7 @@ def create_app(settings: Settings, services: Services, *, socket_mode: bool = Fa
         raise MissingSetting("SLACK_BOT_TOKEN", "set it to the app's Bot User OAuth Token (xoxb-)")
     if not socket_mode and not settings.slack_signing_secret:
         raise MissingSetting("SLACK_SIGNING_SECRET", "set it to the app's Signing Secret")
+    _quiet_token_warning()
     app = App(
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret,
@@ -38,6 +41,21 @@ def create_app(settings: Settings, services: Services, *, socket_mode: bool = Fa
     )
     listeners.register(app, replace(services, views_key=views_key(settings)))
     return app
+
+
+class _TokenFromClient(logging.Filter):
+    """Drops Bolt's warning that the client's token wins over SLACK_BOT_TOKEN: Bolt reads
+    the variable itself, and the client holds the very token read from it (or, with OAuth,
+    none on purpose: bot/client.py), so the warning only alarms whoever starts the app."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_token_warning() -> None:
+    bolt = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _TokenFromClient) for f in bolt.filters):
+        bolt.addFilter(_TokenFromClient())
 
 
 def views_key(settings: Settings) -> bytes:

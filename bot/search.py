@@ -15,7 +15,7 @@ from typing import Protocol
 from bot.errors import StaleButton, UsageError
 from recommender.categories import parse_category
 from recommender.dates import InvalidSince, parse_since, utc_midnight
-from recommender.engine import Filters, Hit
+from recommender.engine import Filters, Results
 from recommender.errors import InvalidCategory
 from recommender.indexes import IndexSet
 from recommender.models import Paper
@@ -39,9 +39,9 @@ class Searcher(Protocol):
 
     def search(
         self, query: str, *, k: int = 10, offset: int = 0, filters: Filters | None = None
-    ) -> list[Hit]: ...
+    ) -> Results: ...
 
-    def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> list[Hit]: ...
+    def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> Results: ...
 
     def indexes(self) -> IndexSet: ...
 
@@ -122,12 +122,15 @@ def _from_state(
 
 @dataclass(frozen=True)
 class Page:
-    """One page of results; `seed` is the paper of a "More like this" page."""
+    """One page of results; `seed` is the paper of a "More like this" page; `total` how
+    many papers match in all (None: not known; `complete` False: at least that many)."""
 
     request: SearchRequest
     papers: tuple[Paper, ...]
     has_more: bool
     seed: Paper | None = None
+    total: int | None = None
+    complete: bool = True
 
 
 def parse_command(text: str, *, today: date) -> ShowHelp | SearchRequest:
@@ -188,4 +191,5 @@ def run(engine: Searcher, store: Store, request: SearchRequest) -> Page:
         )
         seed = None
     papers = tuple(hit.paper for hit in hits)
-    return Page(request, papers[:PAGE_SIZE], has_more=len(papers) > PAGE_SIZE, seed=seed)
+    more = len(papers) > PAGE_SIZE
+    return Page(request, papers[:PAGE_SIZE], more, seed, hits.total, hits.complete)

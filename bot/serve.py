@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -13,6 +14,7 @@ from bot.config import Settings
 from bot.errors import MissingSetting, SlackRefused
 from bot.services import Services
 from bot.web import EVENTS_PATH, HEALTH_PATH, make_server, wsgi_app
+from recommender.errors import PapersError
 
 Announce = Callable[[str], None]
 
@@ -21,6 +23,7 @@ def serve(
     settings: Settings, services: Services, *, socket: bool, host: str, announce: Announce
 ) -> None:
     """Socket Mode when asked or when SLACK_APP_TOKEN is set, else HTTP on settings.port."""
+    warm_up(services, announce)
     try:
         if socket or settings.socket_mode:
             _socket_mode(settings, services, announce)
@@ -29,6 +32,22 @@ def serve(
     except (BoltError, SlackApiError) as error:
         # Bolt checks the bot token with auth.test at start; Socket Mode opens a connection.
         raise SlackRefused(f"Slack refused to start the app: {error}") from error
+
+
+def warm_up(services: Services, announce: Announce) -> None:
+    """Load the indexes and the embedding model before serving, so that /healthz says ok
+    only once a search is as fast as any (loaded lazily, the first took 12 s)."""
+    started = time.perf_counter()
+    try:
+        services.engine.search(_WARM_UP_QUERY, k=1)
+    except PapersError as error:
+        # The app still starts: /healthz says why it cannot search until that is fixed.
+        announce(f"cannot search yet: {error}")
+        return
+    announce(f"model and indexes loaded in {time.perf_counter() - started:.1f} s")
+
+
+_WARM_UP_QUERY = "language models"
 
 
 def _http(settings: Settings, services: Services, host: str, announce: Announce) -> None:

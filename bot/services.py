@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.search import Searcher
+from recommender.delivery import GRACE
 from recommender.pipeline import Source
+from recommender.schedule import Schedule
 from recommender.store import Store
 
 
@@ -25,8 +27,10 @@ def _random_key() -> bytes:
 class Services:
     """The store, the search engine over it, where its indexes live, a clock, the sources.
 
-    `views_key` seals the private metadata of modals (bot/sealed.py); `create_app` derives
-    it from the app's secrets so that every web process agrees on it.
+    `grace` is the scheduler's (PAPERS_DELIVERY_GRACE_HOURS), so that what the app says of
+    the next digest is what the scheduler does. `views_key` seals the private metadata of
+    modals (bot/sealed.py); `create_app` derives it from the app's secrets so that every
+    web process agrees on it.
     """
 
     store: Store
@@ -35,7 +39,12 @@ class Services:
     clock: Callable[[], datetime] = field(default=_utc_now)
     # The sources the scheduler ingests, whose health /healthz reports.
     sources: tuple[Source, ...] = ()
+    grace: timedelta = GRACE
     views_key: bytes = field(default_factory=_random_key, repr=False)
 
     def today(self) -> date:
         return self.clock().date()
+
+    def next_digest(self, target: str, schedule: Schedule) -> datetime | None:
+        """When `target`'s next digest goes (`Deliveries.next`), now."""
+        return self.store.deliveries.next(target, schedule, self.clock(), grace=self.grace)

@@ -94,7 +94,8 @@ def _schedule_blocks(schedule: Schedule) -> list[dict]:
     paused = schedule.paused_until.isoformat() if schedule.paused_until else None
     return [
         _select(FREQUENCY, "How often", frequencies, schedule.frequency),
-        _select(WEEKDAY, "Day of a weekly digest", weekdays, schedule.weekday),
+        _select(WEEKDAY, "Day of a weekly digest", weekdays, schedule.weekday, optional=True,
+                hint="Only for a weekly digest."),
         _input(AT, "Delivery time", {"type": "timepicker", "initial_time": schedule.at}),
         _text(TZ, "Time zone", schedule.tz, hint="An IANA name, e.g. Europe/Paris."),
         _input(PAUSED_UNTIL, "Pause until", _datepicker(paused), optional=True,
@@ -132,11 +133,13 @@ def _number(block: str, label: str, value: int) -> dict:
     return _input(block, label, element)
 
 
-def _select(block: str, label: str, options: dict[str, str], value: str) -> dict:
+def _select(
+    block: str, label: str, options: dict[str, str], value: str, *, optional=False, hint=""
+) -> dict:
     choices = [{"text": _plain(text), "value": key} for key, text in options.items()]
     element = {"type": "static_select", "options": choices,
                "initial_option": next(c for c in choices if c["value"] == value)}  # fmt: skip
-    return _input(block, label, element)
+    return _input(block, label, element, optional=optional, hint=hint)
 
 
 def _datepicker(initial: str | None) -> dict:
@@ -190,11 +193,17 @@ def _read_profile(values: dict, old: Profile) -> Profile:
 def _read_schedule(values: dict, *, today: date) -> Schedule:
     element = values[PAUSED_UNTIL][PAUSED_UNTIL]
     paused = date.fromisoformat(element["selected_date"]) if element.get("selected_date") else None
+    frequency, weekday = _selected(values, FREQUENCY), _selected(values, WEEKDAY)
+    if not weekday:
+        # The day matters to a weekly digest only; the others keep the default.
+        if frequency == "weekly":
+            raise ScheduleError("weekday: pick the day of a weekly digest")
+        weekday = Schedule.weekday
     return Schedule(
-        frequency=_selected(values, FREQUENCY),
+        frequency=frequency,
         at=values[AT][AT].get("selected_time") or "",
         tz=_value(values, TZ).strip(),
-        weekday=_selected(values, WEEKDAY),
+        weekday=weekday,
         paused_until=paused if paused and paused >= today else None,
     )
 
@@ -227,12 +236,16 @@ def _selected(values: dict, block: str) -> str:
 # App Home -------------------------------------------------------------------------------
 
 
-def home_view(current: Subscription, *, now: datetime, recent: list[Paper]) -> dict:
-    """The App Home tab: the schedule, the profile, the latest picks, and "Edit settings"."""
+def home_view(
+    current: Subscription, *, now: datetime, upcoming: datetime | None, recent: list[Paper]
+) -> dict:
+    """The App Home tab: the schedule, the profile, the latest picks, and "Edit settings".
+
+    `upcoming` is when the next digest goes (`Services.next_digest`)."""
     edit = {**button_element("Edit settings", EDIT_SETTINGS, "edit"), "style": "primary"}
     blocks = [
         {"type": "header", "text": _plain("Your paper digest")},
-        {**section_block(_schedule_text(current.schedule, now)), "accessory": edit},
+        {**section_block(_schedule_text(current.schedule, now, upcoming)), "accessory": edit},
         section_block(_profile_text(current.profile)),
         {"type": "divider"},
         section_block("*Latest picks*\n" + _recent_text(recent)),
@@ -241,27 +254,32 @@ def home_view(current: Subscription, *, now: datetime, recent: list[Paper]) -> d
     return {"type": "home", "blocks": blocks}
 
 
-def when(schedule: Schedule, now: datetime) -> str:
-    """`daily at 09:00 (Europe/Paris); next: Thu 11 Dec 09:00`, in the schedule's zone."""
+def when(schedule: Schedule, now: datetime, upcoming: datetime | None) -> str:
+    """`daily at 09:00 (Europe/Paris); next: Thu 11 Dec 09:00`, in the schedule's zone.
+
+    `upcoming` is when the next digest goes (`Services.next_digest`); one already past is
+    a digest due and not sent yet, which the scheduler sends within minutes.
+    """
     how = {"daily": "daily", "weekdays": "on weekdays", "weekly": f"every {schedule.weekday}"}
     text = f"{how[schedule.frequency]} at {schedule.at} ({schedule.tz})"
     if schedule.paused_until and schedule.paused_until >= now.astimezone(schedule.zone).date():
         text += f", paused until {schedule.paused_until:%a} {schedule.paused_until.day} "
         text += f"{schedule.paused_until:%b}"
-    upcoming = schedule.next_slot(now)
     if upcoming is not None:
         local = upcoming.astimezone(schedule.zone)
-        text += f"; next: {local:%a} {local.day} {local:%b} {local:%H:%M}"
+        slot = f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+        due = upcoming <= now  # the scheduler's next tick sends it
+        text += f"; next: in a few minutes (the {slot} one)" if due else f"; next: {slot}"
     return text
 
 
-def _schedule_text(schedule: Schedule | None, now: datetime) -> str:
+def _schedule_text(schedule: Schedule | None, now: datetime, upcoming: datetime | None) -> str:
     if schedule is None:
         return (
             "You are not subscribed. Subscribe with *Edit settings*, or type "
             "`/papers subscribe` and what you want to read."
         )
-    return f"*Digest:* {escape(when(schedule, now))}"
+    return f"*Digest:* {escape(when(schedule, now, upcoming))}"
 
 
 def _profile_text(profile: Profile) -> str:

@@ -38,4 +38,6 @@ def publish_home(services: Services, client: WebClient, *, team: str, user: str)
     current = subscriptions.current(services.store, target)
     zone = current.schedule.zone if current.schedule else UTC
     recent = recent_picks(services.store, target, zone, now=now)
-    client.views_publish(user_id=user, view=home_view(current, now=now, recent=recent))
+    upcoming = services.next_digest(target, current.schedule) if current.schedule else None
+    view = home_view(current, now=now, upcoming=upcoming, recent=recent)
+    client.views_publish(user_id=user, view=view)

@@ -41,14 +41,15 @@ def subscribe(
     target: str,
     *,
     description: str,
-    tz: str,
+    tz: str | None = None,
+    default_tz: str,
     at: str | None = None,
     now: datetime,
 ) -> Subscription:
     """Start or renew `target`'s digests; a new description replaces the old one.
 
-    A renewed subscription keeps its days and time (unless `at` is given) and takes `tz`,
-    so that someone who moved gets digests at their new local time.
+    A renewed subscription keeps its days, time and zone, except what is given again (`at`,
+    `tz`); a new one takes `tz`, else `default_tz` (the caller's zone in Slack).
     """
     old = current(store, target)
     profile = replace(old.profile, description=description) if description else old.profile
@@ -59,7 +60,9 @@ def subscribe(
             "say what you want to read, e.g. "
             "`/papers subscribe speculative decoding and quantization for LLM inference`"
         ) from None
-    schedule = replace(old.schedule or Schedule(), tz=tz)
+    schedule = old.schedule or Schedule(tz=default_tz)
+    if tz:
+        schedule = replace(schedule, tz=tz)
     if at:
         schedule = replace(schedule, at=at)
     return save(store, target, Subscription(profile, schedule), now=now)

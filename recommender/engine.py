@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +55,31 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Floor:
+    """Where a search's evidence ends: a result holds a query term (the BM25 run found it)
+    or is close in meaning (cosine to the query at least `dense`). Without it, the dense run
+    adds its `depth` nearest papers however far they are: 364 "results" for a query that a
+    dozen papers match. The floor is under the digests' `MatchSettings.min_similarity`
+    (0.3): a query of a few words sits further from any abstract than a description does."""
+
+    dense: float = 0.25
+
+
+class Results(list[Hit]):
+    """A page of hits, and how many papers the query matches in all (`total`; a lower
+    bound when not `complete`, i.e. when an index had more candidates than it was asked).
+
+    A list, as a search's answer was before it had a total, so that callers that only
+    want the hits (the evaluation, the CLI) take it as they did.
+    """
+
+    def __init__(self, hits: Iterable[Hit], total: int, complete: bool = True) -> None:
+        super().__init__(hits)
+        self.total = total
+        self.complete = complete
+
+
+@dataclass(frozen=True)
 class Run:
     """One index's answer: keys best first and their scores."""
 
@@ -68,12 +94,19 @@ class Engine:
     """Indexes over one store, kept in `index_dir`, for one embedding model."""
 
     def __init__(
-        self, store: Store, index_dir: Path, embedder: Embedder, fusion: Fusion | None = None
+        self,
+        store: Store,
+        index_dir: Path,
+        embedder: Embedder,
+        fusion: Fusion | None = None,
+        floor: Floor | None = Floor(),
     ) -> None:
+        """`floor` None keeps every candidate the indexes give (to compare rankings whole)."""
         self.store = store
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.fusion = fusion or Fusion()
+        self.floor = floor
         self._indexes: IndexSet | None = None
         self._stamp: int | None = None
         self._lock = threading.Lock()
@@ -112,8 +145,9 @@ class Engine:
 
     def search(
         self, query: str, *, k: int = 10, offset: int = 0, filters: Filters | None = None
-    ) -> list[Hit]:
-        """The `k` best papers for `query` after the first `offset`, with their evidence."""
+    ) -> Results:
+        """The `k` best papers for `query` after the first `offset`, with their evidence;
+        only papers past the `floor` are results."""
         query = " ".join(query.split())
         if not query:
             raise InvalidQuery("the query is empty: type a few words, e.g. `speculative decoding`")
@@ -125,6 +159,10 @@ class Engine:
         # A filter removes candidates after retrieval, so ask each index for more of them.
         depth = max(self.fusion.depth, offset + k) * (10 if filters.active else 1)
         bm25, dense = self.bm25_run(query, depth), self.dense_run(query, depth)
+        close = self._close(dense)
+        related = None if self.floor is None else set(bm25.keys.tolist() + close.keys.tolist())
+        # A run that filled its depth may have had more to give: the total is then a minimum.
+        complete = len(bm25.keys) < depth and len(close.keys) < depth
         if filters.active:
             allowed = self.store.filter_keys(
                 set(bm25.keys.tolist()) | set(dense.keys.tolist()),
@@ -134,17 +172,30 @@ class Engine:
             )
             bm25, dense = _only(bm25, allowed), _only(dense, allowed)
         fused = list(self.fusion.fuse(bm25.as_dict(), dense.as_dict()).items())
-        fused = fused[offset : offset + k]
-        return self._hits(fused, bm25, dense)
+        if related is not None:
+            # Cut after fusing, so that the ranking of what stays is the fusion's own.
+            fused = [(key, score) for key, score in fused if key in related]
+        hits = self._hits(fused[offset : offset + k], bm25, dense)
+        return Results(hits, len(fused), complete)
 
-    def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> list[Hit]:
+    def similar(self, paper_id: str, *, k: int = 5, offset: int = 0) -> Results:
         """Papers like `paper_id` ("More like this"): its title and abstract as the query."""
         paper = self.store.get(paper_id)
         if paper is None:
             raise InvalidQuery(f"no paper {paper_id!r} in the archive")
         query = f"{paper.title}. {paper.abstract}"
-        hits = self.search(query, k=k + offset + 1)
-        return [hit for hit in hits if hit.paper.id != paper.id][offset : offset + k]
+        found = self.search(query, k=k + offset + 1)
+        others = [hit for hit in found if hit.paper.id != paper.id]
+        # The paper matches its own text: it is one of the total, and not shown.
+        total = max(found.total - 1, len(others))
+        return Results(others[offset : offset + k], total, found.complete)
+
+    def _close(self, dense: Run) -> Run:
+        """The dense candidates close enough to the query to be results (all, without floor)."""
+        if self.floor is None:
+            return dense
+        mask = dense.scores >= self.floor.dense
+        return Run(dense.keys[mask], dense.scores[mask])
 
     def _hits(self, fused: list[tuple[int, float]], bm25: Run, dense: Run) -> list[Hit]:
         papers = self.store.by_keys([key for key, _ in fused])

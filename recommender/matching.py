@@ -346,16 +346,16 @@ def diversify(
 
 def record_feedback(
     store: Store, target: str, paper_id: str, action: str, *, now: datetime
-) -> Profile | None:
+) -> Profile:
     """A button press: log it, and update the target's stored profile at once.
 
-    Returns the updated profile, or None when the target has no stored profile (the
-    feedback is still logged). A "save" is learned here as a like; keeping the paper on
-    the saved list is `store.profiles.save_paper`'s.
+    A target without a profile gets one (without a subscription), so that what someone
+    taught before subscribing is there when they subscribe. A "save" is learned here as a
+    like; keeping the paper on the saved list is `store.profiles.save_paper`'s.
     """
     store.profiles.log_feedback(target, paper_id, action, now=now)
     return store.profiles.update(
-        target, lambda profile: apply_feedback(profile, paper_id, action), now=now
+        target, lambda profile: apply_feedback(profile, paper_id, action), now=now, create=True
     )
 
 

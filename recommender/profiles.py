@@ -324,6 +324,12 @@ def _check_muted(muted: tuple[str, ...], keywords: tuple[Keyword, ...]) -> None:
                 )
 
 
+def mutes_own_topic(profile: Profile, term: str) -> bool:
+    """Whether `term` occurs in the profile's description (both read as the index reads
+    them): muting it leaves out papers on the very topic the description asks for."""
+    return _contains_phrase(tuple(tokenize(profile.description)), tuple(tokenize(term)))
+
+
 def _contains_phrase(terms: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     """Whether `phrase` occurs in `terms` as consecutive terms (both tokenized)."""
     if not phrase:

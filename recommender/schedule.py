@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from recommender.errors import PapersError
 
@@ -34,6 +35,21 @@ def time_zone(name: str) -> ZoneInfo:
         raise ScheduleError(f"time zone {name!r}: use an IANA name such as Europe/Paris") from error
 
 
+def zone_name(name: str) -> str:
+    """The IANA name of the zone `name` spells in any case (`europe/paris`: Europe/Paris);
+    ScheduleError if there is none such."""
+    if isinstance(name, str):
+        name = _zone_names().get(name.casefold(), name)
+    time_zone(name)
+    return name
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    # The zone files' names are case-sensitive on most systems; people type them as they like.
+    return {zone.casefold(): zone for zone in available_timezones()}
+
+
 @dataclass(frozen=True)
 class Schedule:
     """Deliver at `at` local time in `tz`: daily, on weekdays, or weekly on `weekday`."""
@@ -53,7 +69,7 @@ class Schedule:
             raise ScheduleError(f"weekday {self.weekday!r}: use a day name such as monday")
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.at):
             raise ScheduleError(f"time {self.at!r}: use 24-hour HH:MM, e.g. 09:00")
-        time_zone(self.tz)
+        object.__setattr__(self, "tz", zone_name(self.tz))
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from recommender.embed import HashEmbedder
-from recommender.engine import Engine, Filters
+from recommender.engine import Engine, Filters, Floor
 from recommender.errors import IndexMissing, InvalidQuery
 from recommender.fusion import Fusion
 from recommender.indexes import Indexer
@@ -144,3 +144,16 @@ def test_engine_notices_new_papers_and_reloads_a_rebuilt_index(seeded, fixtures_
     Indexer(store, index_dir, embedder).update()
     assert search.is_current()
     assert search.search("same-sign dilepton gluino", k=1)[0].paper.id == "1302.2146"
+
+
+def test_results_stop_where_the_evidence_ends(seeded):
+    store, index_dir, embedder = seeded
+    hits = engine(seeded).search("speculative decoding", k=400)
+    everything = Engine(store, index_dir, embedder, floor=None).search(
+        "speculative decoding", k=400
+    )
+    assert len(hits) == hits.total < everything.total == store.count()
+    assert all(h.bm25_rank or h.dense_score >= Floor().dense for h in hits)
+    # The cut keeps the fused order of what stays.
+    kept = {h.key for h in hits}
+    assert [h.key for h in everything if h.key in kept] == [h.key for h in hits]

@@ -150,7 +150,9 @@ def test_a_quantization_profile_picks_quantization_papers(world: World):
 @pytest.mark.parametrize("method", ["convex", "rrf"])
 def test_a_profile_that_is_only_a_description_ranks_as_the_search_does(world: World, method):
     world.ingest(EVERYTHING + FILLER, MON)
-    engine = Engine(world.store, world.index_dir, world.matcher.embedder, Fusion(method=method))
+    # Without the search's floor, which a digest does not have: the two rankings whole.
+    embedder = world.matcher.embedder
+    engine = Engine(world.store, world.index_dir, embedder, Fusion(method=method), floor=None)
     matcher = Matcher(engine, SETTINGS)
     description = "Quantization of language models for fast serving"
     keys, scores = matcher.rank(Profile(description=description), matcher.pool(world.store.keys()))
@@ -399,8 +401,9 @@ def test_a_digest_for_a_target_without_profile_is_refused(world: World):
         world.matcher.digest_for("user:T1:U9", now=MON)
 
 
-def test_feedback_without_a_stored_profile_is_still_logged(world: World):
-    assert press(world.store, "channel:T1:C1", "2507.10001", "like", now=MON) is None
+def test_feedback_without_a_stored_profile_is_logged_and_creates_one(world: World):
+    created = press(world.store, "channel:T1:C1", "2507.10001", "like", now=MON)
+    assert created == Profile(liked=("2507.10001",)) == world.store.profiles.get("channel:T1:C1")
     assert [action for _, action, _ in logged_feedback(world.store, "channel:T1:C1")] == ["like"]
 
 

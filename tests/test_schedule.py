@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from recommender.schedule import Schedule, ScheduleError, time_zone
+from recommender.schedule import Schedule, ScheduleError, time_zone, zone_name
 
 GRACE = timedelta(hours=12)
 
@@ -98,3 +98,12 @@ def test_time_zone_gives_the_zone():
 def test_round_trip_through_a_dict():
     schedule = Schedule("weekly", "07:45", "Asia/Tokyo", "friday", date(2025, 8, 1))
     assert Schedule.from_dict(schedule.as_dict()) == schedule
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("europe/paris", "Europe/Paris"), ("AMERICA/NEW_YORK", "America/New_York"), ("utc", "UTC")],
+)
+def test_a_zone_is_named_as_the_zone_database_does_whatever_the_case(typed, name):
+    assert zone_name(typed) == name
+    assert Schedule(tz=typed).tz == name

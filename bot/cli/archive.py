@@ -71,3 +71,6 @@ def search(context: Context, query: str, k: int, since, category, author, as_jso
         when = paper.published.date().isoformat() if paper.published else "????-??-??"
         click.echo(f"{rank:>2}. [{paper.id}] {paper.title}")
         click.echo(f"    {when}  {', '.join(paper.authors[:3])}  score {hit.score:.3f}")
+    if hits:
+        total = f"{hits.total}{'' if hits.complete else '+'}"
+        click.echo(f"{len(hits)} of the {total} papers that match.")

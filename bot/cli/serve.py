@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from bot.cli.context import Context, friendly_errors
@@ -25,5 +27,6 @@ def serve(context: Context, socket: bool, host: str) -> None:
         context.index_dir,
         clock=context.now,
         sources=context.settings.sources,
+        grace=timedelta(hours=context.settings.delivery_grace_hours),
     )
     serve_app(context.settings, services, socket=socket, host=host, announce=click.echo)

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from logging import Logger
 
 from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import notice
 from bot.mrkdwn import escape, truncate
@@ -19,6 +21,11 @@ NOT_INDEXED = (
     "The paper archive is not searchable right now (its index is missing or out of date). "
     "Whoever runs the app can fix it with `papers index`."
 )
+TRIGGER_EXPIRED = (
+    "Slack did not let me open the window in time (it allows 3 seconds). "
+    "Please do it again: it usually works at once."
+)
+_TRIGGER_ERRORS = ("expired_trigger_id", "exchanged_trigger_id")
 # Errors about the server's state: the person in Slack cannot fix them, and their messages
 # name files on the server, so they get a plain sentence and the details go to the log.
 _SERVER_SIDE = (IndexMissing, ModelMismatch)
@@ -55,14 +62,37 @@ def errors_replied(respond: Respond, logger: Logger) -> Iterator[None]:
     """The listener boundary: named errors become a friendly reply, anything else an apology."""
     try:
         yield
-    except _SERVER_SIDE as error:
+    except Exception as error:
+        reply(respond, notice(explained(error, logger)))
+
+
+@contextmanager
+def errors_messaged(client: WebClient, user: str, logger: Logger) -> Iterator[None]:
+    """The boundary of a Home tab button, which has no response URL: the explanation goes to
+    the person's direct message with the app (its Messages tab)."""
+    try:
+        yield
+    except Exception as error:
+        text = explained(error, logger)
+        try:
+            client.chat_postMessage(channel=user, **notice(text))
+        except SlackApiError:
+            logger.exception("could not tell %s what went wrong", user)
+
+
+def explained(error: Exception, logger: Logger) -> str:
+    """What to tell the person whose action failed with `error` (logged when it is ours)."""
+    if isinstance(error, _SERVER_SIDE):
         logger.error("cannot search: %s", error)
-        reply(respond, notice(NOT_INDEXED))
-    except PapersError as error:
-        reply(respond, notice(f":warning: {escape(truncate(str(error), ERROR_CHARS))}"))
-    except Exception:
-        logger.exception("listener failed")
-        reply(respond, notice(APOLOGY))
+        return NOT_INDEXED
+    if isinstance(error, PapersError):
+        return f":warning: {escape(truncate(str(error), ERROR_CHARS))}"
+    if isinstance(error, SlackApiError) and error.response.get("error") in _TRIGGER_ERRORS:
+        # Slack lets a window open only within 3 seconds of the click; a retry gets a new one.
+        logger.warning("views.open: %s", error.response.get("error"))
+        return TRIGGER_EXPIRED
+    logger.exception("listener failed", exc_info=error)
+    return APOLOGY
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from recommender.schedule import Schedule
 from recommender.store.db import durable
 from recommender.store.jobs import Fence
 from recommender.store.schema import deliveries
@@ -63,11 +64,32 @@ class Deliveries:
         not gone out, oldest first: after an outage, each missed day once."""
         due = []
         for target, schedule in self.subscriptions.all().items():
-            for day in schedule.due(now, grace=grace):
-                delivery = self.get(target, day)
-                if delivery is None or not delivery.done:
-                    due.append((schedule.slot(day), target, day))
+            for day in self.pending(target, schedule, now, grace=grace):
+                due.append((schedule.slot(day), target, day))
         return [(target, day) for _, target, day in sorted(due)]
+
+    def pending(
+        self, target: str, schedule: Schedule, now: datetime, *, grace: timedelta
+    ) -> list[date]:
+        """The local dates of `target`'s digests that are due and have not gone out."""
+        days = []
+        for day in schedule.due(now, grace=grace):
+            delivery = self.get(target, day)
+            if delivery is None or not delivery.done:
+                days.append(day)
+        return days
+
+    def next(
+        self, target: str, schedule: Schedule, now: datetime, *, grace: timedelta
+    ) -> datetime | None:
+        """When `target`'s next digest goes, as the scheduler decides it (`due`).
+
+        A digest due and not yet sent (a time set earlier today, within `grace`) goes at
+        the scheduler's next tick, and its slot, already past, is returned; else the
+        schedule's next slot (None when none comes within a year).
+        """
+        pending = self.pending(target, schedule, now, grace=grace)
+        return schedule.slot(pending[0]) if pending else schedule.next_slot(now)
 
     def get(self, target: str, day: date) -> Delivery | None:
         query = select(deliveries).where(

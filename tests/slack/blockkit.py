@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from slack_sdk.models.blocks import Block
+
 # https://docs.slack.dev/reference/block-kit/blocks and .../block-elements/button-element
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
@@ -40,6 +42,9 @@ def check_limits(message: dict) -> None:
                 assert 0 < len(button["text"]["text"]) <= MAX_BUTTON_LABEL
                 assert 0 < len(button["value"]) <= MAX_BUTTON_VALUE
                 assert 0 < len(button["action_id"]) <= MAX_ACTION_ID
+                assert 0 < len(button.get("accessibility_label", "-")) <= MAX_BUTTON_LABEL
+        # slack_sdk's own model of the block: required fields, types and its known limits.
+        Block.parse(block).validate_json()
     for text in texts(message):
         assert 0 < len(text["text"]) <= MAX_TEXT, text["text"][:80]
 

@@ -46,7 +46,7 @@ def test_next_page_replaces_the_results_with_the_next_five(
     [second] = fake_slack.wait_for_reply(answer.response_url)
     assert second["replace_original"] is True
     assert second["response_type"] == "ephemeral"
-    assert sections(second)[0] == "Papers for *“transformers”* · since 2025-07-01 · 6–10"
+    assert sections(second)[0] == "Papers for *“transformers”* · since 2025-07-01 · 6–10 of 35"
     assert len(paper_ids(second)) == 5
     assert not set(paper_ids(first)) & set(paper_ids(second))
     check_limits(second)
@@ -125,3 +125,64 @@ def test_the_buttons_teach_the_pressers_profile(
     [(paper_id, action, _)] = logged_feedback(services.store, alice)
     assert (paper_id, action) == ("2507.07186", feedback)
     assert getattr(services.store.profiles.get(alice), learned) == ("2507.07186",)
+
+
+@pytest.mark.parametrize(
+    ("action_id", "learned"),
+    [(MORE_LIKE_THIS, "liked"), (SAVE, "liked"), (NOT_INTERESTED, "disliked")],
+)
+def test_feedback_before_subscribing_is_kept(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, action_id: str, learned: str
+) -> None:
+    alice = user_target(TEAM_ID, "U0ALICE")
+    fake_slack.wait_for_reply(slack.click(action_id, "2507.07186").response_url)
+    assert getattr(services.store.profiles.get(alice), learned) == ("2507.07186",)
+    assert services.store.subscriptions.get(alice) is None
+    fake_slack.wait_for_reply(slack.command("subscribe LLM pretraining").response_url)
+    assert getattr(services.store.profiles.get(alice), learned) == ("2507.07186",)
+
+
+def test_search_results_stop_where_the_evidence_ends(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    # Before the floor, the dense run's 100 nearest papers were all "results", however far.
+    [reply] = fake_slack.wait_for_reply(slack.command("speculative decoding").response_url)
+    heading = sections(reply)[0]
+    assert heading.startswith("Papers for *“speculative decoding”* · 1–5 of ")
+    total = int(heading.rsplit(" of ", 1)[1])
+    shown = paper_ids(reply)
+    while any(_has_next(block) for block in reply["blocks"]):
+        answer = slack.click(NEXT_PAGE, button_value(reply, NEXT_PAGE))
+        [reply] = fake_slack.wait_for_reply(answer.response_url)
+        shown += paper_ids(reply)
+    assert len(shown) == len(set(shown)) == total < 100
+    engine = services.engine
+    floor = engine.floor.dense
+    lexical = set(engine.bm25_run("speculative decoding", 1000).keys.tolist())
+    dense = engine.dense_run("speculative decoding", 1000)
+    close = set(dense.keys[dense.scores >= floor].tolist())
+    keys = services.store.keys_of(shown)
+    assert all(keys[paper_id] in lexical | close for paper_id in shown)
+
+
+def _has_next(block: dict) -> bool:
+    return block["type"] == "actions" and any(
+        element["action_id"] == NEXT_PAGE for element in block["elements"]
+    )
+
+
+def test_each_button_tells_a_screen_reader_which_paper_it_is_for(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    [reply] = fake_slack.wait_for_reply(slack.command("speculative decoding").response_url)
+    buttons = [
+        element
+        for block in reply["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] != NEXT_PAGE
+    ]
+    labels = [button["accessibility_label"] for button in buttons]
+    assert len(buttons) == 15 and len(set(labels)) == 15
+    assert labels[0].startswith("More like this: ") and labels[1].startswith("Save: ")
+    check_limits(reply)

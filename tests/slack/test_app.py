@@ -132,3 +132,16 @@ def test_other_paths_are_not_found(slack: SlackSender) -> None:
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{slack.url}/admin", timeout=PATIENCE)
     assert missing.value.code == 404
+
+
+def test_the_start_gives_no_warning_about_the_token(
+    settings: Settings,
+    services: Services,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Bolt reads SLACK_BOT_TOKEN itself, as `papers serve` finds it in the environment.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    caplog.set_level(logging.WARNING)
+    create_app(settings, services)
+    assert "will be unused" not in caplog.text

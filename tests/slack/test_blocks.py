@@ -75,7 +75,7 @@ SEARCH = SearchRequest(
 
 
 def test_search_results() -> None:
-    message = results_message(Page(SEARCH, PAPERS, has_more=True))
+    message = results_message(Page(SEARCH, PAPERS, has_more=True, total=12))
     assert_golden("search_results", message)
     check_limits(message)
     check_inert(message)

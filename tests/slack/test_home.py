@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.services import Services
 from bot.settings_blocks import EDIT_SETTINGS, SETTINGS_VIEW
 from bot.targets import user_target
@@ -11,7 +13,7 @@ from recommender.delivery import Deliverer
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NOW, subscribe
-from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
 
@@ -80,3 +82,35 @@ def test_edit_opens_the_pressers_own_settings(
         "target": user_target(TEAM_ID, "U0BOB"),
         "opener": "U0BOB",
     }
+
+
+def test_the_home_tab_says_a_due_digest_goes_in_a_few_minutes(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    # 12:00 UTC: today's 11:30 digest is due (the scheduler sends it at its next tick).
+    subscribe(services, ALICE, schedule=Schedule(at="11:30", tz="UTC"))
+    assert services.store.deliveries.due(NOW, grace=services.grace) == [(ALICE, NOW.date())]
+    home_opened(slack)
+    section = published(fake_slack)["view"]["blocks"][1]["text"]["text"]
+    assert section == (
+        "*Digest:* daily at 11:30 (UTC); next: in a few minutes (the Wed 10 Dec 11:30 one)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "told"),
+    [
+        ("expired_trigger_id", "Slack did not let me open the window in time"),
+        ("internal_error", "Sorry, something went wrong on our side."),
+    ],
+)
+def test_a_failing_edit_button_tells_the_presser(
+    slack: SlackSender, fake_slack: FakeSlack, error: str, told: str
+) -> None:
+    fake_slack.script("views.open", Reply(body={"ok": False, "error": error}))
+    assert slack.click_home(EDIT_SETTINGS, "edit", user="U0BOB").status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.postMessage"))
+    [message] = fake_slack.calls_to("chat.postMessage")
+    assert message.body["channel"] == "U0BOB"
+    assert message.body["text"].startswith(told)
+    check_limits(message.body)

@@ -9,6 +9,7 @@ from bot.targets import channel_target, user_target
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.conftest import NOW
 from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
@@ -33,7 +34,8 @@ def test_subscribe_in_the_persons_slack_time_zone(
     reply = ask(slack, fake_slack, "subscribe speculative decoding for LLM inference")
     assert reply["text"] == (
         ":white_check_mark: You get new papers about *speculative decoding for LLM inference* "
-        "daily at 09:00 (Europe/Paris); next: Thu 11 Dec 09:00.\n"
+        # 13:00 in Paris: today's 09:00 digest is within the scheduler's grace.
+        "daily at 09:00 (Europe/Paris); next: in a few minutes (the Wed 10 Dec 09:00 one).\n"
         "`/papers settings` changes what and when; `/papers unsubscribe` stops it."
     )
     [asked] = fake_slack.calls_to("users.info")
@@ -50,6 +52,21 @@ def test_subscribing_again_keeps_the_time_and_takes_the_new_description(
     ask(slack, fake_slack, "subscribe speech recognition")
     assert services.store.profiles.get(ALICE).description == "speech recognition"
     assert services.store.subscriptions.get(ALICE) == Schedule(at="07:30", tz="Europe/Paris")
+
+
+def test_the_reply_says_when_the_scheduler_sends_the_first_digest(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    # 13:00 in Paris: today's 12:30 digest is within the scheduler's grace, so it goes now.
+    reply = ask(slack, fake_slack, "subscribe llm inference at 12:30")
+    due = "daily at 12:30 (Europe/Paris); next: in a few minutes (the Wed 10 Dec 12:30 one)."
+    assert due in reply["text"]
+    today = NOW.date()
+    assert services.store.deliveries.due(NOW, grace=services.grace) == [(ALICE, today)]
+    services.store.deliveries.begin(ALICE, today, {}, now=NOW)
+    services.store.deliveries.finish(ALICE, today, now=NOW)
+    reply = ask(slack, fake_slack, "subscribe llm inference at 12:30")
+    assert "daily at 12:30 (Europe/Paris); next: Thu 11 Dec 12:30." in reply["text"]
 
 
 def test_without_a_slack_time_zone_the_digest_comes_in_utc_and_says_so(
@@ -128,6 +145,20 @@ def test_mute_contradicting_a_keyword_is_refused(
     assert services.store.profiles.get(ALICE).muted == ()
 
 
+def test_muting_your_own_topic_warns_what_it_leaves_out(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ask(slack, fake_slack, "subscribe speculative decoding for faster LLM inference")
+    reply = ask(slack, fake_slack, "mute Speculative Decoding")
+    assert reply["text"] == (
+        "Muted *Speculative Decoding*: papers that mention it are left out.\n"
+        ":warning: Your description is about *Speculative Decoding* too: from now on every paper "
+        "whose title or abstract mentions it is left out, the ones your description asks for "
+        "included. `/papers settings` takes the muted term back."
+    )
+    assert services.store.profiles.get(ALICE).muted == ("Speculative Decoding",)
+
+
 @pytest.mark.parametrize("name", ["seed", "like"])  # `like` is the old name of `seed`
 def test_seed_makes_a_paper_a_seed(
     slack: SlackSender, fake_slack: FakeSlack, services: Services, name: str
@@ -189,3 +220,20 @@ def test_help_lists_the_subcommands(slack: SlackSender, fake_slack: FakeSlack) -
     for command in ("subscribe", "unsubscribe", "follow", "mute", "seed", "settings", "saved"):
         assert f"/papers {command}" in text
     assert "/papers channel subscribe" in text
+
+
+def test_subscribing_again_keeps_a_time_zone_given_before(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ask(slack, fake_slack, "subscribe llm inference at 08:15 America/New_York")
+    reply = ask(slack, fake_slack, "subscribe attention at scale")
+    assert "daily at 08:15 (America/New_York)" in reply["text"]
+    assert services.store.subscriptions.get(ALICE) == Schedule(at="08:15", tz="America/New_York")
+
+
+def test_a_time_zone_is_matched_whatever_its_case(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    reply = ask(slack, fake_slack, "subscribe llm inference at 07:00 europe/paris")
+    assert "daily at 07:00 (Europe/Paris)" in reply["text"]
+    assert services.store.subscriptions.get(ALICE) == Schedule(at="07:00", tz="Europe/Paris")

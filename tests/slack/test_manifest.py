@@ -50,3 +50,10 @@ def test_the_readme_documents_every_slack_variable() -> None:
 def test_the_procfile_runs_the_app_as_the_web_process() -> None:
     lines = (ROOT / "Procfile").read_text().splitlines()
     assert "web: papers serve" in lines
+
+
+def test_people_can_type_in_the_apps_direct_message() -> None:
+    # The DM with the app is the natural place for `/papers` and a pasted link.
+    app_home = manifest()["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is False

@@ -10,12 +10,18 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import bot.serve
 from bot.cli import cli
+from bot.config import Settings
+from bot.services import Services
+from recommender.embed import HashEmbedder
+from recommender.engine import Engine
 from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from tests.slack.harness import PATIENCE, FakeSlack, Reply, SlackSender
 
@@ -125,6 +131,50 @@ def test_papers_serve_answers_a_signed_search_from_the_bundled_samples(
     assert answer.status == 200
     [reply] = fake_slack.wait_for_reply(answer.response_url)
     texts = [block["text"]["text"] for block in reply["blocks"] if block["type"] == "section"]
-    assert texts[0] == "Papers for *“transformers”* · 1–5"
+    assert texts[0] == "Papers for *“transformers”* · 1–5 of 86"
     assert sum("ransformer" in text for text in texts[1:]) >= 3
     assert reply["response_type"] == "ephemeral"
+
+
+class CountingEngine:
+    """The engine, counting the searches made through it."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.searches = 0
+
+    def search(self, *args, **kwargs):
+        self.searches += 1
+        return self.engine.search(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.engine, name)
+
+
+def test_the_model_and_indexes_load_before_the_app_listens(
+    settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = CountingEngine(services.engine)
+    said: list[str] = []
+
+    def listen(*args) -> None:  # in place of waitress: note what had happened by then
+        said.append(f"listening after {engine.searches} search")
+
+    monkeypatch.setattr(bot.serve, "_http", listen)
+    bot.serve.serve(
+        settings, replace(services, engine=engine), socket=False, host="", announce=said.append
+    )
+    assert said[0].startswith("model and indexes loaded in ")
+    assert said[1] == "listening after 1 search"
+
+
+def test_without_indexes_the_app_still_starts_and_says_why(
+    settings: Settings, services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    said: list[str] = []
+    monkeypatch.setattr(bot.serve, "_http", lambda *args: said.append("listening"))
+    empty = Engine(services.store, tmp_path / "no-index", HashEmbedder())
+    bot.serve.serve(
+        settings, replace(services, engine=empty), socket=False, host="", announce=said.append
+    )
+    assert said[0].startswith("cannot search yet: ") and said[1] == "listening"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 import pytest
@@ -16,7 +17,7 @@ from bot.targets import channel_target, user_target
 from recommender.profiles import Keyword, Profile
 from recommender.schedule import Schedule
 from tests.slack.conftest import NINE_UTC, subscribe
-from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
 BOB = user_target(TEAM_ID, "U0BOB")
@@ -163,6 +164,10 @@ def test_a_past_pause_date_resumes_the_digests(
             {"tz": "time zone 'Mars/Olympus': use an IANA name such as Europe/Paris"},
         ),
         (
+            {"frequency": "weekly", "weekday": None},
+            {"weekday": "weekday: pick the day of a weekly digest"},
+        ),
+        (
             {"at": None, "digest_size": "1"},
             {"at": "time '': use 24-hour HH:MM, e.g. 09:00",
              "digest_size": "must be a whole number from 3 to 20"},
@@ -236,3 +241,40 @@ def test_channel_settings_only_from_whoever_opened_them_in_the_channel(
     assert services.store.profiles.get(GENERAL).description == "LLM inference for the team"
     assert services.store.subscriptions.get(GENERAL).tz == "America/Los_Angeles"
     assert services.store.profiles.get(BOB) is None
+
+
+def test_an_expired_trigger_says_to_try_again(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    fake_slack.script("views.open", Reply(body={"ok": False, "error": "expired_trigger_id"}))
+    [reply] = fake_slack.wait_for_reply(slack.command("settings").response_url)
+    assert reply["text"] == (
+        "Slack did not let me open the window in time (it allows 3 seconds). "
+        "Please do it again: it usually works at once."
+    )
+    assert reply["response_type"] == "ephemeral"
+
+
+def test_a_refused_submission_leaves_the_home_tab_alone(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    subscribe(services, ALICE, "LLM inference")
+    slack.command("settings")
+    view = opened_view(fake_slack)
+    refused = slack.submit(view, filled(view, digest_size="1"))
+    assert json.loads(refused.body)["response_action"] == "errors"
+    assert slack.submit(view, filled(view, digest_size="7")).body == ""
+    fake_slack.wait_until(lambda: fake_slack.calls_to("views.publish"))
+    time.sleep(0.5)  # the refused submission's lazy listener started first
+    [published] = fake_slack.calls_to("views.publish")
+    assert published.body["user_id"] == "U0ALICE"
+
+
+def test_a_daily_digest_needs_no_weekday(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    subscribe(services, ALICE, "LLM inference")
+    slack.command("settings")
+    view = opened_view(fake_slack)
+    weekday = next(block for block in view["blocks"] if block.get("block_id") == "weekday")
+    assert weekday["optional"] is True
+    assert slack.submit(view, filled(view, frequency="daily", weekday=None)).body == ""
+    assert services.store.subscriptions.get(ALICE) == NINE_UTC

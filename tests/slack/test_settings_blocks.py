@@ -50,7 +50,8 @@ def test_home() -> None:
         Paper(id="2507.07186", title="Planted in Pretraining"),
         Paper(id="title:0e40252543b34be0", title="<!channel> WUSH"),
     ]
-    view = home_view(Subscription(PROFILE, SCHEDULE), now=NOW, recent=recent)
+    upcoming = SCHEDULE.next_slot(NOW)
+    view = home_view(Subscription(PROFILE, SCHEDULE), now=NOW, upcoming=upcoming, recent=recent)
     assert_golden("home", view)
     check_limits(view)
     check_inert({"text": "", **view})
@@ -69,7 +70,14 @@ def test_home() -> None:
     ],
 )  # fmt: skip
 def test_when(schedule: Schedule, text: str) -> None:
-    assert when(schedule, NOW) == text
+    assert when(schedule, NOW, schedule.next_slot(NOW)) == text
+
+
+def test_when_a_digest_is_due_and_not_sent_yet() -> None:
+    schedule = Schedule(at="11:30")
+    assert when(schedule, NOW, schedule.slot(NOW.date())) == (
+        "daily at 11:30 (UTC); next: in a few minutes (the Wed 10 Dec 11:30 one)"
+    )
 
 
 def values(**fields: str | None) -> dict:

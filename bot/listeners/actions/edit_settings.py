@@ -7,7 +7,7 @@ from logging import Logger
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners.replies import acknowledge, caller, errors_logged
+from bot.listeners.replies import acknowledge, caller, errors_messaged
 from bot.services import Services
 from bot.settings_blocks import EDIT_SETTINGS
 from bot.show_settings import open_settings
@@ -18,8 +18,8 @@ def answer(
     services: Services, body: dict, context: BoltContext, client: WebClient, logger: Logger
 ) -> None:
     """Open the presser's own settings (the Home tab is theirs alone)."""
-    with errors_logged(logger):
-        team, user = caller(context)
+    team, user = caller(context)
+    with errors_messaged(client, user, logger):
         target = user_target(team, user)
         open_settings(services, client, trigger_id=body["trigger_id"], target=target, opener=user)
 

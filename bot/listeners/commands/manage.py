@@ -34,6 +34,7 @@ from bot.subcommands import (
 )
 from bot.targets import channel_target, is_direct_message, user_target
 from recommender.errors import ProfileError
+from recommender.profiles import mutes_own_topic
 
 DESCRIPTION_CHARS = 300
 
@@ -78,32 +79,47 @@ def answer(services: Services, command: Subcommand, call: Caller) -> None:
 
 def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
     target = call.target(command.channel)
-    slack_tz = None if command.tz else slack_time_zone(call.client, call.user)
+    # A renewal keeps its zone unless one is given: only a new subscription asks Slack.
+    new = services.store.subscriptions.get(target) is None
+    slack_tz = slack_time_zone(call.client, call.user) if new and not command.tz else None
     done = subscriptions.subscribe(
         services.store,
         target,
         description=command.description,
-        tz=command.tz or slack_tz or FALLBACK_TZ,
+        tz=command.tz,
+        default_tz=slack_tz or FALLBACK_TZ,
         at=command.at,
         now=services.clock(),
     )
-    call.say(_subscribed(done, command, services.clock(), guessed=not (command.tz or slack_tz)))
+    upcoming = services.next_digest(target, done.schedule)
+    guessed = new and not (command.tz or slack_tz)
+    call.say(
+        _subscribed(done, command, services.clock(), upcoming, guessed=guessed, yours=slack_tz)
+    )
 
 
 def _subscribed(
-    done: subscriptions.Subscription, command: Subscribe, now: datetime, *, guessed: bool
+    done: subscriptions.Subscription,
+    command: Subscribe,
+    now: datetime,
+    upcoming: datetime | None,
+    *,
+    guessed: bool,
+    yours: str | None,
 ) -> str:
-    """What a subscription is about and when it comes, and how to change it."""
+    """What a subscription is about and when it comes, and how to change it.
+
+    `yours` is the caller's zone in Slack when the subscription took it."""
     about = escape(truncate(done.profile.description, DESCRIPTION_CHARS)) or "your interests"
     who = "This channel gets" if command.channel else "You get"
     settings = "`/papers channel settings`" if command.channel else "`/papers settings`"
-    schedule = escape(when(done.schedule, now))
+    schedule = escape(when(done.schedule, now, upcoming))
     lines = [f":white_check_mark: {who} new papers about *{about}* {schedule}."]
     if guessed:
         lines.append(
             f"Slack gave no time zone for you, so it is {FALLBACK_TZ}; {settings} changes it."
         )
-    elif command.channel and not command.tz:
+    elif command.channel and yours:
         lines.append(f"The time zone is yours, {escape(done.schedule.tz)}; {settings} changes it.")
     if command.channel:
         lines.append("Invite me to the channel (`/invite @papers`) so that I can post here.")
@@ -139,9 +155,16 @@ def _follow(services: Services, command: Follow, call: Caller) -> None:
 
 def _mute(services: Services, command: Mute, call: Caller) -> None:
     target = call.target()
-    subscriptions.mute(services.store, target, command.term, now=services.clock())
+    profile = subscriptions.mute(services.store, target, command.term, now=services.clock())
     term = escape(truncate(command.term, DESCRIPTION_CHARS))
-    call.say(f"Muted *{term}*: papers that mention it are left out." + _hint(services, target))
+    text = f"Muted *{term}*: papers that mention it are left out."
+    if mutes_own_topic(profile, command.term):
+        text += (
+            f"\n:warning: Your description is about *{term}* too: from now on every paper "
+            "whose title or abstract mentions it is left out, the ones your description asks "
+            "for included. `/papers settings` takes the muted term back."
+        )
+    call.say(text + _hint(services, target))
 
 
 def _add_seed(services: Services, command: AddSeed, call: Caller) -> None:

@@ -20,6 +20,9 @@ from bot.services import Services
 from bot.settings_blocks import DESCRIPTION, SETTINGS_VIEW, FormErrors, read_settings
 from bot.show_settings import publish_home
 
+# The context key by which the ack function tells the lazy one that the settings were saved.
+SAVED = "papers_settings_saved"
+
 
 def check_and_save(
     services: Services, ack: Ack, view: dict, context: BoltContext, logger: Logger
@@ -42,13 +45,17 @@ def check_and_save(
         logger.exception("saving settings failed")
         ack(response_action="errors", errors={DESCRIPTION: APOLOGY})
         return
+    # Bolt copies the context to the lazy listener after this function returns.
+    context[SAVED] = True
     ack()
 
 
 def refresh_home(
     services: Services, context: BoltContext, client: WebClient, logger: Logger
 ) -> None:
-    """Show the new settings in the submitter's Home tab."""
+    """Show the new settings in the submitter's Home tab (nothing when they were refused)."""
+    if not context.get(SAVED):
+        return
     with errors_logged(logger):
         team, user = caller(context)
         publish_home(services, client, team=team, user=user)
