@@ -24,6 +24,7 @@ def bibtex(paper: Paper) -> str:
         ("archivePrefix", "arXiv" if paper.arxiv_id else ""),
         ("primaryClass", paper.primary_category or ""),
         ("url", paper.abs_url or ""),
+        ("note", "Withdrawn" if paper.withdrawn else ""),
     ]
     lines = [f"  {name} = {{{_value(value)}}}," for name, value in fields if value.strip()]
     return "\n".join([f"@misc{{{citation_key(paper)},", *lines, "}"])

@@ -49,8 +49,9 @@ def results_message(page: Page) -> dict:
 
 
 def paper_blocks(paper: Paper) -> list[dict]:
-    """One paper: its linked title and snippet, a context line, and the feedback buttons."""
-    lines = [f"*{paper_title(paper)}*"]
+    """One paper: its linked title (marked if withdrawn) and snippet, a context line, and the
+    feedback buttons."""
+    lines = [f"*{paper_title(paper)}*{withdrawn_mark(paper)}"]
     line = snippet(paper)
     if line:
         lines.append(escape(line))
@@ -153,6 +154,11 @@ def paper_title(paper: Paper) -> str:
     """The paper's title, cut and escaped, linked to its abstract page when it has one."""
     title = truncate(paper.title, TITLE_CHARS)
     return link(paper.abs_url, title) if paper.abs_url else escape(title)
+
+
+def withdrawn_mark(paper: Paper) -> str:
+    """` · ⚠️ _withdrawn_` after a withdrawn paper's title, so no one cites it unawares."""
+    return " · ⚠️ _withdrawn_" if paper.withdrawn else ""
 
 
 def _about(paper: Paper) -> str:
@@ -366,7 +372,7 @@ def saved_messages(papers: list[Paper], total: int) -> list[dict]:
     if not papers:
         text = "You have no saved papers yet. Press *Save* under a paper in a search or a digest."
         return [notice(text)]
-    lines = [f"• *{paper_title(paper)}*" + _arxiv(paper) for paper in papers]
+    lines = [f"• *{paper_title(paper)}*{withdrawn_mark(paper)}{_arxiv(paper)}" for paper in papers]
     head = f"*Your saved papers* ({total})"
     blocks = [section_block(text) for text, _ in _chunks([head, *lines], SECTION_CHARS)]
     # A title with ``` would end the code block early.

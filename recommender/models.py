@@ -27,7 +27,9 @@ class Paper:
     `ids.title_id`), or `beir:` and its id in an evaluation collection.
     Datetimes are timezone-aware UTC. `categories` lists the primary category first.
     `extras` holds what only some sources give: comments, journal_ref, doi, hf_upvotes,
-    ai_summary, ai_keywords, github_repo, tldr_zh, summary_zh, announce_type.
+    ai_summary, ai_keywords, github_repo, tldr_zh, summary_zh, announce_type, and
+    `withdrawn` (True when arXiv's latest version is a withdrawal; kept in extras, so the
+    store's schema is unchanged).
     """
 
     id: str
@@ -56,6 +58,11 @@ class Paper:
         return abs_link(self.id) if self.arxiv_id else None
 
     @property
+    def withdrawn(self) -> bool:
+        """Whether the paper's latest version is withdrawn (digests never pick it)."""
+        return self.extras.get("withdrawn") is True
+
+    @property
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
 
@@ -68,6 +75,7 @@ class Paper:
             "categories": list(self.categories),
             "published": self.published.isoformat() if self.published else None,
             "url": self.abs_url,
+            "withdrawn": self.withdrawn,
         }
 
 

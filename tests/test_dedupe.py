@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from recommender.dedupe import merge
@@ -69,3 +70,14 @@ def test_blank_fields_are_filled_from_the_other_record():
 
 def test_merging_the_same_record_changes_nothing():
     assert merge(V1, V1) == V1
+
+
+def test_a_withdrawn_new_version_marks_the_paper_and_a_retelling_does_not_unmark_it():
+    withdrawn = replace(
+        V2, abstract="This paper has been withdrawn by the author.", extras={"withdrawn": True}
+    )
+    merged = merge(V1, withdrawn)
+    assert merged.withdrawn and merged.abstract.startswith("This paper has been withdrawn")
+    digest = replace(V2, sources=("digest-tldr",), extras={"tldr_zh": "摘要"})
+    assert merge(merged, digest).withdrawn
+    assert merge(merged, V1).withdrawn  # an older version seen late changes nothing

@@ -294,6 +294,24 @@ def test_no_paper_is_sent_twice_across_days(world: World):
     assert not set(world.ids(both)) & set(world.ids(monday))
 
 
+def test_a_withdrawn_paper_is_never_picked(world: World):
+    withdrawn = replace(QUANT[0], extras={"withdrawn": True})
+    world.ingest([withdrawn, *QUANT[1:], *OTHER], MON)
+    digest = world.digest(QUANTIZATION, MON + HOUR, k=10)
+    assert world.ids(digest) and QUANT[0].id not in world.ids(digest)
+
+
+def test_a_paper_withdrawn_after_it_was_sent_is_not_sent_again(world: World):
+    world.ingest(QUANT, MON)
+    monday = world.digest(QUANTIZATION, MON + HOUR)
+    record_digest(world.store, monday)
+    sent = monday.picks[0].paper
+    withdrawal = replace(sent, version=2, extras={"withdrawn": True})
+    world.ingest([withdrawal], MON + DAY)
+    again = world.digest(QUANTIZATION, MON + DAY + HOUR, since=MON - DAY, k=10)
+    assert sent.id not in world.ids(again)
+
+
 def test_a_day_without_announcements_says_so_and_the_next_digest_catches_up(world: World):
     world.ingest(QUANT, MON)
     monday = world.digest(QUANTIZATION, MON + HOUR)

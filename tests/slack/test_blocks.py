@@ -256,3 +256,17 @@ def test_many_saved_papers_split_into_messages() -> None:
     for message in parts:
         check_limits(message)
         check_inert(message)
+
+
+def test_a_withdrawn_paper_is_marked_in_search_results_and_saved_papers() -> None:
+    withdrawn = replace(PAPERS[0], extras={"withdrawn": True})
+    message = results_message(Page(SEARCH, (withdrawn, PAPERS[2]), has_more=False))
+    first, second = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"][1:]
+    assert first.startswith("*<https://arxiv.org/abs/2507.07186|Planted") and "_withdrawn_" in first
+    assert "withdrawn" not in second
+    listing, bibtex = saved_messages([withdrawn], total=1)
+    assert "_withdrawn_" in json.dumps(listing, ensure_ascii=False)
+    assert "note = {Withdrawn}" in json.dumps(bibtex)
+    for part in (message, listing, bibtex):
+        check_limits(part)
+        check_inert(part)
