@@ -151,9 +151,8 @@ def _fallback(page: Page) -> str:
 
 
 def paper_title(paper: Paper) -> str:
-    """The paper's title, cut and escaped, linked to its abstract page when it has one."""
-    title = truncate(paper.title, TITLE_CHARS)
-    return link(paper.abs_url, title) if paper.abs_url else escape(title)
+    """The paper's title, cut and escaped, linked to its page (or an arXiv title search)."""
+    return link(paper.link, truncate(paper.title, TITLE_CHARS))
 
 
 def withdrawn_mark(paper: Paper) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from charset_normalizer import from_bytes
 
 from recommender.errors import InvalidArxivId
-from recommender.ids import find_arxiv_id, parse_arxiv_id, title_id
+from recommender.ids import find_arxiv_id, is_title_id, parse_arxiv_id, title_id
 
 # Sniffers look at the start of a file only: every digest shows its layout in its first lines.
 SNIFF_BYTES = 65536
@@ -49,6 +49,14 @@ def paper_key(title: str, *refs: str | None) -> tuple[str, int | None]:
         except InvalidArxivId:
             continue
     return title_id(title), None
+
+
+def page_url(paper_id: str, url: str | None) -> str | None:
+    """The web page a digest links a paper to when it gives no arXiv id (kept as the `url`
+    extra, so the paper has a link to follow), else None."""
+    if is_title_id(paper_id) and url and url.startswith(("https://", "http://")):
+        return url
+    return None
 
 
 def snippet(text: str, width: int = 60) -> str:

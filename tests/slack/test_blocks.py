@@ -270,3 +270,12 @@ def test_a_withdrawn_paper_is_marked_in_search_results_and_saved_papers() -> Non
     for part in (message, listing, bibtex):
         check_limits(part)
         check_inert(part)
+
+
+def test_a_paper_known_by_title_links_to_its_source_page_or_an_arxiv_search() -> None:
+    page = replace(PAPERS[1], extras={"url": "https://openreview.net/forum?id=x1|<!here>"})
+    message = results_message(Page(SEARCH, (page, PAPERS[1]), has_more=False))
+    first, second = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"][1:]
+    assert first.startswith("*<https://openreview.net/forum?id=x1%7C%3C!here%3E|WUSH: Near")
+    assert second.startswith("*<https://arxiv.org/search/?query=%22WUSH%3A+Near-Optimal")
+    check_limits(message)

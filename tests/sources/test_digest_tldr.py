@@ -212,3 +212,10 @@ def test_entries_without_abstract_or_title_are_rejected_and_the_rest_kept():
         ("inline", "line 20", "no abstract for 'A Paper Without Abstract'"),
         ("inline", "line 27", "paper heading has no title"),
     ]
+
+
+def test_a_paper_linked_to_another_page_keeps_that_page():
+    entry = GOOD.replace("https://arxiv.org/abs/2507.00001v2", "https://openreview.net/forum?id=x1")
+    (paper,) = digest_tldr.parse(entry.encode(), "inline").papers
+    assert paper.id.startswith("title:")
+    assert paper.link == paper.extras["url"] == "https://openreview.net/forum?id=x1"
