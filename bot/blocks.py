@@ -55,7 +55,7 @@ def paper_blocks(paper: Paper) -> list[dict]:
     line = snippet(paper)
     if line:
         lines.append(escape(line))
-    blocks = [section_block("\n".join(lines))]
+    blocks = [section_block("\n".join(lines)), *_translated(paper)]
     about = _about(paper)
     if about:
         blocks.append({"type": "context", "elements": [mrkdwn_text(about)]})
@@ -68,12 +68,22 @@ def paper_blocks(paper: Paper) -> list[dict]:
 
 
 def snippet(paper: Paper) -> str:
-    """One line about the paper: the source's TL;DR if it gave one, else the first sentence."""
-    summary = paper.extras.get("ai_summary") or paper.extras.get("tldr_zh")
+    """One line about the paper in English: the source's English TL;DR if it gave one, else
+    the abstract's first sentence (a Chinese TL;DR is `_translated`'s, never this line)."""
+    summary = paper.extras.get("ai_summary")
     if isinstance(summary, str) and summary.strip():
         return truncate(f"TL;DR: {summary}", SNIPPET_CHARS)
     first = _SENTENCE_END.split(paper.abstract.strip(), maxsplit=1)[0]
     return truncate(first, SNIPPET_CHARS)
+
+
+def _translated(paper: Paper) -> list[dict]:
+    """The Chinese TL;DR a digest gave, as small print under the English snippet: there for
+    whoever reads Chinese, out of the way of whoever does not."""
+    tldr = paper.extras.get("tldr_zh")
+    if not isinstance(tldr, str) or not tldr.strip():
+        return []
+    return [context_block(escape(truncate(f"TL;DR (中文): {tldr}", SNIPPET_CHARS)))]
 
 
 def help_message() -> dict:
@@ -302,7 +312,11 @@ def _pick_blocks(pick: Pick, channel: bool) -> list[dict]:
     paper = pick.paper
     why = escape(pick.explanation.text(channel=channel))
     lines = [f"*{paper_title(paper)}*", escape(snippet(paper)), f"↳ {why}"]
-    blocks = [{"type": "divider"}, section_block("\n".join(line for line in lines if line))]
+    blocks = [
+        {"type": "divider"},
+        section_block("\n".join(line for line in lines if line)),
+        *_translated(paper),
+    ]
     about = _about(paper)
     if about:
         blocks.append(context_block(about))
