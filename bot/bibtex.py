@@ -23,7 +23,8 @@ def bibtex(paper: Paper) -> str:
         ("eprint", paper.arxiv_id or ""),
         ("archivePrefix", "arXiv" if paper.arxiv_id else ""),
         ("primaryClass", paper.primary_category or ""),
-        ("url", paper.abs_url or ""),
+        ("url", paper.source_url or ""),
+        ("note", "Withdrawn" if paper.withdrawn else ""),
     ]
     lines = [f"  {name} = {{{_value(value)}}}," for name, value in fields if value.strip()]
     return "\n".join([f"@misc{{{citation_key(paper)},", *lines, "}"])

@@ -51,12 +51,13 @@ def results_message(page: Page) -> dict:
 
 
 def paper_blocks(paper: Paper) -> list[dict]:
-    """One paper: its linked title and snippet, a context line, and the feedback buttons."""
-    lines = [f"*{paper_title(paper)}*"]
+    """One paper: its linked title (marked if withdrawn) and snippet, a context line, and the
+    feedback buttons."""
+    lines = [f"*{paper_title(paper)}*{withdrawn_mark(paper)}"]
     line = snippet(paper)
     if line:
         lines.append(escape(line))
-    blocks = [section_block("\n".join(lines))]
+    blocks = [section_block("\n".join(lines)), *_translated(paper)]
     about = _about(paper)
     if about:
         blocks.append({"type": "context", "elements": [mrkdwn_text(about)]})
@@ -78,12 +79,22 @@ def feedback_buttons(paper: Paper, action_ids: tuple[str, str, str]) -> list[dic
 
 
 def snippet(paper: Paper) -> str:
-    """One line about the paper: the source's TL;DR if it gave one, else the first sentence."""
-    summary = paper.extras.get("ai_summary") or paper.extras.get("tldr_zh")
+    """One line about the paper in English: the source's English TL;DR if it gave one, else
+    the abstract's first sentence (a Chinese TL;DR is `_translated`'s, never this line)."""
+    summary = paper.extras.get("ai_summary")
     if isinstance(summary, str) and summary.strip():
         return truncate(f"TL;DR: {summary}", SNIPPET_CHARS)
     first = _SENTENCE_END.split(paper.abstract.strip(), maxsplit=1)[0]
     return truncate(first, SNIPPET_CHARS)
+
+
+def _translated(paper: Paper) -> list[dict]:
+    """The Chinese TL;DR a digest gave, as small print under the English snippet: there for
+    whoever reads Chinese, out of the way of whoever does not."""
+    tldr = paper.extras.get("tldr_zh")
+    if not isinstance(tldr, str) or not tldr.strip():
+        return []
+    return [context_block(escape(truncate(f"TL;DR (中文): {tldr}", SNIPPET_CHARS)))]
 
 
 def help_message() -> dict:
@@ -163,9 +174,13 @@ def _fallback(page: Page) -> str:
 
 
 def paper_title(paper: Paper) -> str:
-    """The paper's title, cut and escaped, linked to its abstract page when it has one."""
-    title = truncate(paper.title, TITLE_CHARS)
-    return link(paper.abs_url, title) if paper.abs_url else escape(title)
+    """The paper's title, cut and escaped, linked to its page (or an arXiv title search)."""
+    return link(paper.link, truncate(paper.title, TITLE_CHARS))
+
+
+def withdrawn_mark(paper: Paper) -> str:
+    """` · ⚠️ _withdrawn_` after a withdrawn paper's title, so no one cites it unawares."""
+    return " · ⚠️ _withdrawn_" if paper.withdrawn else ""
 
 
 def _about(paper: Paper) -> str:
@@ -310,7 +325,11 @@ def _pick_blocks(pick: Pick, channel: bool) -> list[dict]:
     paper = pick.paper
     why = escape(pick.explanation.text(channel=channel))
     lines = [f"*{paper_title(paper)}*", escape(snippet(paper)), f"↳ {why}"]
-    blocks = [{"type": "divider"}, section_block("\n".join(line for line in lines if line))]
+    blocks = [
+        {"type": "divider"},
+        section_block("\n".join(line for line in lines if line)),
+        *_translated(paper),
+    ]
     about = _about(paper)
     if about:
         blocks.append(context_block(about))
@@ -383,7 +402,7 @@ def saved_messages(papers: list[Paper], total: int) -> list[dict]:
     if not papers:
         text = "You have no saved papers yet. Press *Save* under a paper in a search or a digest."
         return [notice(text)]
-    lines = [f"• *{paper_title(paper)}*" + _arxiv(paper) for paper in papers]
+    lines = [f"• *{paper_title(paper)}*{withdrawn_mark(paper)}{_arxiv(paper)}" for paper in papers]
     head = f"*Your saved papers* ({total})"
     blocks = [section_block(text) for text, _ in _chunks([head, *lines], SECTION_CHARS)]
     # A title with ``` would end the code block early.

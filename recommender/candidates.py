@@ -65,8 +65,10 @@ class Pool:
 
     @classmethod
     def build(cls, store: Store, embedder: Embedder, bm25: BM25Index, keys: Iterable[int]) -> Pool:
-        """The papers of `keys` that are still in the store, in key order."""
-        papers = store.by_keys(sorted(set(keys)))
+        """The papers of `keys` that are still in the store and not withdrawn, in key order."""
+        # A withdrawn paper is never a candidate: its author asked arXiv to take it back.
+        stored = store.by_keys(sorted(set(keys)))
+        papers = {key: paper for key, paper in stored.items() if not paper.withdrawn}
         pool = cls(
             keys=np.fromiter(papers, dtype=np.int64, count=len(papers)),
             papers=list(papers.values()),

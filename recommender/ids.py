@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from urllib.parse import urlencode
 
 from recommender.errors import InvalidArxivId
 
@@ -98,6 +99,13 @@ def is_arxiv_id(paper_id: str) -> bool:
 def abs_link(paper_id: str) -> str:
     """The abstract page of an arXiv paper (latest version)."""
     return f"https://arxiv.org/abs/{paper_id}"
+
+
+def title_search_link(title: str) -> str:
+    """arXiv's search for papers with exactly this title: where a paper known only by its
+    title is most likely to be found."""
+    query = urlencode({"query": f'"{clean_text(title)}"', "searchtype": "title"})
+    return f"https://arxiv.org/search/?{query}"
 
 
 def clean_text(text: str) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from recommender.ids import abs_link, is_arxiv_id
+from recommender.ids import abs_link, is_arxiv_id, title_search_link
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -27,7 +27,10 @@ class Paper:
     `ids.title_id`), or `beir:` and its id in an evaluation collection.
     Datetimes are timezone-aware UTC. `categories` lists the primary category first.
     `extras` holds what only some sources give: comments, journal_ref, doi, hf_upvotes,
-    ai_summary, ai_keywords, github_repo, tldr_zh, summary_zh, announce_type.
+    ai_summary, ai_keywords, github_repo, tldr_zh, summary_zh, announce_type, url (the page
+    a source links a paper without an arXiv id to), and
+    `withdrawn` (True when arXiv's latest version is a withdrawal; kept in extras, so the
+    store's schema is unchanged).
     """
 
     id: str
@@ -52,8 +55,23 @@ class Paper:
         return self.id if is_arxiv_id(self.id) else None
 
     @property
-    def abs_url(self) -> str | None:
-        return abs_link(self.id) if self.arxiv_id else None
+    def source_url(self) -> str | None:
+        """Where the paper is: its arXiv page, else the page its source linked to, if any."""
+        if self.arxiv_id:
+            return abs_link(self.id)
+        url = self.extras.get("url")
+        return url if isinstance(url, str) and url else None
+
+    @property
+    def link(self) -> str:
+        """A link a person can follow for every paper: `source_url`, else arXiv's search for
+        its exact title."""
+        return self.source_url or title_search_link(self.title)
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the paper's latest version is withdrawn (digests never pick it)."""
+        return self.extras.get("withdrawn") is True
 
     @property
     def primary_category(self) -> str | None:
@@ -67,7 +85,8 @@ class Paper:
             "authors": list(self.authors),
             "categories": list(self.categories),
             "published": self.published.isoformat() if self.published else None,
-            "url": self.abs_url,
+            "url": self.link,
+            "withdrawn": self.withdrawn,
         }
 
 

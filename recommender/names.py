@@ -28,6 +28,14 @@ def author_key(name: str) -> str:
     return " ".join(sorted(re.findall(r"[^\W_]+", fold_name(name))))
 
 
+def share_a_name(first: str, second: str) -> bool:
+    """Whether two spellings of an author's name share a word of two letters or more, as
+    "Itay Itzhak" and "I. Itzhak", or "Wang Wei" and "Wei Wang", do (accents and case
+    ignored)."""
+    words = [set(re.findall(r"[^\W\d_]{2,}", fold_name(name))) for name in (first, second)]
+    return bool(words[0] & words[1])
+
+
 def name_contains(name: str, part: str) -> bool:
     """Whether `part` is part of the author `name`, ignoring accents and case."""
     return fold_name(part) in fold_name(name)

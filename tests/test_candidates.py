@@ -65,3 +65,13 @@ def test_lexical_scores_are_the_index_scores(pool: Pool, tmp_path: Path):
 
 def test_a_mask_without_some_papers(pool: Pool):
     assert pool.mask_without(["2507.00002", "unknown"]).tolist() == [True, False, True]
+
+
+def test_a_withdrawn_paper_is_no_candidate(sqlite_store: Store, tmp_path: Path):
+    withdrawn = Paper(id="2507.00004", title="Taken back", extras={"withdrawn": True})
+    sqlite_store.upsert([*PAPERS, withdrawn], now=NOW)
+    embedder = HashEmbedder(32)
+    Indexer(sqlite_store, tmp_path, embedder).update()
+    bm25 = IndexSet.load(tmp_path, model=embedder.name).bm25
+    pool = Pool.build(sqlite_store, embedder, bm25, sqlite_store.keys())
+    assert [paper.id for paper in pool.papers] == [paper.id for paper in PAPERS]

@@ -1,6 +1,8 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from recommender.dedupe import merge
+from recommender.ids import title_id
 from recommender.models import Paper
 
 V1 = Paper(
@@ -69,3 +71,35 @@ def test_blank_fields_are_filled_from_the_other_record():
 
 def test_merging_the_same_record_changes_nothing():
     assert merge(V1, V1) == V1
+
+
+def test_a_withdrawn_new_version_marks_the_paper_and_a_retelling_does_not_unmark_it():
+    withdrawn = replace(
+        V2, abstract="This paper has been withdrawn by the author.", extras={"withdrawn": True}
+    )
+    merged = merge(V1, withdrawn)
+    assert merged.withdrawn and merged.abstract.startswith("This paper has been withdrawn")
+    digest = replace(V2, sources=("digest-tldr",), extras={"tldr_zh": "摘要"})
+    assert merge(merged, digest).withdrawn
+    assert merge(merged, V1).withdrawn  # an older version seen late changes nothing
+
+
+def test_at_equal_version_and_standing_the_richer_record_wins():
+    saved_page = Paper(
+        id=title_id("Grove MoE"),
+        title="Grove MoE",
+        abstract="A retold abstract.",
+        sources=("hf-papers-text",),
+    )
+    daily = Paper(
+        id="2508.07785",
+        title="Grove MoE",
+        abstract="The abstract on arXiv.",
+        authors=("Haoyuan Wu",),
+        categories=("cs.CL",),
+        published=datetime(2025, 8, 11, tzinfo=UTC),
+        sources=("arxiv-daily-md",),
+    )
+    merged = merge(replace(saved_page, id=daily.id), daily)
+    assert (merged.abstract, merged.authors) == ("The abstract on arXiv.", ("Haoyuan Wu",))
+    assert merge(daily, saved_page).abstract == "The abstract on arXiv."

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, select
 from recommender.errors import InvalidCategory
 from recommender.ids import title_id
 from recommender.models import Paper
+from recommender.sources import arxiv_api, hf_papers_text
 from recommender.store import _MIGRATIONS, Store
 from recommender.store.schema import deliveries, metadata, sent
 
@@ -105,6 +106,65 @@ def test_arxiv_record_takes_over_an_earlier_title_only_row(store: Store):
     assert result.updated == ["2508.07785"] and store.count() == 1
     assert store.get(hf.id).id == "2508.07785"
     assert store.get("2508.07785").abstract == "arXiv text."
+
+
+RISER = "RISER: Orchestrating Latent Reasoning Skills for Adaptive Activation Steering"
+# An arXiv API entry (https://info.arxiv.org/help/api/user-manual.html) for the first paper of
+# the bundled Hugging Face page 001; the id and the names are made up.
+RISER_ENTRY = f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"
+      xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">
+  <opensearch:totalResults>1</opensearch:totalResults>
+  <entry>
+    <id>http://arxiv.org/abs/2510.10001v1</id>
+    <updated>2025-10-11T09:00:00Z</updated>
+    <published>2025-10-11T09:00:00Z</published>
+    <title>{RISER}</title>
+    <summary>Activation steering without training.</summary>
+    <author><name>Wen Li</name></author>
+    <author><name>Ana Lima</name></author>
+    <arxiv:primary_category term="cs.CL"/>
+    <category term="cs.CL"/>
+  </entry>
+</feed>""".encode()
+
+
+def test_a_paper_from_a_saved_page_joins_its_arxiv_record_which_wins(store: Store, samples_dir):
+    page = hf_papers_text.parse((samples_dir / "001_67aa88f9a95c7108.txt").read_bytes(), "001")
+    riser = page.papers[0]
+    assert (
+        riser.title == RISER
+        and riser.authors == ()
+        and riser.link.startswith("https://arxiv.org/search/?query=%22RISER%3A+Orchestrating")
+    )
+    store.upsert(list(page.papers), now=NOW)
+    (arxiv,) = arxiv_api.parse(RISER_ENTRY, "api").papers
+    assert store.upsert([arxiv], now=LATER).updated == ["2510.10001"]
+    merged = store.get(riser.id)
+    assert (merged.id, merged.authors, merged.categories) == (
+        "2510.10001",
+        ("Wen Li", "Ana Lima"),
+        ("cs.CL",),
+    )
+    assert merged.abstract == "Activation steering without training."
+    assert merged.link == "https://arxiv.org/abs/2510.10001"
+    assert store.count() == len(page.papers)
+
+
+def test_one_title_by_another_first_author_is_another_paper(store: Store):
+    digest = Paper(
+        id=title_id("Scaling Laws"),
+        title="Scaling Laws",
+        abstract="From a digest.",
+        authors=("A. Lovelace", "G. Hopper"),
+        sources=("digest-tldr",),
+    )
+    store.upsert([digest], now=NOW)
+    other = paper("2501.00001", title="Scaling laws", authors=("Grace Hopper",))
+    assert store.upsert([other], now=NOW).added == ["2501.00001"]
+    same = paper("2501.00002", title="Scaling Laws", authors=("Ada Lovelace", "Grace Hopper"))
+    assert store.upsert([same], now=LATER).updated == ["2501.00002"]
+    assert store.get(digest.id).id == "2501.00002" and store.count() == 2
 
 
 def test_two_arxiv_papers_with_one_title_stay_apart(store: Store):

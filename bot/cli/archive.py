@@ -69,7 +69,8 @@ def search(context: Context, query: str, k: int, since, category, author, as_jso
     for rank, hit in enumerate(hits, 1):
         paper = hit.paper
         when = paper.published.date().isoformat() if paper.published else "????-??-??"
-        click.echo(f"{rank:>2}. [{paper.id}] {paper.title}")
+        mark = " [withdrawn]" if paper.withdrawn else ""
+        click.echo(f"{rank:>2}. [{paper.id}] {paper.title}{mark}")
         click.echo(f"    {when}  {', '.join(paper.authors[:3])}  score {hit.score:.3f}")
     if hits:
         total = f"{hits.total}{'' if hits.complete else '+'}"

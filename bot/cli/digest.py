@@ -83,7 +83,6 @@ def _echo_digest(result: Digest, name: str, dry_run: bool) -> None:
         paper = pick.paper
         click.echo(f"{rank:>2}. [{paper.id}] {paper.title}")
         click.echo(f"    why: {pick.explanation.text()}")
-        if paper.abs_url:
-            click.echo(f"    {paper.abs_url}")
+        click.echo(f"    {paper.link}")
     if dry_run and result.picks:
         click.echo("(dry run: not recorded as sent, so the next digest may show these again)")

@@ -15,7 +15,14 @@ import re
 from recommender.errors import InvalidArxivId
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
-from recommender.sources.fields import detex, extras, split_authors, version_history
+from recommender.sources.fields import (
+    detex,
+    extras,
+    split_authors,
+    version_history,
+    withdrawn,
+    withdrawn_source,
+)
 from recommender.sources.textutil import decode_any
 
 FORMAT = "arxiv-abs"
@@ -24,6 +31,8 @@ _MARKER = "\\\\"
 _SNIFF = re.compile(rb"\A\s*(?:-{5,}\s*)?\\\\[ \t]*\r?\narXiv:\S")
 _FIELD = re.compile(r"(?P<key>[A-Za-z][\w\- ()]*?):\s*(?P<value>.*)")
 _REVISED = re.compile(r"Date \(revised (?P<version>v\d+)\)")
+# The size and source-type flags that end a version's date: `(31kb)`, `(0kb,I)`.
+_SIZE = re.compile(r"\((?P<kb>\d+)kb(?:,(?P<flags>\w*))?\)\s*$")
 
 
 def sniff(data: bytes) -> bool:
@@ -76,7 +85,8 @@ def _paper(header: list[tuple[str, str]], abstract: str, origin: str) -> Paper |
         return Rejection(origin, "header", f"no arXiv id (arXiv: {fields.get('arXiv', '')!r})")
     if not fields.get("Title"):
         return Rejection(origin, paper_id, "no title")
-    version, published, updated = version_history(_versions(header))
+    versions = _versions(header)
+    version, published, updated = version_history(versions)
     return Paper(
         id=paper_id,
         title=clean_text(detex(fields["Title"])),
@@ -91,8 +101,18 @@ def _paper(header: list[tuple[str, str]], abstract: str, origin: str) -> Paper |
             comments=fields.get("Comments"),
             journal_ref=fields.get("Journal-ref"),
             doi=fields.get("DOI"),
+            withdrawn=_latest_withdrawn(versions) or withdrawn(abstract, fields.get("Comments")),
         ),
     )
+
+
+def _latest_withdrawn(versions: list[tuple[str, str]]) -> bool | None:
+    """Whether the latest version's flags mark it withdrawn (`(0kb,I)`)."""
+    numbered = [(int(label[1:]), date) for label, date in versions]
+    if not numbered:
+        return None
+    size = _SIZE.search(max(numbered)[1])
+    return withdrawn_source(size["flags"] or "") if size else None
 
 
 def _versions(header: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from recommender.http import Fetcher
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources import xmlutil
-from recommender.sources.fields import detex, extras, iso_utc, sort_out, unique
+from recommender.sources.fields import detex, extras, iso_utc, sort_out, unique, withdrawn
 from recommender.sources.xmlutil import ARXIV, ATOM
 
 FORMAT = "arxiv-api"
@@ -63,10 +63,12 @@ def _entry(entry: Element, origin: str) -> Paper | Rejection:
     title = clean_text(detex(xmlutil.text(entry, ATOM + "title")))
     if not title:
         return Rejection(origin, raw_id, "no title")
+    abstract = xmlutil.text(entry, ATOM + "summary")
+    comments = xmlutil.text(entry, ARXIV + "comment")
     return Paper(
         id=paper_id,
         title=title,
-        abstract=xmlutil.text(entry, ATOM + "summary"),
+        abstract=abstract,
         authors=tuple(
             clean_text(detex(n)) for n in xmlutil.texts(entry, f"{ATOM}author/{ATOM}name")
         ),
@@ -76,9 +78,10 @@ def _entry(entry: Element, origin: str) -> Paper | Rejection:
         updated=iso_utc(xmlutil.text(entry, ATOM + "updated")),
         sources=(FORMAT,),
         extras=extras(
-            comments=xmlutil.text(entry, ARXIV + "comment"),
+            comments=comments,
             journal_ref=xmlutil.text(entry, ARXIV + "journal_ref"),
             doi=xmlutil.text(entry, ARXIV + "doi"),
+            withdrawn=withdrawn(abstract, comments),
         ),
     )
 

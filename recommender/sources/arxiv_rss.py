@@ -34,6 +34,7 @@ from recommender.sources.fields import (
     rfc2822_utc,
     sort_out,
     split_authors,
+    withdrawn,
 )
 from recommender.sources.xmlutil import ARXIV, ATOM, DC
 
@@ -210,19 +211,19 @@ def _paper(item: _Item, origin: str) -> Paper | Rejection:
     if not item.title:
         return Rejection(origin, paper_id, "no title")
     described = _DESCRIPTION.match(item.description)
-    abstract = described["abstract"] if described else item.description
+    abstract = clean_text(described["abstract"] if described else item.description)
     announce_type = item.announce_type or (described["type"] if described else "")
     return Paper(
         id=paper_id,
         title=item.title,
-        abstract=clean_text(abstract),
+        abstract=abstract,
         authors=item.authors,
         categories=tuple(c for c in item.categories if c),
         version=version,
         published=item.announced if version == 1 else None,
         updated=item.announced,
         sources=(FORMAT,),
-        extras=extras(announce_type=announce_type),
+        extras=extras(announce_type=announce_type, withdrawn=withdrawn(abstract)),
     )
 
 

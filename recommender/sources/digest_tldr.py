@@ -22,7 +22,7 @@ import re
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources.fields import extras, sort_out, split_authors, unique
 from recommender.sources.markdown import Section, link, plain, sections
-from recommender.sources.textutil import decode, head, paper_key, snippet
+from recommender.sources.textutil import decode, head, page_url, paper_key, snippet
 
 FORMAT = "digest-tldr"
 
@@ -89,7 +89,7 @@ def _paper(section: Section, group: str | None, origin: str) -> Paper | Rejectio
         categories=unique((main or "", group or "")),
         version=version,
         sources=(FORMAT,),
-        extras=_extras(fields),
+        extras={**_extras(fields), **extras(url=page_url(paper_id, url))},
     )
 
 

@@ -24,9 +24,9 @@ import re
 from datetime import datetime
 
 from recommender.models import Paper, Parsed, Rejection
-from recommender.sources.fields import iso_utc, sort_out
+from recommender.sources.fields import extras, iso_utc, sort_out
 from recommender.sources.markdown import Section, link, plain, sections
-from recommender.sources.textutil import decode, head, paper_key, snippet
+from recommender.sources.textutil import decode, head, page_url, paper_key, snippet
 
 FORMAT = "enriched-md"
 
@@ -76,6 +76,7 @@ def _paper(section: Section, origin: str) -> Paper | Rejection:
         version=version,
         published=_published(iso_utc(date["date"]) if date else None, paper_id),
         sources=(FORMAT,),
+        extras=extras(url=page_url(paper_id, ref_url)),
     )
 
 

@@ -125,6 +125,31 @@ def extras(**fields: Any) -> dict[str, Any]:
     return result
 
 
+# arXiv's wording for a withdrawn version, in its abstract or comments: "This paper has been
+# withdrawn by the author ...", the admin note "This submission has been withdrawn by arXiv
+# administrators ...", or an abstract that is just "Withdrawn.".
+_WITHDRAWAL = re.compile(
+    r"\b(?:paper|article|submission|manuscript|version|preprint|work)\s+"
+    r"(?:has\s+been|had\s+been|is|was)\s+withdrawn\b|\A\W*(?:paper\s+)?withdrawn\b",
+    re.IGNORECASE,
+)
+# Where the wording is looked for: it opens the text; a withdrawn paper's abstract is short.
+_WITHDRAWAL_HEAD = 300
+
+
+def withdrawn(*texts: str | None) -> bool | None:
+    """True when an abstract or comment says the paper was withdrawn, else None (which
+    `extras` leaves out): the mark `Paper.withdrawn` reads."""
+    found = any(_WITHDRAWAL.search(clean_text(text or "")[:_WITHDRAWAL_HEAD]) for text in texts)
+    return True if found else None
+
+
+def withdrawn_source(source_type: str) -> bool | None:
+    """True for arXiv's source-type flag `I` (a version withdrawn: `(0kb,I)` in an `.abs`,
+    `<source_type>I</source_type>` in arXivRaw), else None."""
+    return True if "I" in source_type.upper() else None
+
+
 def unique(items: Iterable[str]) -> tuple[str, ...]:
     """The non-empty items in first-seen order, without repeats."""
     return tuple(dict.fromkeys(item for item in items if item))

@@ -21,6 +21,7 @@ from recommender.sources.fields import (
     sort_out,
     split_authors,
     version_history,
+    withdrawn,
 )
 from recommender.sources.jsonutil import first_line_object, json_lines, wrong_type
 
@@ -80,6 +81,7 @@ def _paper(record: dict[str, Any], origin: str, entry: str) -> Paper | Rejection
             comments=record.get("comments"),
             journal_ref=record.get("journal-ref"),
             doi=record.get("doi"),
+            withdrawn=withdrawn(record.get("abstract"), record.get("comments")),
         ),
     )
 

@@ -32,6 +32,8 @@ from recommender.sources.fields import (
     split_authors,
     unique,
     version_history,
+    withdrawn,
+    withdrawn_source,
 )
 from recommender.sources.xmlutil import DC
 
@@ -142,10 +144,12 @@ def _raw_paper(raw: Element, paper_id: str, title: str) -> Paper:
         (v.get("version", ""), v.findtext(RAW + "date") or "") for v in raw.findall(RAW + "version")
     ]
     version, published, updated = version_history(history)
+    abstract = xmlutil.text(raw, RAW + "abstract")
+    comments = xmlutil.text(raw, RAW + "comments")
     return Paper(
         id=paper_id,
         title=title,
-        abstract=xmlutil.text(raw, RAW + "abstract"),
+        abstract=abstract,
         authors=split_authors(xmlutil.text(raw, RAW + "authors")),
         categories=tuple(xmlutil.text(raw, RAW + "categories").split()),
         version=version,
@@ -153,11 +157,18 @@ def _raw_paper(raw: Element, paper_id: str, title: str) -> Paper:
         updated=updated,
         sources=(FORMAT,),
         extras=extras(
-            comments=xmlutil.text(raw, RAW + "comments"),
+            comments=comments,
             journal_ref=xmlutil.text(raw, RAW + "journal-ref"),
             doi=xmlutil.text(raw, RAW + "doi"),
+            withdrawn=_raw_withdrawn(raw) or withdrawn(abstract, comments),
         ),
     )
+
+
+def _raw_withdrawn(raw: Element) -> bool | None:
+    """Whether the last `<version>` has the source type `I` (withdrawn)."""
+    versions = raw.findall(RAW + "version")
+    return withdrawn_source(versions[-1].findtext(RAW + "source_type") or "") if versions else None
 
 
 def _arxiv_paper(body: Element, paper_id: str, title: str) -> Paper:
@@ -178,6 +189,10 @@ def _arxiv_paper(body: Element, paper_id: str, title: str) -> Paper:
             journal_ref=xmlutil.text(body, ARXIV_FORMAT + "journal-ref"),
             doi=xmlutil.text(body, ARXIV_FORMAT + "doi"),
             license=xmlutil.text(body, ARXIV_FORMAT + "license"),
+            withdrawn=withdrawn(
+                xmlutil.text(body, ARXIV_FORMAT + "abstract"),
+                xmlutil.text(body, ARXIV_FORMAT + "comments"),
+            ),
         ),
     )
 
@@ -213,6 +228,7 @@ def _dc_paper(dc: Element, paper_id: str, title: str) -> Paper:
             comments=comments.removeprefix("Comment:"),
             doi=doi,
             subjects=list(unique(xmlutil.texts(dc, DC + "subject"))),
+            withdrawn=withdrawn(abstract, comments),
         ),
     )
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from charset_normalizer import from_bytes
 
 from recommender.errors import InvalidArxivId
-from recommender.ids import find_arxiv_id, parse_arxiv_id, title_id
+from recommender.ids import find_arxiv_id, is_title_id, parse_arxiv_id, title_id
+
+# Where a digest's link to a paper may point when the paper has no arXiv id.
+PAPER_SITES = frozenset(
+    {"huggingface.co", "alphaxiv.org", "openreview.net", "aclanthology.org", "doi.org"}
+    | {"dl.acm.org", "ieeexplore.ieee.org", "proceedings.neurips.cc", "proceedings.mlr.press"}
+    | {"semanticscholar.org", "paperswithcode.com", "github.com"}
+)
 
 # Sniffers look at the start of a file only: every digest shows its layout in its first lines.
 SNIFF_BYTES = 65536
@@ -49,6 +58,22 @@ def paper_key(title: str, *refs: str | None) -> tuple[str, int | None]:
         except InvalidArxivId:
             continue
     return title_id(title), None
+
+
+def page_url(paper_id: str, url: str | None) -> str | None:
+    """The web page a digest links a paper to when it gives no arXiv id (kept as the `url`
+    extra, so the paper has a link to follow), else None.
+
+    Only an https page of a known paper site: the link comes from a feed, and a message must
+    never carry a feed's link to anywhere else (a paper without one links to arXiv's search).
+    """
+    if not (is_title_id(paper_id) and url):
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    if parts.scheme == "https" and host in PAPER_SITES and not parts.username:
+        return url
+    return None
 
 
 def snippet(text: str, width: int = 60) -> str:

@@ -1,8 +1,9 @@
 """Papers, their embeddings and statistics: the core of the store, as `Store`'s own methods.
 
 A batch is merged into what is stored (`recommender.dedupe`): a new version updates its
-row, and a title-only record joins the arXiv record of the same title, leaving its id as an
-alias. Each paper has a dense integer key, the key of the indexes.
+row, and a title-only record joins the arXiv record of the same title and first author
+(`dedupe.same_by_title`), leaving its id as an alias. Each paper has a dense integer key,
+the key of the indexes.
 """
 
 from __future__ import annotations
@@ -305,10 +306,15 @@ class _Known:
         self.by_title[normalize_title(paper.title)].remove(paper_id)
 
     def same_title(self, paper: Paper, *, title_ids: bool) -> list[str]:
-        """Other papers of the same normalized title: title-only ones, or arXiv ones."""
+        """Other papers of the same normalized title and first author (`dedupe.same_by_title`):
+        title-only ones, or arXiv ones."""
         ids = self.by_title.get(normalize_title(paper.title), [])
         wanted = is_title_id if title_ids else is_arxiv_id
-        return [i for i in ids if wanted(i) and i != paper.id]
+        return [
+            i
+            for i in ids
+            if wanted(i) and i != paper.id and dedupe.same_by_title(paper, self.by_id[i])
+        ]
 
 
 def _upsert_one(

@@ -16,8 +16,9 @@ MAX_ACTION_ID = 255
 MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTIONS_ELEMENTS = 25
 
-# The only control sequences the app writes: links to arXiv abstract pages.
-OUR_LINK = re.compile(r"<https://arxiv\.org/abs/[^|<>\s]+\|[^<>]+>")
+# The only control sequences the app writes: links to arXiv abstract pages, and to arXiv's
+# search for the exact title of a paper known by its title alone.
+OUR_LINK = re.compile(r"<https://arxiv\.org/(?:abs/|search/\?)[^|<>\s]+\|[^<>]+>")
 
 
 def texts(message: dict) -> Iterator[dict]:

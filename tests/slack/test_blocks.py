@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from slack_sdk.models.blocks import Block
 
 from bot.blocks import (
     MESSAGE_CHARS,
@@ -24,6 +26,7 @@ from bot.search import Page, SearchRequest
 from recommender.digest import Digest, Explanation, Pick
 from recommender.engine import Filters
 from recommender.models import Paper
+from recommender.sources import digest_tldr
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.golden import assert_golden
 from tests.support import SINCE, UNTIL, WHYS
@@ -153,7 +156,7 @@ def test_worst_case_feed_text_stays_within_limits_and_inert() -> None:
     ("extras", "abstract", "line"),
     [
         ({"ai_summary": "Short.", "tldr_zh": "短。"}, "Abstract.", "TL;DR: Short."),
-        ({"tldr_zh": "短。"}, "Abstract.", "TL;DR: 短。"),
+        ({"tldr_zh": "短。"}, "An English abstract. More.", "An English abstract."),
         ({"ai_summary": "  "}, "First one. Second one.", "First one."),
         ({}, "We study e.g. LLMs. Then more.", "We study e.g. LLMs."),
         ({}, "Ends at 3.5 percent. Then.", "Ends at 3.5 percent."),
@@ -254,5 +257,50 @@ def test_many_saved_papers_split_into_messages() -> None:
     parts = saved_messages([huge] * SAVED_SHOWN, total=100)
     assert len(parts) <= 5  # a response URL takes five replies
     for message in parts:
+        check_limits(message)
+        check_inert(message)
+
+
+def test_a_withdrawn_paper_is_marked_in_search_results_and_saved_papers() -> None:
+    withdrawn = replace(PAPERS[0], extras={"withdrawn": True})
+    message = results_message(Page(SEARCH, (withdrawn, PAPERS[2]), has_more=False))
+    first, second = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"][1:]
+    assert first.startswith("*<https://arxiv.org/abs/2507.07186|Planted") and "_withdrawn_" in first
+    assert "withdrawn" not in second
+    listing, bibtex = saved_messages([withdrawn], total=1)
+    assert "_withdrawn_" in json.dumps(listing, ensure_ascii=False)
+    assert "note = {Withdrawn}" in json.dumps(bibtex)
+    for part in (message, listing, bibtex):
+        check_limits(part)
+        check_inert(part)
+
+
+def test_a_paper_known_by_title_links_to_its_source_page_or_an_arxiv_search() -> None:
+    page = replace(PAPERS[1], extras={"url": "https://openreview.net/forum?id=x1|<!here>"})
+    message = results_message(Page(SEARCH, (page, PAPERS[1]), has_more=False))
+    first, second = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"][1:]
+    assert first.startswith("*<https://openreview.net/forum?id=x1%7C%3C!here%3E|WUSH: Near")
+    assert second.startswith("*<https://arxiv.org/search/?query=%22WUSH%3A+Near-Optimal")
+    check_limits(message)
+
+
+def test_a_chinese_tldr_digest_paper_shows_its_english_abstract_and_the_tldr_as_small_print(
+    samples_dir,
+) -> None:
+    parsed = digest_tldr.parse((samples_dir / "000_aa4dc63787281bb6.txt").read_bytes(), "000")
+    paper = parsed.papers[0]
+    first_sentence = snippet(paper)
+    assert first_sentence and paper.abstract.startswith(first_sentence)
+    assert not re.search(r"[\u4e00-\u9fff]", first_sentence)  # no Chinese in the snippet
+    search = results_message(Page(SEARCH, (paper,), has_more=False))
+    digest = messages(digest_of((paper,), WHYS[:1]))[0]
+    for message in (search, digest):
+        section = next(b for b in message["blocks"] if first_sentence[:40] in json.dumps(b))
+        small = message["blocks"][message["blocks"].index(section) + 1]
+        assert small["type"] == "context"
+        assert small["elements"][0]["text"].startswith("TL;DR (中文): ")
+        assert paper.extras["tldr_zh"][:20] in small["elements"][0]["text"]
+        for block in message["blocks"]:  # Slack's own models accept every block
+            Block.parse(block).validate_json()
         check_limits(message)
         check_inert(message)

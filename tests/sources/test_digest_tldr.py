@@ -212,3 +212,27 @@ def test_entries_without_abstract_or_title_are_rejected_and_the_rest_kept():
         ("inline", "line 20", "no abstract for 'A Paper Without Abstract'"),
         ("inline", "line 27", "paper heading has no title"),
     ]
+
+
+def test_a_paper_linked_to_another_page_keeps_that_page():
+    entry = GOOD.replace("https://arxiv.org/abs/2507.00001v2", "https://openreview.net/forum?id=x1")
+    (paper,) = digest_tldr.parse(entry.encode(), "inline").papers
+    assert paper.id.startswith("title:")
+    assert paper.link == paper.extras["url"] == "https://openreview.net/forum?id=x1"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/paper",
+        "http://openreview.net/forum?id=x1",  # not https
+        "https://openreview.net.evil.example/forum",
+        "https://user@openreview.net/forum",
+        "javascript:alert(1)",
+    ],
+)
+def test_a_link_to_anywhere_but_a_paper_site_is_not_kept(url: str):
+    entry = GOOD.replace("https://arxiv.org/abs/2507.00001v2", url)
+    (paper,) = digest_tldr.parse(entry.encode(), "inline").papers
+    assert "url" not in paper.extras
+    assert paper.link.startswith("https://arxiv.org/search/?query=")

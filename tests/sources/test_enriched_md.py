@@ -168,6 +168,10 @@ def test_inline_digest_keeps_good_entries_and_rejects_the_others():
     assert good.published == datetime(2025, 7, 2, tzinfo=UTC)
     assert untitled_id.id.startswith("title:")
     assert untitled_id.published == datetime(2025, 7, 5, tzinfo=UTC)
+    # A link to a site that is not a known paper site is not kept (textutil.PAPER_SITES).
+    assert untitled_id.extras == {}
+    assert untitled_id.link.startswith("https://arxiv.org/search/?query=")
+    assert good.extras == {}  # an arXiv paper's link is its abstract page
     assert [(r.origin, r.entry, r.reason) for r in parsed.rejected] == [
         ("inline", "line 18", "no abstract for 'A Paper Without Abstract'"),
         ("inline", "line 26", "paper heading has no title"),
