@@ -29,7 +29,7 @@ from bot.client import web_client
 from bot.config import Settings
 from bot.errors import NotInstalled
 from bot.oauth import installation_store, oauth_enabled
-from bot.targets import parse_target
+from bot.targets import Target, parse_target
 from recommender.delivery import failure_reason
 from recommender.digest import Digest
 from recommender.store import Store
@@ -90,6 +90,8 @@ class SlackOutlet(BlockKitDigests):
         self.client = client
         self.installations = installations
         self.pacer = Pacer(sleep)
+        # Each person's direct message channel, opened once (its id never changes).
+        self._directs: dict[tuple[str, str], str] = {}
 
     def render(self, digest: Digest, sizes: list[int], day: date, target: str) -> list[dict]:
         """The Block Kit messages, each with the metadata that finds it again (`find`)."""
@@ -103,7 +105,7 @@ class SlackOutlet(BlockKitDigests):
         """Post it; if the reply is lost, look it up before posting it again."""
         where = parse_target(target)
         client = self.client_for(where.team)
-        channel = where.id if where.is_channel else self._direct(client, where.id)
+        channel = self._channel(client, where)
         for _ in range(POST_TRIES - 1):
             sent = time.time()
             try:
@@ -128,7 +130,7 @@ class SlackOutlet(BlockKitDigests):
         """The message as posted to `target` at or after `since`, if it is there."""
         where = parse_target(target)
         client = self.client_for(where.team)
-        channel = where.id if where.is_channel else self._direct(client, where.id)
+        channel = self._channel(client, where)
         return self._lookup(client, channel, message, oldest=since.timestamp())
 
     @staticmethod
@@ -177,10 +179,14 @@ class SlackOutlet(BlockKitDigests):
         ]
         return WebClient(token=token, base_url=self.client.base_url, retry_handlers=handlers)
 
-    @staticmethod
-    def _direct(client: WebClient, user: str) -> str:
-        """The direct message channel with `user` (the same one each time)."""
-        return client.conversations_open(users=user)["channel"]["id"]
+    def _channel(self, client: WebClient, where: Target) -> str:
+        """The channel of a channel target; a person's direct message channel, opened once."""
+        if where.is_channel:
+            return where.id
+        key = (where.team, where.id)
+        if key not in self._directs:
+            self._directs[key] = client.conversations_open(users=where.id)["channel"]["id"]
+        return self._directs[key]
 
 
 def digest_metadata(target: str, day: date, part: int, parts: int) -> dict:

@@ -119,6 +119,17 @@ def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
     assert all(0 < wait <= 1.0 for wait in sleeps.calls)
 
 
+def test_a_split_digest_opens_the_direct_message_once(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
+    assert deliverer.deliver_due(NOW)["messages"] >= 2
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert opened.body["users"] == "U0ALICE"
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert {post.body["channel"] for post in posts} == {direct_channel("U0ALICE")}
+
+
 def test_a_rate_limited_post_waits_retry_after_and_posts_once(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
