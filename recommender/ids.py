@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from recommender.errors import InvalidArxivId
@@ -17,16 +18,26 @@ _NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
 # Old style: archive(.SUBJECT-CLASS)?/YYMMNNN, optional vN. The subject class is not part
 # of the identifier (math.GT/0309136 is math/0309136).
 _OLD = re.compile(r"(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]{2,})?/(?P<num>\d{7})(?:v(?P<v>\d+))?")
-_PREFIX = re.compile(
-    r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/|arxiv:|oai:arxiv\.org:)",
-    re.IGNORECASE,
+# The pages that carry an arXiv id in their path: arXiv's own (abstract, PDF, HTML), and the
+# paper pages of alphaXiv and Hugging Face, which are keyed by the arXiv id.
+_PAPER_PAGES = (
+    r"(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"|(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)/"
+    r"|(?:www\.)?huggingface\.co/papers/"
 )
+_URL = re.compile(rf"^https?://(?:{_PAPER_PAGES})", re.IGNORECASE)
+_PREFIX = re.compile(r"^(?:arxiv:|oai:arxiv\.org:)", re.IGNORECASE)
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None]:
-    """Split an arXiv id, URL or `arXiv:` reference into (canonical id, version or None)."""
-    raw = _PREFIX.sub("", text.strip())
-    raw = raw.removesuffix(".pdf").rstrip("/")
+    """Split an arXiv id, `arXiv:` reference or paper page URL (arxiv.org's abs, pdf and
+    html pages, alphaxiv.org's and huggingface.co/papers pages) into (canonical id, version
+    or None)."""
+    raw = text.strip()
+    if _URL.match(raw):
+        # A link may end in a query or an anchor (`?context=cs`, `#S2`): not part of the id.
+        raw = re.split(r"[?#]", _URL.sub("", raw), maxsplit=1)[0]
+    raw = _PREFIX.sub("", raw).removesuffix(".pdf").rstrip("/")
     match = _NEW.fullmatch(raw)
     if match:
         _check_new_style(match["id"], text)
@@ -57,21 +68,48 @@ def canonical_arxiv_id(text: str) -> str:
     return parse_arxiv_id(text)[0]
 
 
+# An arXiv id as it appears after a paper page or `arXiv:` in free text (checked by parsing).
+_REFERENCE = re.compile(
+    rf"(?:(?<![\w.])(?:{_PAPER_PAGES})|arxiv:\s*)"
+    r"((?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/\d{7})(?:v\d+)?\d*)",
+    re.IGNORECASE,
+)
+
+
 def find_arxiv_id(text: str) -> tuple[str, int | None] | None:
-    """The first arXiv abs/pdf link or `arXiv:` reference in free text, if any (None also
+    """The first arXiv paper page link or `arXiv:` reference in free text, if any (None also
     when what looks like one cannot be an id)."""
-    match = re.search(
-        r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)"
-        r"((?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]{2,})?/\d{7})(?:v\d+)?)",
-        text,
-        re.IGNORECASE,
-    )
+    match = _REFERENCE.search(text)
     if match is None:
         return None
     try:
         return parse_arxiv_id(match.group(1))
     except InvalidArxivId:  # looks like one, but no such id can exist (a typo in a link)
         return None
+
+
+@dataclass(frozen=True)
+class References:
+    """The arXiv ids a text refers to (canonical, each once, in order), and the references
+    in it that look like one but cannot be an id (a typo in a link), as written."""
+
+    ids: tuple[str, ...] = ()
+    malformed: tuple[str, ...] = ()
+
+
+def find_arxiv_ids(text: str) -> References:
+    """Every paper page link and `arXiv:` reference in free text (a Slack message)."""
+    ids: list[str] = []
+    malformed: list[str] = []
+    for match in _REFERENCE.finditer(text):
+        try:
+            paper_id = parse_arxiv_id(match.group(1))[0]
+        except InvalidArxivId:
+            malformed.append(match.group(1))
+            continue
+        if paper_id not in ids:
+            ids.append(paper_id)
+    return References(tuple(ids), tuple(malformed))
 
 
 def normalize_title(title: str) -> str:

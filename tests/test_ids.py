@@ -2,7 +2,9 @@ import pytest
 
 from recommender.errors import InvalidArxivId
 from recommender.ids import (
+    References,
     find_arxiv_id,
+    find_arxiv_ids,
     is_title_id,
     normalize_title,
     parse_arxiv_id,
@@ -24,6 +26,13 @@ from recommender.ids import (
         ("math.GT/0309136", ("math/0309136", None)),
         ("oai:arXiv.org:cs/0006008", ("cs/0006008", None)),
         (" 1501.05201 ", ("1501.05201", None)),
+        ("https://arxiv.org/html/2507.07186v2", ("2507.07186", 2)),
+        ("https://arxiv.org/html/2507.07186v2/#S3", ("2507.07186", 2)),
+        ("https://arxiv.org/abs/2507.07186?context=cs", ("2507.07186", None)),
+        ("https://www.arxiv.org/abs/hep-th/9901001v2", ("hep-th/9901001", 2)),
+        ("https://www.alphaxiv.org/abs/2507.07186", ("2507.07186", None)),
+        ("https://alphaxiv.org/overview/2507.07186v1", ("2507.07186", 1)),
+        ("https://huggingface.co/papers/2507.07186", ("2507.07186", None)),
     ],
 )
 def test_parse_arxiv_id(text, expected):
@@ -44,6 +53,11 @@ def test_parse_arxiv_id(text, expected):
         "2513.00001",  # no 13th month
         "0612.1234",  # before the scheme began (2007-04)
         "arXiv:2500.12345v2",
+        "https://arxiv.org/abs/2513.00001",
+        "https://arxiv.org/list/cs.CL/recent",
+        "https://huggingface.co/papers/trending",
+        "https://example.com/abs/2507.07186",
+        "https://arxiv.org/abs/2507.071860",
     ],
 )
 def test_parse_arxiv_id_rejects(text):
@@ -62,6 +76,20 @@ def test_find_arxiv_id_in_text():
     assert find_arxiv_id("no id here") is None
     # A link with a typo (no 13th month) is no id: the text has none, nothing raises.
     assert find_arxiv_id("> http://arxiv.org/abs/2513.18607v1") is None
+
+
+def test_find_arxiv_ids_in_a_slack_message():
+    text = (
+        "two: <https://arxiv.org/abs/2507.07186v2|arxiv.org/abs/2507.07186v2> and "
+        "<https://huggingface.co/papers/1501.05201>, again <https://www.alphaxiv.org/abs/2507.07186>"
+        ", old arXiv:hep-th/9901001, a typo https://arxiv.org/abs/2513.00001, too long "
+        "https://arxiv.org/abs/2507.071860, not one https://example.com/abs/2507.07187"
+    )
+    assert find_arxiv_ids(text) == References(
+        ids=("2507.07186", "1501.05201", "hep-th/9901001"),
+        malformed=("2513.00001", "2507.071860"),
+    )
+    assert find_arxiv_ids("nothing here") == References()
 
 
 def test_normalize_title_ignores_case_punctuation_and_spacing():
