@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 from recommender import SAMPLES_DIR
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.store import Store, sqlite_url
+from tests.fake_arxiv import FakeArxiv
 from tests.postgres import postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -75,6 +76,13 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(sqlite_url(tmp_path))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def fake_arxiv() -> Iterator[FakeArxiv]:
+    """The arXiv API's id look-ups on a loopback port, answered from recordings."""
+    with FakeArxiv().running() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="session")

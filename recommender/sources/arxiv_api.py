@@ -1,14 +1,15 @@
 """The arXiv API (export.arxiv.org/api/query): Atom 1.0 search results, paged.
 
-Fetch asks for one category's submissions in a date range, newest first; parse reads the
-Atom feed. The API reports a bad query as an entry titled "Error" whose id points into
-`arxiv.org/api/errors`: that becomes a rejection, never a paper.
+Fetch asks for one category's submissions in a date range, newest first, or for papers by
+id (`fetch_ids`, for a link someone shares); parse reads the Atom feed. The API reports a
+bad query as an entry titled "Error" whose id points into `arxiv.org/api/errors`: that
+becomes a rejection, never a paper.
 See https://info.arxiv.org/help/api/user-manual.html.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from xml.etree.ElementTree import Element
@@ -129,6 +130,16 @@ def fetch(
         date_from=date_from, date_to=date_to,
     )  # fmt: skip
     return client.get(base_url, params)
+
+
+def id_params(paper_ids: Sequence[str]) -> dict[str, str]:
+    """The query string asking for the latest version of each paper in `paper_ids`."""
+    return {"id_list": ",".join(paper_ids), "max_results": str(len(paper_ids))}
+
+
+def fetch_ids(client: Fetcher, paper_ids: Sequence[str], *, base_url: str = API_URL) -> bytes:
+    """The entries of the papers `paper_ids` (canonical ids); `parse` reads them."""
+    return client.get(base_url, id_params(paper_ids))
 
 
 # Tries of a page that comes back empty while the total says more remain.

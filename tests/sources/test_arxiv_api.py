@@ -272,3 +272,17 @@ def test_a_page_that_stays_empty_says_what_is_missing(httpserver: HTTPServer, fi
     [rejection] = pages[1].rejected
     assert rejection.reason == "empty 3 times though 15 more papers remain"
     httpserver.check_assertions()
+
+
+def test_fetch_papers_by_id(httpserver: HTTPServer, fixtures_dir):
+    data = body(fixtures_dir, "id_0808.05394_1707.08567_s0_m100_42e5aa0ec3af.json")
+    httpserver.expect_ordered_request(
+        "/api/query", query_string={"id_list": "0808.0539,1707.08567", "max_results": "2"}
+    ).respond_with_data(data, content_type="application/atom+xml")
+
+    fetched = arxiv_api.fetch_ids(
+        HttpClient(), ["0808.0539", "1707.08567"], base_url=httpserver.url_for("/api/query")
+    )
+
+    assert fetched == data
+    assert arxiv_api.parse(fetched, "ids").papers
