@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, union
 from sqlalchemy.exc import IntegrityError
 
-from recommender.profiles import Profile, check_action, check_target, profile_from_dict
+from recommender.profiles import (
+    POSITIVE_ACTIONS,
+    Profile,
+    check_action,
+    check_target,
+    profile_from_dict,
+)
 from recommender.store.db import serialized
 from recommender.store.schema import feedback, profiles, saved
 
@@ -99,3 +105,18 @@ class Profiles:
         )
         with self.engine.connect() as conn:
             return list(conn.scalars(query))
+
+    def fans(self, paper_id: str, *, prefix: str) -> int:
+        """How many targets whose names start with `prefix` (the people of one workspace)
+        saved `paper_id` or liked it (a positive press), each counted once."""
+        savers = select(saved.c.target).where(
+            saved.c.paper_id == paper_id, saved.c.target.startswith(prefix, autoescape=True)
+        )
+        likers = select(feedback.c.target).where(
+            feedback.c.paper_id == paper_id,
+            feedback.c.action.in_(sorted(POSITIVE_ACTIONS)),
+            feedback.c.target.startswith(prefix, autoescape=True),
+        )
+        people = union(savers, likers).subquery()
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(people)) or 0
