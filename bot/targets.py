@@ -24,6 +24,11 @@ def channel_target(team_id: str, channel_id: str) -> str:
     return check_target(f"channel:{team_id}:{channel_id}")
 
 
+def people_prefix(team_id: str) -> str:
+    """What the targets of every person of a workspace start with (see `user_target`)."""
+    return f"user:{team_id}:"
+
+
 def is_direct_message(channel_id: str) -> bool:
     """Whether a Slack channel id is a direct message with the app, which is no channel target."""
     # Slack's ids say the kind of conversation: D for a direct message, C or G for channels.

@@ -48,6 +48,17 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     raise InvalidArxivId(f"not an arXiv id: {text!r}")
 
 
+def linked_arxiv_id(url: str) -> str | None:
+    """The canonical arXiv id of a paper page link (see `parse_arxiv_id`), None for any
+    other link."""
+    if not _URL.match(url.strip()):
+        return None
+    try:
+        return parse_arxiv_id(url)[0]
+    except InvalidArxivId:
+        return None
+
+
 def _check_new_style(paper_id: str, text: str) -> None:
     """A YYMM.NNNN(N) id must name a month of the scheme's life with its number of digits."""
     yymm, number = paper_id.split(".")

@@ -6,6 +6,7 @@ from recommender.ids import (
     find_arxiv_id,
     find_arxiv_ids,
     is_title_id,
+    linked_arxiv_id,
     normalize_title,
     parse_arxiv_id,
     title_id,
@@ -103,3 +104,22 @@ def test_title_id_is_stable_and_marked():
     assert tid == title_id("riser orchestrating latent reasoning skills")
     assert tid.startswith("title:") and len(tid) == len("title:") + 16
     assert is_title_id(tid) and not is_title_id("2507.07186")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://arxiv.org/abs/2507.07186v2", "2507.07186"),
+        ("https://arxiv.org/pdf/hep-th/9901001v1", "hep-th/9901001"),
+        ("https://www.alphaxiv.org/overview/2507.07186", "2507.07186"),
+        ("https://huggingface.co/papers/2507.07186", "2507.07186"),
+        ("2507.07186", None),  # an id, not a link
+        ("arXiv:2507.07186", None),
+        ("https://huggingface.co/models/bert-base", None),
+        ("https://arxiv.org/list/cs.CL/recent", None),
+        ("https://arxiv.org/abs/2513.00001", None),
+        ("https://example.com/abs/2507.07186", None),
+    ],
+)
+def test_linked_arxiv_id(url, expected):
+    assert linked_arxiv_id(url) == expected

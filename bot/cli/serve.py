@@ -7,6 +7,7 @@ from datetime import timedelta
 import click
 
 from bot.cli.context import Context, friendly_errors
+from recommender.lookup import PaperLookup
 
 
 @click.command()
@@ -21,12 +22,17 @@ def serve(context: Context, socket: bool, host: str) -> None:
     from bot.services import Services
 
     # The web process only embeds queries, one at a time: one torch thread (see embed.py).
+    settings = context.settings
+    # Shared links of papers the archive lacks are asked of arXiv at arXiv's pace.
+    client = context.http(arxiv=True)
+    lookup = PaperLookup(context.store, client, clock=context.now, base_url=settings.arxiv_api_url)
     services = Services(
         context.store,
         context.engine(threads=1),
         context.index_dir,
         clock=context.now,
-        sources=context.settings.sources,
-        grace=timedelta(hours=context.settings.delivery_grace_hours),
+        sources=settings.sources,
+        grace=timedelta(hours=settings.delivery_grace_hours),
+        lookup=lookup,
     )
-    serve_app(context.settings, services, socket=socket, host=host, announce=click.echo)
+    serve_app(settings, services, socket=socket, host=host, announce=click.echo)

@@ -57,6 +57,18 @@ def reply(respond: Respond, message: dict, *, replace_original: bool = False) ->
     respond(**message, response_type="ephemeral", replace_original=replace_original)
 
 
+def reply_or_message(
+    respond: Respond, client: WebClient, user: str, message: dict, logger: Logger
+) -> None:
+    """Send `message` to `user` alone where they acted (a shortcut's response URL), or to
+    their direct message with the app when Slack refuses it there."""
+    answer = respond(**message, response_type="ephemeral", replace_original=False)
+    if answer.status_code == 200:
+        return
+    logger.warning("the response URL refused a reply (HTTP %s); sent by DM", answer.status_code)
+    client.chat_postMessage(channel=user, **message)
+
+
 @contextmanager
 def errors_replied(respond: Respond, logger: Logger) -> Iterator[None]:
     """The listener boundary: named errors become a friendly reply, anything else an apology."""

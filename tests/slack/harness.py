@@ -1,5 +1,5 @@
 """A fake Slack for the tests: the Web API and response URLs on loopback, and a sender of
-slash commands and button clicks signed exactly as Slack signs them.
+slash commands, button clicks, shortcuts and events signed exactly as Slack signs them.
 
 Nothing of Bolt is mocked: requests go over real sockets to the real WSGI stack (waitress),
 and the app's Web API calls and `respond()` posts come back over real sockets to `FakeSlack`.
@@ -304,6 +304,58 @@ class SlackSender:
         container = {"type": "view", "view_id": "V0HOME"}
         extra = {"view": {"id": "V0HOME", "type": "home", "team_id": TEAM_ID, "blocks": []}}
         return self._block_actions(action_id, value, user, container, extra, response_url="")
+
+    def click_in_unfurl(
+        self, action_id: str, value: str, *, url: str, user: str = "U0ALICE"
+    ) -> Answer:
+        """A click on a button of the card a link `url` unfurled into, in a channel."""
+        container = {"type": "message_attachment", "message_ts": "1700000000.000300",
+                     "attachment_id": 1, "channel_id": "C0GENERAL", "is_ephemeral": False,
+                     "is_app_unfurl": True, "app_unfurl_url": url}  # fmt: skip
+        return self._block_actions(action_id, value, user, container, {})
+
+    def message_shortcut(
+        self,
+        callback_id: str,
+        text: str,
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        author: str = "U0BOB",
+    ) -> Answer:
+        """`user` picks the message shortcut `callback_id` on a message of `author` saying
+        `text` (Slack's markup) in `channel`."""
+        response_url = self.fake.new_response_url()
+        ts = "1700000000.000200"
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": "1.2.5",
+            "response_url": response_url,
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "channel": {"id": channel, "name": "general"},
+            "message": {"type": "message", "user": author, "ts": ts, "text": text},
+            "message_ts": ts,
+            "action_ts": "1700000000.000201",
+            "api_app_id": "A0PAPERS",
+            "token": "verification-token-unused",
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}), response_url)
+
+    def global_shortcut(self, callback_id: str, *, user: str = "U0ALICE") -> Answer:
+        """`user` picks the global shortcut `callback_id` (from the composer's shortcuts)."""
+        payload = {
+            "type": "shortcut",
+            "callback_id": callback_id,
+            "trigger_id": "1.2.6",
+            "team": {"id": TEAM_ID, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "action_ts": "1700000000.000202",
+            "api_app_id": "A0PAPERS",
+            "token": "verification-token-unused",
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
 
     def submit(self, view: dict, values: dict, *, user: str = "U0ALICE") -> Answer:
         """`user` submits the modal `view` (as the app opened it) filled with `values`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.listeners.actions import (
+    cards,
     digest_feedback,
     edit_settings,
     more_like_this,
@@ -16,5 +17,6 @@ from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    for module in (next_page, more_like_this, save, not_interested, digest_feedback, edit_settings):
+    modules = (next_page, more_like_this, save, not_interested, digest_feedback, edit_settings)
+    for module in (*modules, cards):
         module.register(app, services)
