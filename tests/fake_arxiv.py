@@ -6,6 +6,7 @@ until released, which is arXiv not answering in time, with no clock in the test.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,13 +17,24 @@ from urllib.parse import parse_qsl, urlsplit
 from tests.support import recorded_body
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv-api"
-# Recorded answers by the id asked for; any other id gets the recorded empty result.
+# Recorded answers by the id asked for; other ids are left out, as arXiv leaves out ids it
+# does not have (the recorded empty result).
 RECORDED = {
     "1605.08386": "id_1605.08386_s0_m100_199195aa31ad.json",
     "astro-ph/0601001": "id_astro-ph_0601001_s0_m100_3150dca9dc76.json",
 }
 EMPTY = "id_0000.0000_s0_m100_8b51d9633a68.json"
 PATIENCE = 30.0
+
+
+def _feed(paper_ids: list[str]) -> bytes:
+    """The recorded entries of `paper_ids` in one feed, as arXiv answers an `id_list`."""
+    entries = [
+        re.search(rb"<entry>.*</entry>", recorded_body(FIXTURES / RECORDED[pid]), re.DOTALL)[0]
+        for pid in paper_ids
+        if pid in RECORDED
+    ]
+    return recorded_body(FIXTURES / EMPTY).replace(b"</feed>", b"\n".join([*entries, b"</feed>"]))
 
 
 class FakeArxiv:
@@ -63,7 +75,7 @@ class FakeArxiv:
             self.asked.append(ids)
             self._changed.notify_all()
         self._open.wait(PATIENCE)
-        return recorded_body(FIXTURES / RECORDED.get(ids, EMPTY))
+        return _feed(ids.split(","))
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self

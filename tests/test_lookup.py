@@ -99,5 +99,13 @@ def test_a_failing_arxiv_gives_nothing_and_no_error(
 
 
 def test_several_unknown_ids_go_in_one_call(sqlite_store: Store, fake_arxiv: FakeArxiv) -> None:
+    found = lookup(sqlite_store, fake_arxiv).papers([KNOWN, "2501.00001", "astro-ph/0601001"])
+    assert list(found) == [KNOWN, "astro-ph/0601001"]
+    assert fake_arxiv.asked == [f"{KNOWN},2501.00001,astro-ph/0601001"]
+
+
+def test_an_id_asked_twice_at_once_is_asked_of_arxiv_once(
+    sqlite_store: Store, fake_arxiv: FakeArxiv
+) -> None:
     lookup(sqlite_store, fake_arxiv).papers([KNOWN, "astro-ph/0601001", KNOWN])
     assert fake_arxiv.asked == [f"{KNOWN},astro-ph/0601001"]
