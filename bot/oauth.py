@@ -29,6 +29,8 @@ SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
+    "links:read",
+    "links:write",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

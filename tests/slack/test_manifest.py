@@ -8,7 +8,11 @@ from pathlib import Path
 import yaml
 
 from bot.listeners.commands.papers import COMMAND
+from bot.listeners.shortcuts.related import RELATED
+from bot.listeners.shortcuts.save_links import SAVE
+from bot.listeners.shortcuts.search import SEARCH
 from bot.web import EVENTS_PATH
+from recommender.ids import linked_arxiv_id
 
 ROOT = Path(__file__).parents[2]
 
@@ -30,7 +34,34 @@ def test_every_request_url_is_the_events_path() -> None:
     assert all(url == f"https://papers.example.com{EVENTS_PATH}" for url in urls)
     assert settings["interactivity"]["is_enabled"] is True
     assert app["features"]["app_home"]["home_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "link_shared"]
+
+
+# The keys Slack's manifest schema knows under `features` and in a shortcut
+# (https://docs.slack.dev/reference/app-manifest): anything else makes the paste fail.
+FEATURES = {"app_home", "assistant_view", "bot_user", "rich_previews", "shortcuts",
+            "slash_commands", "unfurl_domains", "workflow_steps"}  # fmt: skip
+SHORTCUT_KEYS = {"name", "type", "callback_id", "description"}
+
+
+def test_the_shortcuts_and_unfurl_domains_are_the_apps() -> None:
+    features = manifest()["features"]
+    assert set(features) <= FEATURES
+    shortcuts = {s["callback_id"]: s for s in features["shortcuts"]}
+    assert all(set(shortcut) == SHORTCUT_KEYS for shortcut in shortcuts.values())
+    # Slack's limits: a name of at most 24 characters, a description of at most 150.
+    assert all(len(s["name"]) <= 24 and len(s["description"]) <= 150 for s in shortcuts.values())
+    assert {key: s["type"] for key, s in shortcuts.items()} == {
+        RELATED: "message",
+        SAVE: "message",
+        SEARCH: "global",
+    }
+    domains = features["unfurl_domains"]
+    assert domains == ["arxiv.org", "alphaxiv.org", "huggingface.co"]
+    for domain in domains:  # each unfurls a paper page
+        assert linked_arxiv_id(f"https://{domain}/{'papers' if 'hugging' in domain else 'abs'}/"
+                               "2507.07186") == "2507.07186"  # fmt: skip
+    assert {"links:read", "links:write"} <= set(manifest()["oauth_config"]["scopes"]["bot"])
 
 
 def test_the_readme_lists_exactly_the_scopes_the_manifest_asks_for() -> None:
