@@ -6,14 +6,14 @@ import alembic.config
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, func, inspect, select
 
 from recommender.errors import InvalidCategory
 from recommender.ids import title_id
 from recommender.models import Paper
 from recommender.sources import arxiv_api, hf_papers_text
 from recommender.store import _MIGRATIONS, Store
-from recommender.store.schema import deliveries, metadata, sent
+from recommender.store.schema import deliveries, feedback, metadata, saved, sent
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
 LATER = datetime(2025, 7, 26, 12, tzinfo=UTC)
@@ -414,3 +414,28 @@ def test_watermark_and_changes_since(store: Store):
     changed = store.changed_since(NOW, up_to=mark.max_key)
     assert [p.title for _, p in changed] == ["Two, revised"]
     assert store.watermark().changed == LATER
+
+
+def test_the_fans_indexes_come_and_go_with_their_migration_and_keep_every_row(database_url: str):
+    _migrate(database_url, alembic.command.upgrade, "0007")
+    before = Store(create_engine(database_url))  # the previous revision, not migrated
+    before.profiles.save_paper("user:T1:U1", "2507.07186", now=NOW)
+    before.profiles.log_feedback("user:T1:U2", "2507.07186", "like", now=NOW)
+    before.close()
+    store = Store.open(database_url)
+    assert store.profiles.fans("2507.07186", prefix="user:T1:") == 2
+    store.close()
+    indexes = {"ix_feedback_paper_id", "ix_saved_paper_id"}
+    engine = create_engine(database_url)
+    assert indexes <= _index_names(engine)
+    _migrate(database_url, alembic.command.downgrade, "0007")
+    assert not indexes & _index_names(engine)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(feedback)) == 1
+        assert conn.scalar(select(func.count()).select_from(saved)) == 1
+    engine.dispose()
+
+
+def _index_names(engine) -> set[str]:
+    found = inspect(engine)
+    return {index["name"] for table in ("feedback", "saved") for index in found.get_indexes(table)}

@@ -95,7 +95,8 @@ feedback = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("target", String(200), nullable=False, index=True),
-    Column("paper_id", String(64), nullable=False),
+    # Indexed for `Profiles.fans`: who liked a paper, asked on every unfurl of it.
+    Column("paper_id", String(64), nullable=False, index=True),
     Column("action", String(20), nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )
@@ -123,7 +124,7 @@ saved = Table(
     "saved",
     metadata,
     Column("target", String(200), primary_key=True),
-    Column("paper_id", String(64), primary_key=True),
+    Column("paper_id", String(64), primary_key=True, index=True),
     Column("saved_at", UTCDateTime, nullable=False),
 )
 

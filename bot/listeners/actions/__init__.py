@@ -1,4 +1,5 @@
-"""Button listeners: under search results and digests, "Next 5", and the Home tab's "Edit"."""
+"""Button listeners: under search results, digests and unfurled paper cards, "Next 5", and the
+Home tab's "Edit"."""
 
 from __future__ import annotations
 
