@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.services import Services
 from recommender.embed import HashEmbedder
 from recommender.engine import Engine
+from tests.fake_arxiv import FakeArxiv
 from tests.slack.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from tests.slack.harness import PATIENCE, FakeSlack, Reply, SlackSender
 
@@ -86,10 +87,12 @@ def papers(*args: str, env: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def served(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[str]:
-    """`papers serve` in its own process over the demo data, indexed with the real model."""
+def served(tmp_path: Path, fake_slack: FakeSlack, fake_arxiv: FakeArxiv) -> Iterator[str]:
+    """`papers serve` in its own process over the demo data, indexed with the real model,
+    looking up shared papers on the fake arXiv."""
     port = free_port()
-    env = {**os.environ, **env_for(tmp_path, fake_slack, PORT=str(port)), "HF_HUB_OFFLINE": "1"}
+    overrides = {"PORT": str(port), "PAPERS_ARXIV_API_URL": fake_arxiv.url}
+    env = {**os.environ, **env_for(tmp_path, fake_slack, **overrides), "HF_HUB_OFFLINE": "1"}
     papers("demo", env=env)
     papers("index", env=env)
     log = (tmp_path / "serve.log").open("w")
@@ -134,6 +137,23 @@ def test_papers_serve_answers_a_signed_search_from_the_bundled_samples(
     assert texts[0] == "Papers for *“transformers”* · 1–5 of 86"
     assert sum("ransformer" in text for text in texts[1:]) >= 3
     assert reply["response_type"] == "ephemeral"
+
+
+@pytest.mark.model
+def test_papers_serve_unfurls_a_link_to_a_paper_it_looks_up_on_arxiv(
+    served: str, fake_slack: FakeSlack, fake_arxiv: FakeArxiv
+) -> None:
+    slack = SlackSender(served, SIGNING_SECRET, fake_slack)
+    url = "https://arxiv.org/abs/1605.08386v1"
+    event = {"type": "link_shared", "channel": "C0GENERAL", "user": "U0BOB",
+             "message_ts": "1700000000.000300", "source": "conversations_history",
+             "links": [{"domain": "arxiv.org", "url": url}]}  # fmt: skip
+    assert slack.event(event).status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.unfurl"))
+    [unfurl] = fake_slack.calls_to("chat.unfurl")
+    title = unfurl.body["unfurls"][url]["blocks"][0]["text"]["text"]
+    assert title.startswith("*<https://arxiv.org/abs/1605.08386|Heat-bath random walks")
+    assert fake_arxiv.asked == ["1605.08386"]
 
 
 class CountingEngine:
