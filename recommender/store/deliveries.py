@@ -26,6 +26,9 @@ from recommender.store.jobs import Fence
 from recommender.store.schema import deliveries
 from recommender.store.subscriptions import Subscriptions
 
+# How many of a target's latest deliveries `find_post` looks through.
+FIND_DAYS = 60
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -98,6 +101,27 @@ class Deliveries:
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return None if row is None else _delivery(row)
+
+    def find_post(self, target: str, post: dict[str, Any]) -> tuple[Delivery, int] | None:
+        """The delivery of `target` one of whose messages is `post` (what the outlet's `post`
+        returned, e.g. its channel and ts), and which message of it; None if none is.
+
+        The newest `FIND_DAYS` deliveries are looked through: buttons of older digests
+        are rarely pressed, and then answered as the message shows them.
+        """
+        query = (
+            select(deliveries)
+            .where(deliveries.c.target == target)
+            .order_by(deliveries.c.digest_date.desc())
+            .limit(FIND_DAYS)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        for row in rows:
+            delivery = _delivery(row)
+            if post in delivery.posted:
+                return delivery, delivery.posted.index(post)
+        return None
 
     def begin(self, target: str, day: date, plan: dict[str, Any], *, now: datetime) -> Delivery:
         """Claim a delivery: a new row holding `plan`, or the pending one of an earlier try
