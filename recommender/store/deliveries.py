@@ -26,9 +26,6 @@ from recommender.store.jobs import Fence
 from recommender.store.schema import deliveries
 from recommender.store.subscriptions import Subscriptions
 
-# How many of a target's latest deliveries `find_post` looks through.
-FIND_DAYS = 60
-
 
 @dataclass(frozen=True)
 class Delivery:
@@ -104,23 +101,17 @@ class Deliveries:
 
     def find_post(self, target: str, post: dict[str, Any]) -> tuple[Delivery, int] | None:
         """The delivery of `target` one of whose messages is `post` (what the outlet's `post`
-        returned, e.g. its channel and ts), and which message of it; None if none is.
-
-        The newest `FIND_DAYS` deliveries are looked through: buttons of older digests
-        are rarely pressed, and then answered as the message shows them.
-        """
+        returned, e.g. its channel and ts), and which message of it; None if none is."""
         query = (
-            select(deliveries)
+            select(deliveries.c.digest_date, deliveries.c.posted)
             .where(deliveries.c.target == target)
             .order_by(deliveries.c.digest_date.desc())
-            .limit(FIND_DAYS)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        for row in rows:
-            delivery = _delivery(row)
-            if post in delivery.posted:
-                return delivery, delivery.posted.index(post)
+            rows = conn.execute(query).all()
+        for day, posted in rows:
+            if post in posted:
+                return self.get(target, day), posted.index(post)
         return None
 
     def begin(self, target: str, day: date, plan: dict[str, Any], *, now: datetime) -> Delivery:

@@ -1,4 +1,5 @@
-"""Button listeners: under search results and digests, "Next 5", and the Home tab's "Edit"."""
+"""Button listeners: under search results and digests (and their Undo), "Next 5", and the
+Home tab's "Edit"."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ from slack_bolt import App
 
 from bot.listeners.actions import (
     digest_feedback,
+    digest_undo,
     edit_settings,
     more_like_this,
     next_page,
     not_interested,
     save,
+    undo,
 )
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    for module in (next_page, more_like_this, save, not_interested, digest_feedback, edit_settings):
+    modules = (next_page, more_like_this, save, not_interested, undo, digest_feedback, digest_undo)
+    for module in (*modules, edit_settings):
         module.register(app, services)
