@@ -455,14 +455,18 @@ def _chars(blocks: list[dict]) -> int:
 # Saved papers ----------------------------------------------------------------------------
 
 SAVED_SHOWN = 30
+SAVED_NEXT = "saved_next_page"
+SAVED_BIB = "saved_bib_file"
 # A response URL takes five replies: one lists the papers, the others carry BibTeX.
 BIBTEX_REPLIES = 4
 # A section's text holds at most 3,000 characters; code blocks are cut a little below.
 SECTION_CHARS = 2900
 
 
-def saved_messages(papers: list[Paper], total: int) -> list[dict]:
-    """The saved papers, the most recent first, then their BibTeX in code blocks."""
+def saved_messages(papers: list[Paper], total: int, *, offset: int = 0) -> list[dict]:
+    """A page of the saved papers (`offset` more recent ones before it), the most recent
+    first, then their BibTeX in code blocks; buttons for the next page and for all of them
+    as one .bib file."""
     if not papers:
         text = "You have no saved papers yet. Press *Save* under a paper in a search or a digest."
         return [notice(text)]
@@ -474,11 +478,19 @@ def saved_messages(papers: list[Paper], total: int) -> list[dict]:
     bibtex_messages, with_bibtex = _bibtex_messages(entries)
     notes = []
     if total > len(papers):
-        notes.append(f"The {len(papers)} most recent of {total} are shown.")
+        notes.append(
+            f"Papers {offset + 1}–{offset + len(papers)} of {total}, the most recent first."
+        )
     if with_bibtex < len(papers):
         notes.append(f"BibTeX of the first {with_bibtex}: Slack takes no more replies.")
     if notes:
         blocks.append(context_block(" ".join(notes)))
+    buttons = [button_element(f"All {total} as a .bib file", SAVED_BIB, "all")]
+    if offset + len(papers) < total:
+        buttons.insert(
+            0, button_element(f"Next {SAVED_SHOWN}", SAVED_NEXT, str(offset + len(papers)))
+        )
+    blocks.append({"type": "actions", "elements": buttons})
     return [{"text": f"Your saved papers ({total})", "blocks": blocks}, *bibtex_messages]
 
 

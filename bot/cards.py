@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.blocks import (
+    SAVED_SHOWN,
     UNDO,
     card_of,
     digest_messages,
@@ -19,6 +20,7 @@ from bot.blocks import (
     paper_title,
     press_note,
     results_message,
+    saved_messages,
 )
 from bot.errors import StaleButton, UnknownDigest
 from bot.search import SearchRequest, run
@@ -94,3 +96,17 @@ def after_press(services: Services, action: dict, reader: str, paper: Paper) -> 
         return rebuilt, True
     press = services.store.profiles.presses(reader, [paper.id])[paper.id]
     return own_note(paper, press), False
+
+
+def saved_page(services: Services, target: str, offset: int = 0) -> list[dict]:
+    """The messages of a page of `target`'s saved papers, from the `offset`-th most recent."""
+    ids = services.store.profiles.saved(target)
+    return saved_messages(saved_papers(services, ids[offset : offset + SAVED_SHOWN]), len(ids),
+                          offset=offset)  # fmt: skip
+
+
+def saved_papers(services: Services, ids: list[str]) -> list[Paper]:
+    """The papers of `ids` the archive holds, in that order."""
+    keys = services.store.keys_of(ids)
+    papers = services.store.by_keys(keys.values())
+    return [papers[keys[i]] for i in ids if i in keys and keys[i] in papers]

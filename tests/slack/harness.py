@@ -83,6 +83,7 @@ def _default_reply(call: Call, serial: int) -> Reply:
                              "ts": f"{int(time.time())}.{serial:06d}"},
         "chat.update": {"channel": call.body.get("channel"), "ts": call.body.get("ts")},
         "users.info": {"user": _user(call.body.get("user", ""))},
+        "files.completeUploadExternal": {"files": [{"id": "F0FILE"}]},
     }.get(call.method, {})  # fmt: skip
     return Reply(body={"ok": True, **body})
 
@@ -170,6 +171,9 @@ class FakeSlack:
             reply = _default_reply(call, len(self.calls))
             if call.method == "conversations.history":
                 reply = Reply(body={"ok": True, "messages": self._history(call.body)})
+            if call.method == "files.getUploadURLExternal":
+                upload = f"{self.base}/upload/{len(self.calls)}"
+                reply = Reply(body={"ok": True, "upload_url": upload, "file_id": "F0FILE"})
             if scripted is not None and scripted.drop and scripted.body["ok"]:
                 reply = replace(reply, drop=True)
             elif scripted is not None:
@@ -207,7 +211,10 @@ class FakeSlack:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {key.lower(): value for key, value in self.headers.items()}
-                self._answer(Call(self.path, headers, _parse_body(raw, headers), time.monotonic()))
+                # A file's bytes, posted to the upload URL files.getUploadURLExternal gave.
+                uploaded = self.path.startswith("/upload/")
+                body = {"content": raw.decode()} if uploaded else _parse_body(raw, headers)
+                self._answer(Call(self.path, headers, body, time.monotonic()))
 
             def _answer(self, call: Call) -> None:
                 reply = fake._record(call)

@@ -1,5 +1,5 @@
-"""Button listeners: under search results and digests (and their Undo), "Next 5", and the
-Home tab's "Edit"."""
+"""Button listeners: under search results and digests (and their Undo), "Next 5", under
+`/papers saved`, and the Home tab's "Edit"."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.listeners.actions import (
     next_page,
     not_interested,
     save,
+    saved,
     undo,
 )
 from bot.services import Services
@@ -20,5 +21,5 @@ from bot.services import Services
 
 def register(app: App, services: Services) -> None:
     modules = (next_page, more_like_this, save, not_interested, undo, digest_feedback, digest_undo)
-    for module in (*modules, edit_settings):
+    for module in (*modules, saved, edit_settings):
         module.register(app, services)
