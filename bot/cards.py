@@ -57,7 +57,9 @@ def digest_card(services: Services, target: str, post: dict, *, revision: str) -
     with each pick's latest press."""
     found = services.store.deliveries.find_post(target, post)
     if found is None:
-        raise UnknownDigest("this digest is not one I can find any more; your press is kept")
+        raise UnknownDigest(
+            "I can no longer redraw this digest message, but what you pressed is done"
+        )
     delivery, part = found
     plan = delivery.plan
     digest = planned_digest(services.store, target, plan)

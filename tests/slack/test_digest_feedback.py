@@ -130,3 +130,19 @@ def test_more_like_this_in_a_digest_also_shows_similar_papers(
     assert services.store.profiles.get(ALICE).liked == (paper,)
     check_limits(similar)
     check_inert(similar)
+
+
+def test_a_press_on_a_message_the_ledger_does_not_hold_is_kept_and_said(
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    deliverer.deliver_due(NOW)
+    message = {**posted(services, fake_slack, ALICE), "ts": "1600000000.000001"}
+    paper = picks(message)[0]
+    answer = slack.click_in_message(DIGEST_NOT_INTERESTED, paper, message=message)
+    [reply] = fake_slack.wait_for_reply(answer.response_url)
+    assert reply["text"] == (
+        ":warning: I can no longer redraw this digest message, but what you pressed is done"
+    )
+    assert fake_slack.calls_to("chat.update") == []
+    assert services.store.profiles.get(ALICE).disliked == (paper,)

@@ -230,6 +230,13 @@ def test_saved_pages_past_thirty(
         check_inert(message)
 
 
+def test_a_saved_next_button_we_did_not_make(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    [reply] = fake_slack.wait_for_reply(slack.click(SAVED_NEXT, "-5").response_url)
+    assert reply["text"] == (
+        ":warning: this button is from an older message; type `/papers saved` again"
+    )
+
+
 def test_all_saved_papers_as_one_bib_file(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
