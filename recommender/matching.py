@@ -370,6 +370,8 @@ def record_feedback(
     `saved` says whether that press put it there. The log keeps who pressed (`presser`)
     and what the press changed, which `undo_feedback` puts back.
     """
+    # Where the paper was is read inside the update's transaction, where no other press
+    # can change it in between.
     before: list[str | None] = []
 
     def learn(profile: Profile) -> Profile:
