@@ -29,6 +29,7 @@ SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
+    "files:write",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
