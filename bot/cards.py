@@ -2,13 +2,16 @@
 
 The card's parts are the search results' (bot/blocks.py): the linked title, the gist
 (`snippet`: the source's TL;DR, else the abstract's first sentence), the authors, date and
-categories. Its buttons have their own action ids, answered by bot/listeners/actions/cards.py.
+categories. Its buttons are the search results'.
 """
 
 from __future__ import annotations
 
 from bot.blocks import (
-    _about,
+    MORE_LIKE_THIS,
+    NOT_INTERESTED,
+    SAVE,
+    byline,
     context_block,
     feedback_buttons,
     paper_title,
@@ -19,10 +22,9 @@ from bot.blocks import (
 from bot.mrkdwn import escape
 from recommender.models import Paper
 
-CARD_MORE = "papers_card_more"
-CARD_SAVE = "papers_card_save"
-CARD_NOT_INTERESTED = "papers_card_not_interested"
-CARD_ACTIONS = (CARD_MORE, CARD_SAVE, CARD_NOT_INTERESTED)
+# The search results' buttons: one behaviour for each wherever it appears (a press on a
+# card no search holds answers the presser with their own note and Undo).
+CARD_ACTIONS = (MORE_LIKE_THIS, SAVE, NOT_INTERESTED)
 
 
 def paper_card(paper: Paper, fans: int) -> dict:
@@ -32,7 +34,7 @@ def paper_card(paper: Paper, fans: int) -> dict:
     gist = snippet(paper)
     if gist:
         lines.append(escape(gist))
-    about = [part for part in (_about(paper), _fans(fans)) if part]
+    about = [part for part in (byline(paper), _fans(fans)) if part]
     blocks = [section_block("\n".join(lines))]
     if about:
         blocks.append(context_block(" · ".join(about)))

@@ -3,7 +3,8 @@
 `Store` opens and migrates the database; its own methods are the papers' (`papers.py`), and
 each other concern is a part of it on the same engine: `store.profiles` (profiles, feedback,
 saved papers), `store.sent` (the sent ledger), `store.subscriptions`, `store.deliveries`
-(the delivery ledger) and `store.jobs` (job runs, leases).
+(the delivery ledger), `store.jobs` (job runs, leases) and `store.searches` (searches made
+in Slack).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from recommender.store.jobs import Jobs
 from recommender.store.ledger import Sent
 from recommender.store.papers import Papers
 from recommender.store.profiles import Profiles
+from recommender.store.searches import Searches
 from recommender.store.subscriptions import Subscriptions
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -87,6 +89,11 @@ class Store(Papers):
     def deliveries(self) -> Deliveries:
         """The ledger of digests delivered, over the subscriptions."""
         return Deliveries(self.engine, self.subscriptions)
+
+    @cached_property
+    def searches(self) -> Searches:
+        """Search requests whose result cards are rebuilt and paged."""
+        return Searches(self.engine)
 
     @cached_property
     def jobs(self) -> Jobs:
