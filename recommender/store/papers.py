@@ -14,13 +14,14 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from recommender import dedupe
 from recommender.categories import in_category, parse_category
 from recommender.ids import is_arxiv_id, is_title_id, normalize_title
 from recommender.models import Paper
 from recommender.names import name_contains
-from recommender.store.schema import embeddings, paper_aliases, papers
+from recommender.store.schema import embeddings, paper_aliases, papers, text_embeddings
 
 
 @dataclass
@@ -203,6 +204,31 @@ class Papers:
                     for pk, h, vector in rows
                 ],
             )
+
+    def text_embeddings(self, model: str, hashes: Iterable[str]) -> dict[str, bytes]:
+        """Stored vectors of `model` for texts that are no paper: text hash -> float32 bytes."""
+        wanted = list(set(hashes))
+        query = select(text_embeddings.c.text_hash, text_embeddings.c.vector).where(
+            text_embeddings.c.model == model, text_embeddings.c.text_hash.in_(wanted)
+        )
+        with self.engine.connect() as conn:
+            return {text_hash: bytes(vector) for text_hash, vector in conn.execute(query)}
+
+    def save_text_embeddings(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Store (text hash, float32 bytes) vectors of `model` for texts that are no paper."""
+        values = [{"model": model, "text_hash": h, "vector": vector} for h, vector in rows]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text_embeddings.insert(), values)
+        except IntegrityError:
+            # Another process embedded some of the same texts meanwhile: the same vectors.
+            # One by one, keeping theirs.
+            for value in values:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(text_embeddings.insert(), [value])
+                except IntegrityError:
+                    continue
 
     def stats(self) -> StoreStats:
         by_source: dict[str, int] = {}
