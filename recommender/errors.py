@@ -64,6 +64,10 @@ class InvalidFeedback(PapersError):
     """A feedback action the profiles do not know (see `recommender.profiles.ACTIONS`)."""
 
 
+class ImportFailed(PapersError):
+    """An exported library that cannot be imported; the message says where and why."""
+
+
 class InvalidCategory(PapersError):
     """A wanted category that is not an arXiv category; the message says what is wrong."""
 

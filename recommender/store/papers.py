@@ -205,6 +205,32 @@ class Papers:
                 ],
             )
 
+    def ids_by_doi(self, dois: Iterable[str]) -> dict[str, str]:
+        """The id of the stored paper of each DOI (compared ignoring case, as DOIs are)."""
+        wanted = {doi.casefold(): doi for doi in dois}
+        if not wanted:
+            return {}
+        # DOIs are in the extras JSON without an index: a scan, once per import.
+        doi = func.lower(papers.c.extras["doi"].as_string())
+        query = select(doi, papers.c.id).where(doi.in_(list(wanted)))
+        with self.engine.connect() as conn:
+            return {wanted[found]: paper_id for found, paper_id in conn.execute(query)}
+
+    def ids_by_title(self, titles: Iterable[str]) -> dict[str, str]:
+        """The id of a stored paper of each title, compared normalized (`normalize_title`);
+        of several papers with one title, an arXiv record."""
+        wanted: dict[str, list[str]] = {}
+        for title in titles:
+            wanted.setdefault(normalize_title(title), []).append(title)
+        query = select(papers.c.norm_title, papers.c.id).where(papers.c.norm_title.in_(wanted))
+        with self.engine.connect() as conn:
+            rows = sorted(conn.execute(query).all(), key=lambda row: not is_arxiv_id(row[1]))
+        found: dict[str, str] = {}
+        for norm, paper_id in rows:
+            for title in wanted[norm]:
+                found.setdefault(title, paper_id)
+        return found
+
     def text_embeddings(self, model: str, hashes: Iterable[str]) -> dict[str, bytes]:
         """Stored vectors of `model` for texts that are no paper: text hash -> float32 bytes."""
         wanted = list(set(hashes))
