@@ -22,16 +22,13 @@ import bibtexparser
 from bibtexparser.model import Entry, ParsingFailedBlock
 
 from recommender.errors import ImportFailed, InvalidArxivId
-from recommender.ids import find_arxiv_id, parse_arxiv_id
+from recommender.ids import find_arxiv_id, find_doi, parse_arxiv_id
 from recommender.limits import IMPORT_LIMITS
 from recommender.profiles import MAX_SEED_ABSTRACT, MAX_SEEDS, Profile, TextSeed
 from recommender.sources.fields import detex
 from recommender.store import Store
 from recommender.text import tokenize
 
-# Crossref's pattern for modern DOIs: 10.NNNN(.NNNN)/suffix.
-_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
-_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 _BIBTEX = re.compile(r"^\s*@[A-Za-z]+\s*[{(]", re.MULTILINE)
 # Zotero's CSV export starts with these columns ("Key","Item Type",...).
 _ZOTERO_COLUMNS = ("Item Type", "Title")
@@ -224,7 +221,7 @@ def _entry(entry: Entry, line: int) -> Reference | Unread:
         fields.get("journal", ""),
         fields.get("note", ""),
     )
-    doi = _doi(fields.get("doi", "")) or _doi(fields.get("url", ""))
+    doi = find_doi(fields.get("doi", "")) or find_doi(fields.get("url", ""))
     return _reference(
         line, f"@{entry.entry_type}{{{entry.key}", title, fields.get("abstract", ""), arxiv, doi
     )
@@ -252,7 +249,7 @@ def _zotero_row(row: dict[str, str], line: int) -> Reference | Unread:
     arxiv = _arxiv_in(row.get("Url", ""), row.get("Extra", ""), row.get("Archive Location", ""))
     shown = title or ",".join(value for value in row.values() if isinstance(value, str))
     abstract = row.get("Abstract Note", "")
-    return _reference(line, shown, _clean(title), abstract, arxiv, _doi(row.get("DOI", "")))
+    return _reference(line, shown, _clean(title), abstract, arxiv, find_doi(row.get("DOI", "")))
 
 
 def _lines(text: str) -> Iterator[Reference | Unread]:
@@ -261,7 +258,7 @@ def _lines(text: str) -> Iterator[Reference | Unread]:
         if not line or line.startswith("#"):
             continue
         arxiv = _arxiv_id(line)
-        doi = None if arxiv else _doi(line)
+        doi = None if arxiv else find_doi(line)
         if arxiv or doi:
             yield Reference(number, arxiv_id=arxiv, doi=doi)
         elif re.match(r"https?://", line, re.IGNORECASE):
@@ -300,13 +297,6 @@ def _arxiv_in(*texts: str) -> str | None:
         if found:
             return found
     return None
-
-
-def _doi(text: str) -> str | None:
-    """A DOI in `text` (bare, `doi:`, or a doi.org link), without trailing punctuation."""
-    text = _DOI_PREFIX.sub("", text.strip())
-    match = _DOI.search(text)
-    return match[0].rstrip(".,;") if match else None
 
 
 def _clean(text: str) -> str:

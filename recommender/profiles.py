@@ -62,7 +62,7 @@ _LISTS = (
 )  # fmt: skip
 _TARGET = re.compile(r"(?:user|channel):[^:\s]+:[^:\s]+|file:[^:\s]+")
 # A store id with a prefix (`title:3f2a...`, `beir:123`): any paper the store holds.
-_PREFIXED_ID = re.compile(r"[a-z][a-z0-9_-]*:\S+")
+_PREFIXED_ID = re.compile(r"(?!https?:)[a-z][a-z0-9_-]*:\S+")
 
 
 @dataclass(frozen=True)
@@ -400,7 +400,7 @@ def _canonical_seeds(seeds: tuple) -> tuple[str, ...]:
             raise ProfileError(
                 "profile", f"seeds[{i}]", "write arXiv ids in quotes, e.g. '2507.10010'"
             )
-        paper_id = _seed_id(seed)
+        paper_id = seed_id(seed)
         if paper_id is None:
             raise ProfileError(
                 "profile",
@@ -413,8 +413,9 @@ def _canonical_seeds(seeds: tuple) -> tuple[str, ...]:
     return tuple(canonical)
 
 
-def _seed_id(seed: str) -> str | None:
-    """An arXiv id made canonical, a prefixed store id as it is, else None."""
+def seed_id(seed: str) -> str | None:
+    """The seed id of `seed`: an arXiv id (or URL) made canonical, a prefixed store id
+    (`title:...`) as it is; else None."""
     try:
         return parse_arxiv_id(seed)[0]
     except InvalidArxivId:

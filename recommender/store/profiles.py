@@ -90,6 +90,12 @@ class Profiles:
             return False
         return True
 
+    def unsave_paper(self, target: str, paper_id: str) -> bool:
+        """Forget that `target` saved `paper_id`; False when it had not saved it."""
+        query = saved.delete().where(saved.c.target == target, saved.c.paper_id == paper_id)
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount > 0
+
     def saved(self, target: str) -> list[str]:
         """The ids of the papers `target` saved, the most recent first."""
         query = (

@@ -25,7 +25,8 @@ PROFILE = Profile(
     muted=("robotics",),
     authors=("Yonatan Belinkov",),
     categories=("cs.CL", "cs.LG"),
-    seeds=("2507.07186",),
+    seeds=("2507.07186", "2507.99999"),
+    text_seeds=("My own paper on *serving* <!here>",),
     liked=("2510.13832",),
     digest_size=8,
 )
@@ -33,8 +34,15 @@ SCHEDULE = Schedule("weekly", "07:15", "Europe/Paris", "friday", date(2025, 12, 
 
 
 def test_settings_modal() -> None:
-    view = settings_modal(Subscription(PROFILE, SCHEDULE), tz="UTC", channel=False, metadata="m")
+    view = settings_modal(
+        Subscription(PROFILE, SCHEDULE),
+        tz="UTC",
+        channel=False,
+        metadata="m",
+        seed_titles={"2507.07186": "Planted in <Pretraining> & Swayed"},
+    )
     assert_golden("settings_modal", view)
+    check_inert({"text": "", **view})
     check_limits(view)
 
 

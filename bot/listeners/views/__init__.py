@@ -1,12 +1,14 @@
-"""Listeners of submitted views (Bolt's `app.view`): the settings modal's Save."""
+"""Listeners of submitted views (Bolt's `app.view`): the settings modal's Save, the import
+modal's Import."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners.views import settings
+from bot.listeners.views import library_import, settings
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     settings.register(app, services)
+    library_import.register(app, services)
