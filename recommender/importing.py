@@ -136,13 +136,21 @@ def import_library(store: Store, target: str, text: str, *, now: datetime) -> Im
     """Add the papers of an exported library to `target`'s seeds, in one transaction."""
     library = parse_library(text)
     found, seeds, missing = resolve(store, library.references)
-
+    if not (found or seeds):
+        first = missing[0]
+        raise ImportFailed(
+            f"none of its {_count(len(missing), 'paper')} is in the archive, and none has a "
+            f"title to keep it by (line {first.line}: {first.arxiv_id or first.doi}); "
+            "import them as BibTeX, with their titles"
+        )
     already = []
 
     def add(profile: Profile) -> Profile:
         ids = tuple(dict.fromkeys((*profile.seeds, *found)))
-        texts = tuple({seed.id: seed for seed in (*profile.text_seeds, *seeds)}.values())
-        for name, total in (("seeds in the archive", len(ids)), ("text seeds", len(texts))):
+        # Profile keeps the first of two seeds of one title: those it had.
+        texts = (*profile.text_seeds, *seeds)
+        new_texts = len({seed.id for seed in texts})
+        for name, total in (("seeds in the archive", len(ids)), ("text seeds", new_texts)):
             if total > MAX_SEEDS:
                 raise ImportFailed(
                     f"the profile would hold {total:,} {name}; at most {MAX_SEEDS:,}: "
@@ -188,7 +196,10 @@ def resolve(
             seeds.append(TextSeed(ref.title, ref.abstract[:MAX_SEED_ABSTRACT]))
         else:
             missing.append(ref)
-    return list(dict.fromkeys(found)), seeds, missing
+    unique: dict[str, TextSeed] = {}
+    for seed in seeds:
+        unique.setdefault(seed.id, seed)  # the same title twice is one seed: the first
+    return list(dict.fromkeys(found)), list(unique.values()), missing
 
 
 # Formats ---------------------------------------------------------------------------------

@@ -194,3 +194,19 @@ def test_an_import_creates_the_profile_of_someone_new(store: Store):
     report = import_library(store, TARGET, ZOTERO_BIB, now=NOW)
     assert (report.found, report.kept_as_text) == ((), 2)
     assert store.profiles.get(TARGET).has_interests
+
+
+def test_ids_the_archive_lacks_and_nothing_else_import_nothing(store: Store):
+    with pytest.raises(ImportFailed) as caught:
+        import_library(store, TARGET, "1706.03762\ndoi:10.1000/none\n", now=NOW)
+    assert str(caught.value) == (
+        "none of its 2 papers is in the archive, and none has a title to keep it by "
+        "(line 1: 1706.03762); import them as BibTeX, with their titles"
+    )
+    assert store.profiles.get(TARGET) is None
+
+
+def test_the_same_paper_twice_is_imported_once(store: Store):
+    report = import_library(store, TARGET, "A paper\na paper!\nAnother\n", now=NOW)
+    assert report.kept_as_text == 2
+    assert [seed.title for seed in store.profiles.get(TARGET).text_seeds] == ["A paper", "Another"]
