@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from recommender.candidates import paper_vectors, text_vectors
 from recommender.engine import Engine
+from recommender.errors import IndexMissing
 from recommender.indexes import dense_text, lexical_text
 from recommender.models import Paper
 from recommender.profiles import Profile, TextSeed
@@ -123,7 +124,10 @@ class Preparer:
             return {}
         papers = [Paper(i, seed.title, seed.abstract) for i, seed in seeds.items()]
         vectors = text_vectors(self.store, self.embedder, [dense_text(p) for p in papers])
-        terms = self.engine.indexes().bm25.text_weights([lexical_text(p) for p in papers])
+        try:
+            terms = self.engine.indexes().bm25.text_weights([lexical_text(p) for p in papers])
+        except IndexMissing:  # an empty archive has no index yet, nor anything to score
+            terms = [{} for _ in papers]
         return {
             paper.id: Known(-1, paper, vector, weights)
             for paper, vector, weights in zip(papers, vectors, terms, strict=True)

@@ -431,8 +431,9 @@ def test_digests_of_many_targets_at_once(world: World):
     assert len(digests["user:T1:U1"].picks) == 5
 
 
-def test_an_empty_archive_has_nothing_yet(world: World):
-    digest = world.digest(QUANTIZATION, MON)
+@pytest.mark.parametrize("profile", [QUANTIZATION, Profile(text_seeds=("My own paper",))])
+def test_an_empty_archive_has_nothing_yet(world: World, profile: Profile):
+    digest = world.digest(profile, MON)
     assert digest.nothing_new
     assert digest.headline() == "Nothing new yet: the archive holds no papers."
 
