@@ -66,7 +66,9 @@ def test_unsave_unfollow_unmute_and_what_was_not_there(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
     services.store.profiles.save_paper(ALICE, PLANTED, now=NOW)
+    services.store.profiles.save(ALICE, Profile(liked=(PLANTED,)), now=NOW)
     services.store.profiles.save_paper(BOB, PLANTED, now=NOW)
+    services.store.profiles.save_paper(BOB, "2507.07188", now=NOW)
     ask(slack, fake_slack, 'follow "Yonatan Belinkov"')
     ask(slack, fake_slack, "mute Reinforcement Learning")
     replies = [
@@ -78,6 +80,7 @@ def test_unsave_unfollow_unmute_and_what_was_not_there(
             "unfollow Ada Lovelace",
             "unmute reinforcement learning",
             "unmute <!channel>",
+            "unsave 2507.07188",  # Bob's, not Alice's
         )
     ]
     assert replies == [
@@ -88,11 +91,12 @@ def test_unsave_unfollow_unmute_and_what_was_not_there(
         "You were not following *Ada Lovelace*: nothing changed.",
         "*Reinforcement Learning* is no longer muted: papers that mention it can be picked again.",
         "*&lt;!channel&gt;* was not muted: nothing changed.",
+        "*2507.07188* was not on your saved list: nothing changed. `/papers saved` shows it.",
     ]
     assert services.store.profiles.saved(ALICE) == []
-    assert services.store.profiles.saved(BOB) == [PLANTED]
+    assert sorted(services.store.profiles.saved(BOB)) == [PLANTED, "2507.07188"]
     profile = services.store.profiles.get(ALICE)
-    assert (profile.authors, profile.muted) == ((), ())
+    assert (profile.authors, profile.muted, profile.liked) == ((), (), (PLANTED,))
 
 
 @pytest.mark.parametrize(

@@ -199,19 +199,24 @@ def _remove_seed(services: Services, command: RemoveSeed, call: Caller) -> None:
 
 
 def _unsave(services: Services, command: Unsave, call: Caller) -> None:
-    removed = subscriptions.unsave(services.store, call.target(), command.paper_id)
+    target = call.target()
+    removed = subscriptions.unsave(services.store, target, command.paper_id)
     if removed is None:
         paper = escape(truncate(command.paper_id.removeprefix("doi:"), DESCRIPTION_CHARS))
         call.say(
             f"*{paper}* was not on your saved list: nothing changed. `/papers saved` shows it."
         )
         return
+    paper_id = removed.id if isinstance(removed, Paper) else removed
     shown = paper_title(removed) if isinstance(removed, Paper) else f"*{escape(removed)}*"
-    call.say(
-        f"Took {shown} off your saved list. Saving it also counted as liking it; "
-        f"`/papers unlike {escape(removed.id if isinstance(removed, Paper) else removed)}` "
-        "takes that back."
-    )
+    text = f"Took {shown} off your saved list."
+    profile = services.store.profiles.get(target)
+    if profile is not None and paper_id in profile.liked:
+        text += (
+            f" Saving it also counted as liking it; `/papers unlike {escape(paper_id)}` "
+            "takes that back."
+        )
+    call.say(text)
 
 
 def _unfollow(services: Services, command: Unfollow, call: Caller) -> None:
