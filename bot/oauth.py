@@ -29,6 +29,7 @@ SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
+    "files:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -208,8 +208,8 @@ def import_modal(*, metadata: str) -> dict:
         "Paste your papers: BibTeX entries (as Zotero, Mendeley or Google Scholar export "
         "them), or one arXiv id, arXiv link, DOI or title a line. Papers in the archive "
         "become seeds; the others are kept by their title and abstract. "
-        f"Up to {TEXT_CHARS:,} characters at a time; a larger library goes in several "
-        "pastes, or through `papers profile import` on the server."
+        f"Up to {TEXT_CHARS:,} characters at a time; for a whole library, drop its .bib "
+        "file in my direct message."
     )
     example = _plain("@article{...}, or 2507.07186, or 10.1145/..., or a title")
     element = {"type": "plain_text_input", "multiline": True, "max_length": TEXT_CHARS,

@@ -30,7 +30,7 @@ def test_every_request_url_is_the_events_path() -> None:
     assert all(url == f"https://papers.example.com{EVENTS_PATH}" for url in urls)
     assert settings["interactivity"]["is_enabled"] is True
     assert app["features"]["app_home"]["home_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "file_shared"]
 
 
 def test_the_readme_lists_exactly_the_scopes_the_manifest_asks_for() -> None:

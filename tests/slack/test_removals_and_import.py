@@ -1,20 +1,22 @@
 """Undoing what `/papers` added (unseed, unlike, unsave, unfollow, unmute) and importing a
-library through `/papers import`'s modal, through the real app over signed requests."""
+library through `/papers import`'s modal or a file dropped in the app's direct message,
+through the real app over signed requests."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
 from bot.services import Services
 from bot.settings_blocks import IMPORT_VIEW, LIBRARY
-from bot.targets import user_target
+from bot.targets import is_direct_message, user_target
 from recommender.models import Paper
 from recommender.profiles import Profile, TextSeed
-from tests.slack.blockkit import check_inert, check_view
+from tests.slack.blockkit import check_inert, check_limits, check_view
 from tests.slack.conftest import NOW, add_papers
-from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 from tests.slack.test_manage import ask
 from tests.slack.test_settings import opened_view
 
@@ -188,3 +190,74 @@ def test_nobody_imports_into_someone_elses_profile(
     assert body["errors"][LIBRARY].startswith("You can change only your own settings")
     assert services.store.profiles.get(ALICE) is None
     assert services.store.profiles.get(BOB) is None
+
+
+def drop_file(
+    slack: SlackSender, fake_slack: FakeSlack, name: str, data: bytes, *, channel: str = "DU0ALICE"
+) -> None:
+    """Alice shares the file `name` holding `data` in `channel` (her DM with the app)."""
+    path = f"/files/T0TEAM-F0001/{quote(name)}"
+    fake_slack.files[path] = data
+    file = {"id": "F0001", "name": name, "size": len(data),
+            "url_private_download": f"{fake_slack.base}{path}"}  # fmt: skip
+    if is_direct_message(channel):  # Slack is asked about files shared in the DM alone
+        fake_slack.script("files.info", Reply(body={"ok": True, "file": file}))
+    event = {"type": "file_shared", "file_id": "F0001", "user_id": "U0ALICE",
+             "channel_id": channel, "file": {"id": "F0001"}}  # fmt: skip
+    assert slack.event(event).status == 200
+
+
+def dm_reply(fake_slack: FakeSlack) -> str:
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.postMessage"))
+    [post] = fake_slack.calls_to("chat.postMessage")
+    assert post.body["channel"] == "DU0ALICE"
+    message = {"text": post.body["text"], "blocks": post.body["blocks"]}
+    check_limits(message)
+    check_inert(message)
+    return post.body["text"]
+
+
+def test_a_bib_file_dropped_in_the_apps_dm_is_imported(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    drop_file(slack, fake_slack, "My Library.bib", LIBRARY_TEXT.encode())
+    assert dm_reply(fake_slack) == (
+        ":white_check_mark: My Library.bib: imported 2 papers: 1 found in the archive, 1 kept "
+        "as text; 1 line not understood (line 6: '@misc{broken' (no title, arXiv id or DOI))."
+    )
+    [download] = [call for call in fake_slack.calls if call.path.startswith("/files/")]
+    assert download.headers["authorization"] == "Bearer xoxb-111-222-bottokenNEVERLOGGED"
+    profile = services.store.profiles.get(ALICE)
+    assert (profile.seeds, profile.text_seeds) == ((PLANTED,), (OWN,))
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("photo.png", b"\x89PNG", ":warning: photo.png: I import libraries from .bib (BibTeX)"),
+        ("empty.bib", b"", ":warning: empty.bib: the library is empty; nothing was imported"),
+        (
+            "latin1.bib",
+            b"@misc{a,\n title = {G\xf6del}}",
+            ":warning: latin1.bib: line 2: not UTF-8",
+        ),
+    ],
+)
+def test_a_file_that_is_no_library_is_answered_and_imports_nothing(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, name: str, data: bytes, says: str
+) -> None:
+    drop_file(slack, fake_slack, name, data)
+    assert dm_reply(fake_slack).startswith(says)
+    assert services.store.profiles.get(ALICE) is None
+
+
+def test_a_file_shared_in_a_channel_is_left_alone(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    drop_file(slack, fake_slack, "library.bib", LIBRARY_TEXT.encode(), channel="C0GENERAL")
+    # Then one in the DM, as the pattern of test_home: once it is answered, the first was
+    # long handled, and asked Slack for nothing.
+    drop_file(slack, fake_slack, "empty.txt", b"")
+    assert "empty.txt: the library is empty" in dm_reply(fake_slack)
+    assert len(fake_slack.calls_to("files.info")) == 1
+    assert services.store.profiles.get(ALICE) is None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners.events import app_home_opened
+from bot.listeners.events import app_home_opened, file_shared
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     app_home_opened.register(app, services)
+    file_shared.register(app, services)
