@@ -175,7 +175,9 @@ def help_message() -> dict:
             "*Digests* of new papers, picked for you and explained:",
             "• `/papers subscribe what you want to read [at 08:30]`: a daily direct message",
             "• `/papers unsubscribe`: no more digests (your settings are kept)",
-            '• `/papers follow "Ada Lovelace"`, `/papers mute term`, `/papers seed 2507.07186`',
+            '• `/papers follow "Ada Lovelace"`, `/papers mute term`, `/papers seed 2507.07186` '
+            "(or a DOI); `unfollow`, `unmute`, `unseed` (or `unlike`) and `unsave` take them back",
+            "• `/papers import`: your library (BibTeX, arXiv ids, DOIs or titles) as seed papers",
             "• `/papers settings`: everything, including days, time and pauses",
             "• `/papers saved`: your saved papers, with BibTeX",
             "• `/papers channel subscribe what [at 09:00]`, `/papers channel unsubscribe`, "

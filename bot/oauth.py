@@ -32,6 +32,7 @@ SCOPES = (
     "links:read",
     "links:write",
     "files:write",
+    "files:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -12,6 +12,7 @@ names a profile field, ScheduleError a schedule setting) to the block that shows
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -25,10 +26,12 @@ from recommender.profiles import MAX_DIGEST_SIZE, MIN_DIGEST_SIZE, Profile, requ
 from recommender.schedule import FREQUENCIES, WEEKDAYS, Schedule, ScheduleError
 
 SETTINGS_VIEW = "papers_settings"
+IMPORT_VIEW = "papers_import"
 EDIT_SETTINGS = "home_edit_settings"
+LIBRARY = "library"
 
 DESCRIPTION, KEYWORDS, MUTED, AUTHORS = "description", "keywords", "muted", "authors"
-CATEGORIES, DIGEST_SIZE = "categories", "digest_size"
+CATEGORIES, DIGEST_SIZE, REMOVE_SEEDS = "categories", "digest_size", "remove_seeds"
 FREQUENCY, WEEKDAY, AT, TZ, PAUSED_UNTIL = "frequency", "weekday", "at", "tz", "paused_until"
 # Settings written one per line, whose errors say which line.
 _LINES = (KEYWORDS, MUTED, AUTHORS)
@@ -38,6 +41,9 @@ _ITEM = re.compile(r"\b(keywords|muted|authors)\[(\d+)\]")
 _SCHEDULE_BLOCKS = (("time zone", TZ), ("time", AT), ("weekday", WEEKDAY), ("frequency", FREQUENCY))
 _FREQUENCY_LABELS = {"daily": "Every day", "weekdays": "Monday to Friday", "weekly": "Once a week"}
 TEXT_CHARS = 3000  # Slack's limit for a plain_text_input
+# Slack's limits for a multi_static_select: 100 options, each text 75 characters.
+MAX_OPTIONS, OPTION_CHARS = 100, 75
+SEEDS_LISTED, SEED_TITLE_CHARS = 10, 120
 
 
 class FormErrors(UsageError):
@@ -51,8 +57,18 @@ class FormErrors(UsageError):
 # The modal ------------------------------------------------------------------------------
 
 
-def settings_modal(current: Subscription, *, tz: str, channel: bool, metadata: str) -> dict:
-    """The settings modal for a person's or a channel's digest, filled with what is set."""
+def settings_modal(
+    current: Subscription,
+    *,
+    tz: str,
+    channel: bool,
+    metadata: str,
+    seed_titles: Mapping[str, str] | None = None,
+) -> dict:
+    """The settings modal for a person's or a channel's digest, filled with what is set.
+
+    `seed_titles`: the titles of the seeds the archive holds, by id (others show their id).
+    """
     profile, schedule = current.profile, current.schedule or Schedule(tz=tz)
     whose = "this channel's" if channel else "your"
     intro = f"What {whose} digest looks for, and when it comes."
@@ -73,6 +89,7 @@ def settings_modal(current: Subscription, *, tz: str, channel: bool, metadata: s
         _number(DIGEST_SIZE, f"Papers per digest ({MIN_DIGEST_SIZE}–{MAX_DIGEST_SIZE})",
                 profile.digest_size),
         *_schedule_blocks(schedule),
+        *_seed_blocks(seeds_by_title(profile, seed_titles or {})),
     ]  # fmt: skip
     learned = _learned(profile)
     if learned:
@@ -103,13 +120,45 @@ def _schedule_blocks(schedule: Schedule) -> list[dict]:
     ]  # fmt: skip
 
 
+def seeds_by_title(profile: Profile, titles: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(id, title) of every seed: those of the archive, then those kept as text."""
+    return [(i, titles.get(i, i)) for i in profile.seeds] + [
+        (seed.id, seed.title) for seed in profile.text_seeds
+    ]
+
+
+def _seed_blocks(seeds: list[tuple[str, str]]) -> list[dict]:
+    """The seeds by title, and a select that removes any of them on Save."""
+    if not seeds:
+        return []
+    listed = "\n".join(
+        f"• {escape(truncate(title, SEED_TITLE_CHARS))}" for _, title in seeds[:SEEDS_LISTED]
+    )
+    more = len(seeds) - SEEDS_LISTED
+    if more > 0:
+        listed += f"\n…and {more:,} more"
+    text = f"*Seed papers* ({len(seeds):,}): new papers close to these rank higher.\n{listed}"
+    options = [
+        {"text": _plain(truncate(title, OPTION_CHARS)), "value": seed_id}
+        for seed_id, title in seeds[:MAX_OPTIONS]
+    ]
+    hint = "The seeds picked here are removed when you save."
+    if len(seeds) > MAX_OPTIONS:
+        hint += (
+            f" Only the first {MAX_OPTIONS} are here; `/papers unseed <id or title>` removes any."
+        )
+    element = {"type": "multi_static_select", "options": options,
+               "placeholder": _plain("Pick seeds to remove")}  # fmt: skip
+    return [
+        section_block(text),
+        _input(REMOVE_SEEDS, "Remove seed papers", element, optional=True, hint=hint),
+    ]
+
+
 def _learned(profile: Profile) -> str:
-    parts = []
-    if profile.seeds:
-        parts.append("seed papers: " + ", ".join(profile.seeds[:10]))
-    if profile.liked or profile.disliked:
-        parts.append(f"learned from {len(profile.liked) + len(profile.disliked)} button presses")
-    return escape(" · ".join(parts))
+    if not (profile.liked or profile.disliked):
+        return ""
+    return f"Learned from {len(profile.liked) + len(profile.disliked)} button presses."
 
 
 def _input(block: str, label: str, element: dict, *, optional=False, hint: str = "") -> dict:
@@ -150,6 +199,44 @@ def _plain(text: str) -> dict:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
+# The import modal -----------------------------------------------------------------------
+
+
+def import_modal(*, metadata: str) -> dict:
+    """A modal that takes a pasted library: BibTeX, or one arXiv id, DOI or title a line."""
+    intro = (
+        "Paste your papers: BibTeX entries (as Zotero, Mendeley or Google Scholar export "
+        "them), or one arXiv id, arXiv link, DOI or title a line. Papers in the archive "
+        "become seeds; the others are kept by their title and abstract. "
+        f"Up to {TEXT_CHARS:,} characters at a time; for a whole library, drop its .bib "
+        "file in my direct message."
+    )
+    example = _plain("@article{...}, or 2507.07186, or 10.1145/..., or a title")
+    element = {"type": "plain_text_input", "multiline": True, "max_length": TEXT_CHARS,
+               "placeholder": example}  # fmt: skip
+    return {
+        "type": "modal",
+        "callback_id": IMPORT_VIEW,
+        "private_metadata": metadata,
+        "title": _plain("Import papers"),
+        "submit": _plain("Import"),
+        "close": _plain("Cancel"),
+        "blocks": [section_block(intro), _input(LIBRARY, "Your papers", element)],
+    }
+
+
+def import_done(summary: str) -> dict:
+    """What the import modal shows once the papers are in: what was done."""
+    text = f":white_check_mark: {escape(truncate(summary, 2500))}."
+    text += "\n`/papers settings` lists your seeds and removes any of them."
+    return {
+        "type": "modal",
+        "title": _plain("Import papers"),
+        "close": _plain("Done"),
+        "blocks": [section_block(text)],
+    }
+
+
 # Reading it back ------------------------------------------------------------------------
 
 
@@ -179,8 +266,11 @@ def _read_profile(values: dict, old: Profile) -> Profile:
     size = _value(values, DIGEST_SIZE)
     if not re.fullmatch(r"\d{1,3}", size):
         raise ProfileError("profile", DIGEST_SIZE, f"must be a whole number, not {size!r}")
+    removed = {option["value"] for option in _selected_all(values, REMOVE_SEEDS)}
     return replace(
         old,
+        seeds=[i for i in old.seeds if i not in removed],
+        text_seeds=[seed for seed in old.text_seeds if seed.id not in removed],
         description=_value(values, DESCRIPTION).strip(),
         keywords=[known.get(line, line) for line in _lines(values, KEYWORDS)],
         muted=_lines(values, MUTED),
@@ -226,6 +316,11 @@ def _value(values: dict, block: str) -> str:
 
 def _lines(values: dict, block: str) -> list[str]:
     return [line.strip() for line in _value(values, block).splitlines() if line.strip()]
+
+
+def _selected_all(values: dict, block: str) -> list[dict]:
+    """The options picked in a multi-select (none when the modal had no such block)."""
+    return (values.get(block, {}).get(block) or {}).get("selected_options") or []
 
 
 def _selected(values: dict, block: str) -> str:
@@ -291,8 +386,9 @@ def _profile_text(profile: Profile) -> str:
         ("Categories", ", ".join(profile.categories) or "all"),
         ("Papers per digest", str(profile.digest_size)),
     ]
-    if profile.seeds:
-        rows.append(("Seed papers", ", ".join(profile.seeds)))
+    if profile.seeds or profile.text_seeds:
+        seeds = [*profile.seeds, *(f"“{seed.title}”" for seed in profile.text_seeds)]
+        rows.append(("Seed papers", ", ".join(seeds)))
     return "\n".join(f"*{name}:* {escape(truncate(value, 400))}" for name, value in rows)
 
 

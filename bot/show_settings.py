@@ -1,4 +1,5 @@
-"""Showing the settings in Slack: the modal (views.open) and the App Home tab (views.publish).
+"""Showing the settings in Slack: the modal (views.open) and the App Home tab (views.publish);
+and the modal that imports a library into them.
 
 What they look like is `bot/settings_blocks.py`'s; this gathers what they show and sends it.
 """
@@ -13,7 +14,7 @@ from bot import subscriptions
 from bot.people import FALLBACK_TZ, slack_time_zone
 from bot.sealed import seal
 from bot.services import Services
-from bot.settings_blocks import home_view, settings_modal
+from bot.settings_blocks import home_view, import_modal, settings_modal
 from bot.targets import is_channel_target, user_target
 from recommender.delivery import recent_picks
 
@@ -27,8 +28,29 @@ def open_settings(
     tz = current.schedule.tz if current.schedule else None
     tz = tz or slack_time_zone(client, opener) or FALLBACK_TZ
     metadata = seal({"target": target, "opener": opener}, services.views_key)
-    view = settings_modal(current, tz=tz, channel=is_channel_target(target), metadata=metadata)
+    view = settings_modal(
+        current,
+        tz=tz,
+        channel=is_channel_target(target),
+        metadata=metadata,
+        seed_titles=_titles(services, current.profile.seeds),
+    )
     client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _titles(services: Services, paper_ids: tuple[str, ...]) -> dict[str, str]:
+    """The titles of the papers of `paper_ids` that the archive holds, by id."""
+    keys = services.store.keys_of(paper_ids)
+    papers = services.store.by_keys(keys.values())
+    return {i: papers[key].title for i, key in keys.items() if key in papers}
+
+
+def open_import(
+    services: Services, client: WebClient, *, trigger_id: str, target: str, opener: str
+) -> None:
+    """Open the modal that imports a library into `target`'s seeds, for `opener` alone."""
+    metadata = seal({"target": target, "opener": opener}, services.views_key)
+    client.views_open(trigger_id=trigger_id, view=import_modal(metadata=metadata))
 
 
 def publish_home(services: Services, client: WebClient, *, team: str, user: str) -> None:

@@ -14,8 +14,8 @@ from datetime import date
 
 from bot.errors import UsageError
 from bot.search import SearchRequest, ShowHelp, parse_command
-from recommender.errors import InvalidArxivId
-from recommender.ids import canonical_arxiv_id
+from recommender.ids import find_doi
+from recommender.profiles import seed_id
 
 # A trailing `at 09:00` (and maybe a time zone) sets the delivery time of a subscription;
 # only something shaped like a time counts, so "attention at scale" stays a description.
@@ -56,9 +56,34 @@ class Mute:
 
 @dataclass(frozen=True)
 class AddSeed:
-    """`seed <arxiv id>` (or `like`): a seed paper; `paper_id` is canonical (no version, no URL)."""
+    """`seed <paper>` (or `like`): a seed paper of the archive; `paper_id` is an arXiv id made
+    canonical (no version, no URL), a store id (`title:...`), or `doi:` and a DOI."""
 
     paper_id: str
+
+
+@dataclass(frozen=True)
+class RemoveSeed:
+    """`unseed <paper or title>` (or `unlike`): a paper as in AddSeed, or a text seed's title."""
+
+    paper: str
+
+
+@dataclass(frozen=True)
+class Unsave:
+    """`unsave <paper>`: off the saved list; `paper_id` as in AddSeed."""
+
+    paper_id: str
+
+
+@dataclass(frozen=True)
+class Unfollow:
+    author: str
+
+
+@dataclass(frozen=True)
+class Unmute:
+    term: str
 
 
 @dataclass(frozen=True)
@@ -66,7 +91,25 @@ class ShowSaved:
     """`saved`: the caller's saved papers with their BibTeX."""
 
 
-Subcommand = Subscribe | Unsubscribe | OpenSettings | Follow | Mute | AddSeed | ShowSaved
+@dataclass(frozen=True)
+class ImportLibrary:
+    """`import`: the modal that takes a library (BibTeX, a list of ids or titles)."""
+
+
+Subcommand = (
+    Subscribe
+    | Unsubscribe
+    | OpenSettings
+    | Follow
+    | Mute
+    | AddSeed
+    | ShowSaved
+    | RemoveSeed
+    | Unsave
+    | Unfollow
+    | Unmute
+    | ImportLibrary
+)
 Parsed = Subcommand | SearchRequest | ShowHelp
 
 
@@ -118,15 +161,59 @@ def _mute(rest: str) -> Mute:
 
 def _add_seed(rest: str) -> AddSeed:
     if not rest or " " in rest:
-        raise UsageError("`/papers seed` takes one arXiv id, e.g. `/papers seed 2507.07186`")
-    try:
-        # Slack may send a pasted link as `<https://arxiv.org/abs/...|label>`.
-        return AddSeed(canonical_arxiv_id(rest.strip("<>").split("|")[0]))
-    except InvalidArxivId:
         raise UsageError(
-            f"`{rest}` is not an arXiv id; use one like `2507.07186` "
+            "`/papers seed` takes one arXiv id, DOI or paper id, e.g. `/papers seed 2507.07186`"
+        )
+    paper_id = paper_reference(rest)
+    if paper_id is None:
+        raise UsageError(
+            f"`{rest}` is not an arXiv id, DOI or paper id; use one like `2507.07186` "
             "(to search for words, use `/papers search ...`)"
-        ) from None
+        )
+    return AddSeed(paper_id)
+
+
+def paper_reference(text: str) -> str | None:
+    """An arXiv id made canonical, `doi:` and a DOI, or a store id (`title:...`); else None.
+
+    Slack may send a pasted link as `<https://arxiv.org/abs/...|label>`."""
+    text = text.strip().strip("<>").split("|")[0].strip()
+    if re.match(r"(?:doi:|https?://(?:dx\.)?doi\.org/|10\.)", text, re.IGNORECASE):
+        doi = find_doi(text)
+        return f"doi:{doi}" if doi else None
+    return seed_id(text)
+
+
+def _remove_seed(rest: str) -> RemoveSeed:
+    paper = _unquote(rest)
+    if not paper:
+        raise UsageError(
+            "say which seed, e.g. `/papers unseed 2507.07186` or `/papers unseed <its title>`"
+        )
+    return RemoveSeed(paper_reference(paper) or paper)
+
+
+def _unsave(rest: str) -> Unsave:
+    paper_id = paper_reference(rest) if rest and " " not in rest else None
+    if paper_id is None:
+        raise UsageError(
+            "say which paper, e.g. `/papers unsave 2507.07186` (`/papers saved` lists them)"
+        )
+    return Unsave(paper_id)
+
+
+def _unfollow(rest: str) -> Unfollow:
+    author = _unquote(rest)
+    if not author:
+        raise UsageError('say whom to stop following, e.g. `/papers unfollow "Yonatan Belinkov"`')
+    return Unfollow(author)
+
+
+def _unmute(rest: str) -> Unmute:
+    term = _unquote(rest)
+    if not term:
+        raise UsageError("say which muted term to take back, e.g. `/papers unmute robotics`")
+    return Unmute(term)
 
 
 def _channel(rest: str) -> Subcommand:
@@ -165,4 +252,11 @@ _PERSONAL = {
     "seed": _add_seed,
     # The old name of `seed`, kept for those who learned it; "like" is what the buttons do.
     "like": _add_seed,
+    # `unlike` takes back a seed or a like: both say "I want this".
+    "unseed": _remove_seed,
+    "unlike": _remove_seed,
+    "unsave": _unsave,
+    "unfollow": _unfollow,
+    "unmute": _unmute,
+    "import": _nothing_after("import", ImportLibrary()),
 }

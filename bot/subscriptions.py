@@ -14,7 +14,7 @@ from bot.errors import UsageError
 from recommender.errors import EmptyProfile
 from recommender.matching import record_feedback
 from recommender.models import Paper
-from recommender.profiles import Profile, require_interests
+from recommender.profiles import TEXT_SEED_PREFIX, Profile, TextSeed, require_interests
 from recommender.schedule import Schedule
 from recommender.store import Store
 
@@ -103,13 +103,21 @@ def mute(store: Store, target: str, term: str, *, now: datetime) -> Profile:
     return store.profiles.update(target, add, now=now, create=True)
 
 
-def add_seed(store: Store, target: str, paper_id: str, *, now: datetime) -> Paper:
+def find_paper(store: Store, paper: str) -> Paper | None:
+    """The archive's paper by id (arXiv, `title:...`, an alias) or `doi:` and its DOI."""
+    if paper.startswith("doi:"):
+        doi = paper.removeprefix("doi:")
+        paper = store.ids_by_doi([doi]).get(doi, paper)
+    return store.get(paper)
+
+
+def add_seed(store: Store, target: str, paper_ref: str, *, now: datetime) -> Paper:
     """Make a paper of the archive a seed: digests look for papers close to it."""
-    paper = store.get(paper_id)
+    paper = find_paper(store, paper_ref)
     if paper is None:
         raise UnknownPaper(
-            f"{paper_id} is not in the archive (yet); "
-            "try again after the next ingest, or seed a paper that a search finds"
+            f"{paper_ref.removeprefix('doi:')} is not in the archive (yet); try again after "
+            "the next ingest, seed a paper that a search finds, or `/papers import` its title"
         )
 
     def seed(profile: Profile) -> Profile:
@@ -119,6 +127,62 @@ def add_seed(store: Store, target: str, paper_id: str, *, now: datetime) -> Pape
 
     store.profiles.update(target, seed, now=now, create=True)
     return paper
+
+
+def remove_seed(store: Store, target: str, paper: str, *, now: datetime) -> str | None:
+    """Take back a seed or a like: `paper` is an id as `find_paper` takes it, or a text
+    seed's title or id. What was removed (a title, else an id), or None if nothing was."""
+    is_text = paper.startswith(TEXT_SEED_PREFIX)
+    found = None if is_text else find_paper(store, paper)
+    ids = {paper, *([found.id] if found else [])}
+    text_id = paper if is_text else TextSeed(paper).id
+    removed: list[str] = []
+
+    def drop(profile: Profile) -> Profile:
+        removed.extend(seed.title for seed in profile.text_seeds if seed.id == text_id)
+        if ids & {*profile.seeds, *profile.liked}:
+            removed.append(found.title if found else paper)
+        return replace(
+            profile,
+            seeds=tuple(i for i in profile.seeds if i not in ids),
+            liked=tuple(i for i in profile.liked if i not in ids),
+            text_seeds=tuple(seed for seed in profile.text_seeds if seed.id != text_id),
+        )
+
+    store.profiles.update(target, drop, now=now)
+    return removed[0] if removed else None
+
+
+def unfollow(store: Store, target: str, author: str, *, now: datetime) -> str | None:
+    """Stop following an author (in any case); the name as it was followed, or None."""
+    return _remove_from(store, target, "authors", author, now=now)
+
+
+def unmute(store: Store, target: str, term: str, *, now: datetime) -> str | None:
+    """Take back a muted term (in any case); the term as it was muted, or None."""
+    return _remove_from(store, target, "muted", term, now=now)
+
+
+def _remove_from(store: Store, target: str, field: str, text: str, *, now: datetime) -> str | None:
+    removed: list[str] = []
+
+    def drop(profile: Profile) -> Profile:
+        items = getattr(profile, field)
+        removed.extend(item for item in items if item.casefold() == text.casefold())
+        return replace(profile, **{field: tuple(i for i in items if i not in removed)})
+
+    store.profiles.update(target, drop, now=now)
+    return removed[0] if removed else None
+
+
+def unsave(store: Store, target: str, paper: str) -> Paper | str | None:
+    """Take a paper off `target`'s saved list: the paper (or its id, if the archive lost it),
+    or None if it was not saved."""
+    found = find_paper(store, paper)
+    for paper_id in dict.fromkeys([*([found.id] if found else []), paper]):
+        if store.profiles.unsave_paper(target, paper_id):
+            return found or paper_id
+    return None
 
 
 def save_paper(store: Store, target: str, paper_id: str, *, presser: str, now: datetime) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 from recommender.bm25 import BM25Index
 from recommender.categories import in_category
 from recommender.embed import Embedder
-from recommender.indexes import dense_text, lexical_text, stored_vector
+from recommender.indexes import dense_text, lexical_text, stored_vector, text_hash
 from recommender.models import Paper
 from recommender.names import author_key
 from recommender.store import Store
@@ -42,6 +42,23 @@ def paper_vectors(store: Store, embedder: Embedder, papers: Mapping[int, Paper])
             missing.append(row)
     if missing:
         out[missing] = embedder.encode([dense_text(papers[keys[row]]) for row in missing])
+    return out
+
+
+def text_vectors(store: Store, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """One unit vector per text that is no paper of the store (a profile's text seeds):
+    the store's, else embedded now and kept there, so that each is embedded once."""
+    hashes = [text_hash(text) for text in texts]
+    stored = store.text_embeddings(embedder.name, hashes)
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    missing = [row for row, h in enumerate(hashes) if h not in stored]
+    for row, h in enumerate(hashes):
+        if h in stored:
+            out[row] = stored_vector(stored[h])
+    if missing:
+        out[missing] = embedder.encode([texts[row] for row in missing])
+        fresh = {hashes[row]: out[row].tobytes() for row in missing}
+        store.save_text_embeddings(embedder.name, list(fresh.items()))
     return out
 
 

@@ -76,6 +76,10 @@ class NotYourPress(PapersError):
         self.presser = presser
 
 
+class ImportFailed(PapersError):
+    """An exported library that cannot be imported; the message says where and why."""
+
+
 class InvalidCategory(PapersError):
     """A wanted category that is not an arXiv category; the message says what is wrong."""
 

@@ -1,4 +1,4 @@
-"""arXiv identifiers and normalized titles: the keys papers are deduplicated on."""
+"""arXiv identifiers, DOIs and normalized titles: the keys papers are found by."""
 
 from __future__ import annotations
 
@@ -121,6 +121,17 @@ def find_arxiv_ids(text: str) -> References:
         if paper_id not in ids:
             ids.append(paper_id)
     return References(tuple(ids), tuple(malformed))
+
+
+# Crossref's pattern for modern DOIs: 10.NNNN(.NNNN)/suffix.
+_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
+
+
+def find_doi(text: str) -> str | None:
+    """A DOI in `text` (bare, `doi:`, or a doi.org link), without trailing punctuation."""
+    match = _DOI.search(_DOI_PREFIX.sub("", text.strip()))
+    return match[0].rstrip(".,;") if match else None
 
 
 def normalize_title(title: str) -> str:

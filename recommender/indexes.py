@@ -71,7 +71,8 @@ def stored_vector(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.float32)
 
 
-def _text_hash(text: str) -> str:
+def text_hash(text: str) -> str:
+    """The hash by which a text's stored vector is known (it changes when the text does)."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
@@ -262,7 +263,7 @@ class Indexer:
 
     def _chunk_vectors(self, chunk: Sequence[tuple[int, Paper]], report: IndexReport):
         texts = [dense_text(paper) for _, paper in chunk]
-        hashes = [_text_hash(text) for text in texts]
+        hashes = [text_hash(text) for text in texts]
         stored = self.store.embeddings(self.embedder.name, [key for key, _ in chunk])
         out = np.zeros((len(chunk), self.embedder.dim), dtype=np.float32)
         todo = []

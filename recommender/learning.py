@@ -1,7 +1,8 @@
 """A profile made ready to score: what it asks for and what it learned from its ratings.
 
 `Preparer.prepare` turns profiles into `ProfileModel`s, looking the papers they name (seeds,
-liked, disliked) up in the store in one go: the weighted BM25 query (description, keywords
+liked, disliked) up in the store in one go, and text seeds (papers known by their text
+alone) up in the store's text vectors: the weighted BM25 query (description, keywords
 and Rocchio's expansion from the wanted papers), the Rocchio query vector, the wanted and
 disliked papers' vectors, and, once there are enough ratings, a logistic regression on them.
 `recommender.matching` scores pools of papers with these; `Learning` holds the knobs.
@@ -16,11 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from recommender.candidates import paper_vectors
+from recommender.candidates import paper_vectors, text_vectors
 from recommender.engine import Engine
-from recommender.indexes import lexical_text
+from recommender.errors import IndexMissing
+from recommender.indexes import dense_text, lexical_text
 from recommender.models import Paper
-from recommender.profiles import Profile
+from recommender.profiles import Profile, TextSeed
 from recommender.text import tokenize
 
 # Query embeddings kept per description text; past this many the cache starts over.
@@ -46,7 +48,8 @@ class Learning:
 
 @dataclass(frozen=True)
 class Known:
-    """A paper a profile names (seed, liked, disliked) as the store has it."""
+    """A paper a profile names (seed, liked, disliked) as the store has it; a text seed as
+    a paper outside the store, whose key is -1."""
 
     key: int
     paper: Paper
@@ -95,6 +98,7 @@ class Preparer:
         wanted = {i for p in profiles for i in (*p.seeds, *p.liked)}
         known = self._lookup(wanted, weigh=True)
         known |= self._lookup({i for p in profiles for i in p.disliked} - wanted, weigh=False)
+        known |= self._text_seeds({seed.id: seed for p in profiles for seed in p.text_seeds})
         return [self._model(profile, known) for profile in profiles]
 
     def _lookup(self, paper_ids: Iterable[str], *, weigh: bool) -> dict[str, Known]:
@@ -114,9 +118,25 @@ class Preparer:
         }
         return {i: known[k] for i, k in keys.items() if k in known}
 
+    def _text_seeds(self, seeds: Mapping[str, TextSeed]) -> dict[str, Known]:
+        """Text seeds as wanted papers outside the store, each embedded once (`text_vectors`)."""
+        if not seeds:
+            return {}
+        papers = [Paper(i, seed.title, seed.abstract) for i, seed in seeds.items()]
+        vectors = text_vectors(self.store, self.embedder, [dense_text(p) for p in papers])
+        try:
+            terms = self.engine.indexes().bm25.text_weights([lexical_text(p) for p in papers])
+        except IndexMissing:  # an empty archive has no index yet, nor anything to score
+            terms = [{} for _ in papers]
+        return {
+            paper.id: Known(-1, paper, vector, weights)
+            for paper, vector, weights in zip(papers, vectors, terms, strict=True)
+        }
+
     def _model(self, profile: Profile, known: Mapping[str, Known]) -> ProfileModel:
+        seeds = (*profile.seeds, *(seed.id for seed in profile.text_seeds))
         positives = tuple(
-            [("seed", known[i]) for i in profile.seeds if i in known]
+            [("seed", known[i]) for i in seeds if i in known]
             + [("liked", known[i]) for i in profile.liked if i in known]
         )
         negatives = [known[i] for i in profile.disliked if i in known]

@@ -59,3 +59,19 @@ def _longest(texts: tuple[str, ...]) -> int:
 
 def _json_size(value: object) -> int:
     return len(json.dumps(value, default=str, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How large an exported library one import takes (`recommender.importing`).
+
+    A Zotero library of a few thousand papers with abstracts exports to a few megabytes;
+    a profile holds at most `recommender.profiles.MAX_SEEDS` seeds of each kind.
+    """
+
+    chars: int = 5_000_000
+    papers: int = 1_000
+    title: int = FieldLimits.title
+
+
+IMPORT_LIMITS = ImportLimits()

@@ -11,9 +11,10 @@ source and the field, e.g. `profiles/x.yaml: keywords[2].weight: must be a numbe
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +31,8 @@ from recommender.errors import (
     InvalidTarget,
     ProfileError,
 )
-from recommender.ids import parse_arxiv_id
+from recommender.ids import normalize_title, parse_arxiv_id
+from recommender.limits import LIMITS
 from recommender.text import tokenize
 
 # What a feedback button can say. "save" and "more" (more like this) say "I want this" as
@@ -47,10 +49,20 @@ MAX_KEYWORD_WEIGHT = 100
 MAX_DESCRIPTION = 3000
 # The learned lists keep the most recent ratings only: they are scored on every digest.
 MAX_LEARNED = 500
+# Seeds are given, not learned: an imported library keeps all of them, up to this many of
+# each kind (a profile is read on every digest, and text seeds are embedded once each).
+MAX_SEEDS = 1000
+# A text seed's abstract: arXiv caps abstracts at 1,920 characters; other venues run longer.
+MAX_SEED_ABSTRACT = 10_000
+TEXT_SEED_PREFIX = "text:"
 
 # The fields that hold lists; YAML and JSON give them as lists, the dataclass as tuples.
-_LISTS = ("keywords", "muted", "seeds", "authors", "categories", "liked", "disliked")
+_LISTS = (
+    "keywords", "muted", "seeds", "text_seeds", "authors", "categories", "liked", "disliked"
+)  # fmt: skip
 _TARGET = re.compile(r"(?:user|channel):[^:\s]+:[^:\s]+|file:[^:\s]+")
+# A store id with a prefix (`title:3f2a...`, `beir:123`): any paper the store holds.
+_PREFIXED_ID = re.compile(r"(?!https?:)[a-z][a-z0-9_-]*:\S+")
 
 
 @dataclass(frozen=True)
@@ -68,12 +80,29 @@ class Keyword:
 
 
 @dataclass(frozen=True)
+class TextSeed:
+    """A paper known only by its text (a title, maybe its abstract): seed evidence that the
+    archive does not hold. It is embedded when the profile is prepared and never picked."""
+
+    title: str
+    abstract: str = ""
+
+    @property
+    def id(self) -> str:
+        """`text:` and a hash of the normalized title: two seeds of one title are one seed."""
+        digest = hashlib.sha1(normalize_title(self.title).encode("utf-8")).hexdigest()[:12]
+        return TEXT_SEED_PREFIX + digest
+
+
+@dataclass(frozen=True)
 class Profile:
     """One person's or channel's interests. Constructing one validates it (`ProfileError`).
 
-    `keywords` may be given as plain strings (weight 1, not required). `seeds` are arXiv
-    ids (URLs and versions are accepted and made canonical); `liked` and `disliked` are
-    store paper ids (any kind), the most recent last. No `categories` means all of them.
+    `keywords` may be given as plain strings (weight 1, not required). `seeds` are papers
+    of the store by id: arXiv ids (URLs and versions are accepted and made canonical) or
+    prefixed ids (`title:...`); `text_seeds` are papers known only by title and abstract
+    (a plain string is a title). `liked` and `disliked` are store paper ids (any kind), the
+    most recent last. No `categories` means all of them.
     """
 
     name: str = ""
@@ -81,6 +110,7 @@ class Profile:
     keywords: tuple[Keyword, ...] = ()
     muted: tuple[str, ...] = ()
     seeds: tuple[str, ...] = ()
+    text_seeds: tuple[TextSeed, ...] = ()
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     digest_size: int = DEFAULT_DIGEST_SIZE
@@ -94,6 +124,7 @@ class Profile:
         keywords = tuple(Keyword(k) if isinstance(k, str) else k for k in self.keywords)
         object.__setattr__(self, "keywords", keywords)
         object.__setattr__(self, "seeds", _canonical_seeds(self.seeds))
+        object.__setattr__(self, "text_seeds", _checked_text_seeds(self.text_seeds))
         _check_text(self)
         _check_keywords(self.keywords)
         _check_muted(self.muted, self.keywords)
@@ -105,7 +136,12 @@ class Profile:
     def has_interests(self) -> bool:
         """Whether anything says what to look for (muted keywords and categories only narrow)."""
         return bool(
-            tokenize(self.description) or self.keywords or self.seeds or self.authors or self.liked
+            tokenize(self.description)
+            or self.keywords
+            or self.seeds
+            or self.text_seeds
+            or self.authors
+            or self.liked
         )
 
     @property
@@ -119,6 +155,9 @@ class Profile:
         data = {field.name: getattr(self, field.name) for field in fields(self)}
         data["keywords"] = [
             {"phrase": k.phrase, "weight": k.weight, "required": k.required} for k in self.keywords
+        ]
+        data["text_seeds"] = [
+            {"title": seed.title, "abstract": seed.abstract} for seed in self.text_seeds
         ]
         return {
             name: list(value) if isinstance(value, tuple) else value for name, value in data.items()
@@ -145,6 +184,11 @@ def profile_from_dict(data: Any, source: str) -> Profile:
     if "keywords" in values:
         values["keywords"] = [
             _keyword(item, f"keywords[{i}]", source) for i, item in enumerate(values["keywords"])
+        ]
+    if "text_seeds" in values:
+        values["text_seeds"] = [
+            _text_seed(item, f"text_seeds[{i}]", source)
+            for i, item in enumerate(values["text_seeds"])
         ]
     try:
         return Profile(**values)
@@ -287,6 +331,17 @@ def _keyword(item: Any, where: str, source: str) -> Any:
     return item  # a phrase, or something Profile's checks will name
 
 
+def _text_seed(item: Any, where: str, source: str) -> Any:
+    if isinstance(item, Mapping):
+        unknown = [str(key) for key in item if key not in ("title", "abstract")]
+        if unknown:
+            raise ProfileError(source, f"{where}.{unknown[0]}", "unknown; use title, abstract")
+        if "title" not in item:
+            raise ProfileError(source, f"{where}.title", "missing: the paper's title")
+        return TextSeed(item["title"], item.get("abstract") or "")
+    return item  # a title, or something Profile's checks will name
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -371,13 +426,55 @@ def _canonical_seeds(seeds: tuple) -> tuple[str, ...]:
             raise ProfileError(
                 "profile", f"seeds[{i}]", "write arXiv ids in quotes, e.g. '2507.10010'"
             )
-        try:
-            paper_id = parse_arxiv_id(seed)[0]
-        except InvalidArxivId:
-            raise ProfileError("profile", f"seeds[{i}]", f"{seed!r} is not an arXiv id") from None
+        paper_id = seed_id(seed)
+        if paper_id is None:
+            raise ProfileError(
+                "profile",
+                f"seeds[{i}]",
+                f"{seed!r} is neither an arXiv id nor a paper id of the archive (title:...)",
+            )
         if paper_id not in canonical:
             canonical.append(paper_id)
+    _check_seed_count(canonical, "seeds")
     return tuple(canonical)
+
+
+def seed_id(seed: str) -> str | None:
+    """The seed id of `seed`: an arXiv id (or URL) made canonical, a prefixed store id
+    (`title:...`) as it is; else None."""
+    try:
+        return parse_arxiv_id(seed)[0]
+    except InvalidArxivId:
+        pass
+    seed = seed.strip()
+    if _PREFIXED_ID.fullmatch(seed) and not seed.startswith(TEXT_SEED_PREFIX):
+        return seed
+    return None
+
+
+def _checked_text_seeds(seeds: tuple) -> tuple[TextSeed, ...]:
+    checked: dict[str, TextSeed] = {}
+    for i, seed in enumerate(seeds):
+        seed = TextSeed(seed) if isinstance(seed, str) else seed
+        where = f"text_seeds[{i}]"
+        if not isinstance(seed, TextSeed) or not isinstance(seed.abstract, str):
+            raise ProfileError("profile", where, "must be a title or {title, abstract}")
+        if not _has_terms(seed.title):
+            raise ProfileError("profile", f"{where}.title", "must be a title with words")
+        if len(seed.title) > LIMITS.title:
+            raise ProfileError("profile", f"{where}.title", f"at most {LIMITS.title:,} characters")
+        if len(seed.abstract) > MAX_SEED_ABSTRACT:
+            raise ProfileError(
+                "profile", f"{where}.abstract", f"at most {MAX_SEED_ABSTRACT:,} characters"
+            )
+        checked.setdefault(seed.id, seed)  # the same title twice is one seed
+    _check_seed_count(checked, "text_seeds")
+    return tuple(checked.values())
+
+
+def _check_seed_count(seeds: Collection, name: str) -> None:
+    if len(seeds) > MAX_SEEDS:
+        raise ProfileError("profile", name, f"{len(seeds):,} seeds; at most {MAX_SEEDS:,}")
 
 
 def _parsed_categories(categories: tuple) -> tuple[str, ...]:

@@ -271,3 +271,37 @@ def test_ingest_file_on_a_directory_of_mixed_files_says_how_each_went(env, tmp_p
         for line in lines
     )
     assert "5 file(s): added 6, updated 0, unchanged 0, rejected 2" in lines
+
+
+def test_profile_import_says_what_it_did_and_refuses_bad_files(env, samples_dir, tmp_path):
+    run(env, "ingest", "file", str(samples_dir / "000_aa4dc63787281bb6.txt"))
+    store = Store.open(sqlite_url(tmp_path / "data"))
+    [known] = [paper for _, paper in store.iter_keyed()][:1]
+    library = tmp_path / "library.bib"
+    library.write_text(
+        f"@misc{{a, title = {{{known.title}}}}}\n"
+        "@article{b, title = {My own paper}, abstract = {About things.}}\n"
+        "@misc{c, year = {2020}}\n",
+        encoding="utf-8",
+    )
+    target = "user:T1:U1"
+    result = run(env, "profile", "import", "--target", target, str(library))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"{library}: imported 2 papers: 1 found in the archive, 1 kept as text; "
+        "1 line not understood (line 3: '@misc{c' (no title, arXiv id or DOI))\n"
+    )
+    profile = store.profiles.get(target)
+    assert profile.seeds == (known.id,) and profile.text_seeds[0].title == "My own paper"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("---\n", encoding="utf-8")
+    refused = run(env, "profile", "import", "--target", target, str(empty))
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"Error: {empty}: no paper found in it: line 1: '---' (no words to read); "
+        "nothing was imported\n"
+    )
+    bad = run(env, "profile", "import", "--target", "someone", str(library))
+    assert bad.exit_code == 1 and "'someone' is not a target" in bad.output
+    assert store.profiles.get(target) == profile
+    store.close()

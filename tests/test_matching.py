@@ -15,11 +15,11 @@ from recommender.embed import HashEmbedder
 from recommender.engine import Engine
 from recommender.errors import ProfileNotFound
 from recommender.fusion import Fusion
-from recommender.indexes import Indexer
+from recommender.indexes import Indexer, dense_text, text_hash
 from recommender.matching import Matcher, MatchSettings, diversify
 from recommender.matching import record_feedback as press
 from recommender.models import Paper
-from recommender.profiles import Keyword, Profile
+from recommender.profiles import Keyword, Profile, TextSeed
 from recommender.store import Store
 from recommender.text import tokenize
 from tests.support import logged_feedback
@@ -127,6 +127,9 @@ class World:
     def ids(self, digest: Digest) -> list[str]:
         return [pick.paper.id for pick in digest.picks]
 
+    def store_hashes(self, seed: TextSeed) -> list[str]:
+        return [text_hash(dense_text(Paper(seed.id, seed.title, seed.abstract)))]
+
 
 @pytest.fixture
 def world(sqlite_store: Store, tmp_path: Path) -> World:
@@ -233,6 +236,26 @@ def test_every_pick_is_explained_by_its_closest_seed(world: World):
     assert speech.explanation.closest.paper_id == "2507.10011"
     assert speech.explanation.closest.kind == "seed"
     assert "close to seed 2507.10011" in speech.explanation.text()
+
+
+def test_a_text_seed_counts_as_a_seed_and_is_embedded_once(world: World, monkeypatch):
+    world.ingest(EVERYTHING, MON)
+    own = TextSeed(
+        "Streaming speech recognition on devices",
+        "Speech recognition of streaming audio with transducers on phones.",
+    )
+    profile = Profile(text_seeds=(own,), keywords=("speech",), digest_size=3)
+    digest = world.digest(profile, MON + HOUR)
+    speech = next(p for p in digest.picks if p.paper.id == "2507.10011")
+    assert speech.explanation.closest.paper_id == own.id
+    assert "close to seed “Streaming speech recognition on devices”" in speech.explanation.text()
+    assert own.id not in world.ids(digest) and not digest.notices
+    embedder = world.matcher.embedder
+    [stored] = world.store.text_embeddings(embedder.name, world.store_hashes(own)).values()
+    assert stored  # kept: the next digest reads it instead of embedding the text again
+    monkeypatch.setattr(embedder, "encode", lambda texts: pytest.fail(f"embedded {texts}"))
+    again = world.matcher.digest("user:T1:U2", profile, now=MON + HOUR)
+    assert world.ids(again) == world.ids(digest)
 
 
 def test_two_interests_are_both_served(world: World):
@@ -408,8 +431,9 @@ def test_digests_of_many_targets_at_once(world: World):
     assert len(digests["user:T1:U1"].picks) == 5
 
 
-def test_an_empty_archive_has_nothing_yet(world: World):
-    digest = world.digest(QUANTIZATION, MON)
+@pytest.mark.parametrize("profile", [QUANTIZATION, Profile(text_seeds=("My own paper",))])
+def test_an_empty_archive_has_nothing_yet(world: World, profile: Profile):
+    digest = world.digest(profile, MON)
     assert digest.nothing_new
     assert digest.headline() == "Nothing new yet: the archive holds no papers."
 

@@ -4,8 +4,10 @@ import pytest
 
 from recommender.errors import EmptyProfile, InvalidFeedback, InvalidTarget, ProfileError
 from recommender.profiles import (
+    MAX_SEEDS,
     Keyword,
     Profile,
+    TextSeed,
     apply_feedback,
     check_target,
     file_target,
@@ -103,7 +105,17 @@ def test_the_dict_form_round_trips():
         ("description: ok\ndigest_size: five", "digest_size", "from 3 to 20"),
         ("description: ok\ncategories: [CS-CL]", "categories[0]", "not an arXiv category"),
         ("description: ok\ncategories: [cs.LG, cs.xyz]", "categories[1]", "are two letters"),
-        ("description: ok\nseeds: [not-an-id]", "seeds[0]", "not an arXiv id"),
+        ("description: ok\nseeds: [not-an-id]", "seeds[0]", "neither an arXiv id nor"),
+        ("description: ok\nseeds: ['text:abc']", "seeds[0]", "neither an arXiv id nor"),
+        ("text_seeds: [{abstract: x}]", "text_seeds[0].title", "missing: the paper's title"),
+        ("text_seeds: [{title: x, year: 2020}]", "text_seeds[0].year", "unknown"),
+        ("text_seeds: ['...']", "text_seeds[0].title", "a title with words"),
+        ("text_seeds: [[a]]", "text_seeds[0]", "a title or {title, abstract}"),
+        (
+            "text_seeds: [{title: x, abstract: " + "w" * 10_001 + "}]",
+            "text_seeds[0].abstract",
+            "at most 10,000 characters",
+        ),
         ("description: ok\nseeds: [2507.10010]", "seeds[0]", "in quotes"),
         ("description: ok\nauthors: ['  ']", "authors[0]", "author's name"),
         ("description: ok\nliked: [a]\ndisliked: [a]", "disliked", "both liked and disliked"),
@@ -233,3 +245,32 @@ def test_bad_targets(target: str):
 
 def test_file_target_is_the_file_name():
     assert file_target(Path("profiles/efficient-llm.yaml")) == "file:efficient-llm"
+
+
+def test_a_seed_is_any_paper_of_the_archive_or_a_paper_known_by_its_text(tmp_path: Path):
+    path = write(
+        tmp_path,
+        "seeds: ['arXiv:2507.07186v2', 'title:0123456789abcdef', 'beir:42']\n"
+        "text_seeds:\n"
+        "  - My own paper on sparse attention\n"
+        "  - {title: Another one, abstract: About routing.}\n"
+        "  - {title: 'my own paper on SPARSE attention!'}\n",  # the first one again
+    )
+    profile = load_profile(path)
+    assert profile.seeds == ("2507.07186", "title:0123456789abcdef", "beir:42")
+    assert profile.text_seeds == (
+        TextSeed("My own paper on sparse attention"),
+        TextSeed("Another one", "About routing."),
+    )
+    assert profile.text_seeds[0].id == TextSeed("MY OWN paper on sparse attention.").id
+    assert profile.text_seeds[0].id.startswith("text:")
+    assert profile_from_dict(profile.to_dict(), "stored") == profile
+    assert Profile(text_seeds=("Only a title",)).has_interests
+
+
+def test_seeds_are_limited_in_number():
+    many = [f"title:{i:016x}" for i in range(MAX_SEEDS + 1)]
+    with pytest.raises(ProfileError, match="1,001 seeds; at most 1,000"):
+        Profile(seeds=many)
+    with pytest.raises(ProfileError, match="text_seeds: 1,001 seeds"):
+        Profile(text_seeds=[f"Paper number {i}" for i in range(MAX_SEEDS + 1)])

@@ -447,3 +447,23 @@ def test_the_fans_indexes_come_and_go_with_their_migration_and_keep_every_row(da
 def _index_names(engine) -> set[str]:
     found = inspect(engine)
     return {index["name"] for table in ("feedback", "saved") for index in found.get_indexes(table)}
+
+
+def test_text_vectors_are_kept_by_model_and_text_hash(store: Store):
+    store.save_text_embeddings("m1", [("h1", b"\x00\x01"), ("h2", b"\x02\x03")])
+    # Another process saved h2 meanwhile: the batch still lands, each vector once.
+    store.save_text_embeddings("m1", [("h2", b"\x02\x03"), ("h3", b"\x04\x05")])
+    store.save_text_embeddings("m2", [("h1", b"\x09\x09")])
+    assert store.text_embeddings("m1", ["h1", "h3", "h4"]) == {"h1": b"\x00\x01", "h3": b"\x04\x05"}
+    assert store.text_embeddings("m2", ["h1", "h2"]) == {"h1": b"\x09\x09"}
+
+
+def test_the_text_vectors_migration_goes_up_and_down(database_url: str):
+    _migrate(database_url, alembic.command.upgrade, "0007")
+    store = Store.open(database_url)
+    store.save_text_embeddings("m1", [("h1", b"\x00\x01")])
+    store.close()
+    _migrate(database_url, alembic.command.downgrade, "0007")
+    engine = create_engine(database_url)
+    assert "text_embeddings" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -2,7 +2,8 @@
 
 Each command parses its options, calls the library and prints. One module per command or
 group: `ingest.py` (papers ingest …), `archive.py` (stats, index, search), `digest.py`,
-`evaluation.py` (eval), `jobs.py` (run-once, scheduler, status), `demo.py`, `serve.py`;
+`evaluation.py` (eval), `jobs.py` (run-once, scheduler, status), `profile.py` (profile
+import), `demo.py`, `serve.py`;
 what they share (`Context`, errors, progress bars, the choice of deliverer) is in
 `context.py`.
 """
@@ -13,7 +14,7 @@ import logging
 
 import click
 
-from bot.cli import archive, demo, digest, evaluation, ingest, jobs, serve
+from bot.cli import archive, demo, digest, evaluation, ingest, jobs, profile, serve
 from bot.cli.context import Context
 from bot.config import Settings
 from bot.errors import SettingsError
@@ -48,6 +49,7 @@ for command in (
     jobs.scheduler,
     jobs.status,
     demo.demo,
+    profile.profile,
 ):
     cli.add_command(command)
 

@@ -14,13 +14,14 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from recommender import dedupe
 from recommender.categories import in_category, parse_category
 from recommender.ids import is_arxiv_id, is_title_id, normalize_title
 from recommender.models import Paper
 from recommender.names import name_contains
-from recommender.store.schema import embeddings, paper_aliases, papers
+from recommender.store.schema import embeddings, paper_aliases, papers, text_embeddings
 
 
 @dataclass
@@ -203,6 +204,57 @@ class Papers:
                     for pk, h, vector in rows
                 ],
             )
+
+    def ids_by_doi(self, dois: Iterable[str]) -> dict[str, str]:
+        """The id of the stored paper of each DOI (compared ignoring case, as DOIs are)."""
+        wanted = {doi.casefold(): doi for doi in dois}
+        if not wanted:
+            return {}
+        # DOIs are in the extras JSON without an index: a scan, once per import.
+        doi = func.lower(papers.c.extras["doi"].as_string())
+        query = select(doi, papers.c.id).where(doi.in_(list(wanted)))
+        with self.engine.connect() as conn:
+            return {wanted[found]: paper_id for found, paper_id in conn.execute(query)}
+
+    def ids_by_title(self, titles: Iterable[str]) -> dict[str, str]:
+        """The id of a stored paper of each title, compared normalized (`normalize_title`);
+        of several papers with one title, an arXiv record."""
+        wanted: dict[str, list[str]] = {}
+        for title in titles:
+            wanted.setdefault(normalize_title(title), []).append(title)
+        query = select(papers.c.norm_title, papers.c.id).where(papers.c.norm_title.in_(wanted))
+        with self.engine.connect() as conn:
+            rows = sorted(conn.execute(query).all(), key=lambda row: not is_arxiv_id(row[1]))
+        found: dict[str, str] = {}
+        for norm, paper_id in rows:
+            for title in wanted[norm]:
+                found.setdefault(title, paper_id)
+        return found
+
+    def text_embeddings(self, model: str, hashes: Iterable[str]) -> dict[str, bytes]:
+        """Stored vectors of `model` for texts that are no paper: text hash -> float32 bytes."""
+        wanted = list(set(hashes))
+        query = select(text_embeddings.c.text_hash, text_embeddings.c.vector).where(
+            text_embeddings.c.model == model, text_embeddings.c.text_hash.in_(wanted)
+        )
+        with self.engine.connect() as conn:
+            return {text_hash: bytes(vector) for text_hash, vector in conn.execute(query)}
+
+    def save_text_embeddings(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Store (text hash, float32 bytes) vectors of `model` for texts that are no paper."""
+        values = [{"model": model, "text_hash": h, "vector": vector} for h, vector in rows]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text_embeddings.insert(), values)
+        except IntegrityError:
+            # Another process embedded some of the same texts meanwhile: the same vectors.
+            # One by one, keeping theirs.
+            for value in values:
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(text_embeddings.insert(), [value])
+                except IntegrityError:
+                    continue
 
     def stats(self) -> StoreStats:
         by_source: dict[str, int] = {}

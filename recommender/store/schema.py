@@ -78,6 +78,16 @@ embeddings = Table(
     Column("vector", LargeBinary, nullable=False),
 )
 
+# Vectors of texts that are no paper of the store (a profile's text seeds), by model and a
+# hash of the text: embedded once, however often the profile is prepared.
+text_embeddings = Table(
+    "text_embeddings",
+    metadata,
+    Column("model", String(200), primary_key=True),
+    Column("text_hash", String(40), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
+)
+
 # Interest profiles. `target` names who gets the digest: `user:TEAM:USER`, `channel:TEAM:CHANNEL`
 # or `file:NAME` for a team profile kept in git. `settings` is the profile as JSON.
 profiles = Table(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 # https://docs.slack.dev/reference/block-kit/blocks and .../block-elements/button-element
 MAX_BLOCKS = 50
@@ -50,6 +51,12 @@ def check_limits(message: dict) -> None:
         Block.parse(block).validate_json()
     for text in texts(message):
         assert 0 < len(text["text"]) <= MAX_TEXT, text["text"][:80]
+
+
+def check_view(view: dict) -> None:
+    """Fail if Slack would refuse the modal or Home tab `view` (slack_sdk's view model too)."""
+    check_limits(view)
+    View(**view).validate_json()
 
 
 def check_inert(message: dict, *, mentions: tuple[str, ...] = ()) -> None:

@@ -99,6 +99,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.answers: list[Reply] = []  # what the fake answered each call, in order
         self.latency = 0.0  # seconds the fake takes to answer each call
+        # Files' contents by path (`/files/...`), served to GETs as Slack's file server does.
+        self.files: dict[str, bytes] = {}
         self._scripts: dict[str, list[Reply]] = {}
         self._changed = threading.Condition()
         self._names = itertools.count(1)
@@ -222,9 +224,11 @@ class FakeSlack:
                 if reply.drop:
                     self.close_connection = True
                     return
-                data = json.dumps(reply.body).encode()
+                data = fake.files.get(call.path) if self.command == "GET" else None
+                kind = "application/octet-stream" if data is not None else "application/json"
+                data = json.dumps(reply.body).encode() if data is None else data
                 self.send_response(reply.status)
-                for key, value in {"Content-Type": "application/json", **reply.headers}.items():
+                for key, value in {"Content-Type": kind, **reply.headers}.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -302,6 +302,9 @@ def test_help_lists_the_subcommands(slack: SlackSender, fake_slack: FakeSlack) -
     text = str(ask(slack, fake_slack, "help")["blocks"])
     for command in ("subscribe", "unsubscribe", "follow", "mute", "seed", "settings", "saved"):
         assert f"/papers {command}" in text
+    for removal in ("unfollow", "unmute", "unseed", "unlike", "unsave"):
+        assert f"`{removal}`" in text
+    assert "/papers import" in text
     assert "/papers channel subscribe" in text
 
 

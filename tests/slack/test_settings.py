@@ -14,8 +14,9 @@ from bot.sealed import NOT_YOURS, seal
 from bot.services import Services
 from bot.settings_blocks import SETTINGS_VIEW
 from bot.targets import channel_target, user_target
-from recommender.profiles import Keyword, Profile
+from recommender.profiles import Keyword, Profile, TextSeed
 from recommender.schedule import Schedule
+from tests.slack.blockkit import check_view
 from tests.slack.conftest import NINE_UTC, subscribe
 from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 
@@ -30,6 +31,9 @@ _STATE = {
     "static_select": lambda element, value: {
         "selected_option": next(o for o in element["options"] if o["value"] == value)
     },
+    "multi_static_select": lambda element, value: {
+        "selected_options": [o for o in element["options"] if o["value"] in value]
+    },
 }
 _INITIAL = {
     "plain_text_input": lambda element: element.get("initial_value"),
@@ -37,6 +41,7 @@ _INITIAL = {
     "timepicker": lambda element: element.get("initial_time"),
     "datepicker": lambda element: element.get("initial_date"),
     "static_select": lambda element: element["initial_option"]["value"],
+    "multi_static_select": lambda element: [o["value"] for o in element.get("initial_options", [])],
 }
 
 
@@ -278,3 +283,31 @@ def test_a_daily_digest_needs_no_weekday(
     assert weekday["optional"] is True
     assert slack.submit(view, filled(view, frequency="daily", weekday=None)).body == ""
     assert services.store.subscriptions.get(ALICE) == NINE_UTC
+
+
+def test_the_modal_lists_seeds_by_title_and_removes_those_picked(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    own = TextSeed("My own paper on sparse routing")
+    seeds = ("2507.07186", "2507.99999")
+    subscribe(services, ALICE, "LLM inference", seeds=seeds, text_seeds=(own,))
+    slack.command("settings")
+    view = opened_view(fake_slack)
+    check_view(view)
+    listed = next(b for b in view["blocks"] if "*Seed papers*" in b.get("text", {}).get("text", ""))
+    assert listed["text"]["text"] == (
+        "*Seed papers* (3): new papers close to these rank higher.\n"
+        "• Planted in Pretraining, Swayed by Finetuning: A Case Study on the Origins of "
+        "Cognitive Biases in LLMs\n• 2507.99999\n• My own paper on sparse routing"
+    )
+    answer = slack.submit(view, filled(view, remove_seeds=["2507.07186", own.id]))
+    assert (answer.status, answer.body) == (200, "")
+    profile = services.store.profiles.get(ALICE)
+    assert (profile.seeds, profile.text_seeds) == (("2507.99999",), ())
+    assert profile.description == "LLM inference"
+    # Bob submitting Alice's modal removes nothing.
+    slack.command("settings")
+    again = opened_view(fake_slack, 2)
+    refused = slack.submit(again, filled(again, remove_seeds=["2507.99999"]), user="U0BOB")
+    assert json.loads(refused.body)["errors"] == {"description": NOT_YOURS}
+    assert services.store.profiles.get(ALICE).seeds == ("2507.99999",)

@@ -9,12 +9,20 @@ import pytest
 
 from bot.errors import NotAllowed
 from bot.sealed import seal, settings_target, unseal
-from bot.settings_blocks import FormErrors, home_view, read_settings, settings_modal, when
+from bot.settings_blocks import (
+    FormErrors,
+    home_view,
+    import_done,
+    import_modal,
+    read_settings,
+    settings_modal,
+    when,
+)
 from bot.subscriptions import Subscription
 from recommender.models import Paper
 from recommender.profiles import Keyword, Profile
 from recommender.schedule import Schedule
-from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.blockkit import check_inert, check_limits, check_view
 from tests.slack.golden import assert_golden
 
 NOW = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)
@@ -25,7 +33,8 @@ PROFILE = Profile(
     muted=("robotics",),
     authors=("Yonatan Belinkov",),
     categories=("cs.CL", "cs.LG"),
-    seeds=("2507.07186",),
+    seeds=("2507.07186", "2507.99999"),
+    text_seeds=("My own paper on *serving* <!here>",),
     liked=("2510.13832",),
     digest_size=8,
 )
@@ -33,9 +42,26 @@ SCHEDULE = Schedule("weekly", "07:15", "Europe/Paris", "friday", date(2025, 12, 
 
 
 def test_settings_modal() -> None:
-    view = settings_modal(Subscription(PROFILE, SCHEDULE), tz="UTC", channel=False, metadata="m")
+    view = settings_modal(
+        Subscription(PROFILE, SCHEDULE),
+        tz="UTC",
+        channel=False,
+        metadata="m",
+        seed_titles={"2507.07186": "Planted in <Pretraining> & Swayed"},
+    )
     assert_golden("settings_modal", view)
+    check_inert({"text": "", **view})
     check_limits(view)
+
+
+def test_import_modal_and_its_answer() -> None:
+    view = import_modal(metadata="m")
+    assert_golden("import_modal", view)
+    check_view(view)
+    done = import_done("imported 1 paper: 0 found in the archive, 1 kept as text <!here>")
+    check_view(done)
+    check_inert({"text": "", **done})
+    assert "kept as text &lt;!here&gt;." in done["blocks"][0]["text"]["text"]
 
 
 def test_a_first_settings_modal_starts_from_the_given_zone() -> None:

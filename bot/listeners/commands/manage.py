@@ -1,4 +1,5 @@
-"""The `/papers` subcommands that manage digests: subscribe, follow, mute, seed, settings...
+"""The `/papers` subcommands that manage digests: subscribe, follow, mute, seed, settings,
+import, and the removals (unseed, unsave, unfollow, unmute)...
 
 Whose settings change is decided by Slack's signed payload alone: the caller's own, or the
 channel the command was typed in. The command's text only says what to change.
@@ -22,19 +23,25 @@ from bot.people import FALLBACK_TZ, slack_time_zone
 from bot.redraw import saved_page
 from bot.services import Services
 from bot.settings_blocks import when
-from bot.show_settings import open_settings
+from bot.show_settings import open_import, open_settings
 from bot.subcommands import (
     AddSeed,
     Follow,
+    ImportLibrary,
     Mute,
     OpenSettings,
+    RemoveSeed,
     ShowSaved,
     Subcommand,
     Subscribe,
+    Unfollow,
+    Unmute,
+    Unsave,
     Unsubscribe,
 )
 from bot.targets import channel_target, is_direct_message, user_target
 from recommender.errors import ProfileError
+from recommender.models import Paper
 from recommender.profiles import mutes_own_topic
 
 DESCRIPTION_CHARS = 300
@@ -177,6 +184,70 @@ def _add_seed(services: Services, command: AddSeed, call: Caller) -> None:
     )
 
 
+def _remove_seed(services: Services, command: RemoveSeed, call: Caller) -> None:
+    removed = subscriptions.remove_seed(
+        services.store, call.target(), command.paper, now=services.clock()
+    )
+    paper = escape(truncate(command.paper.removeprefix("doi:"), DESCRIPTION_CHARS))
+    if removed is None:
+        call.say(
+            f"*{paper}* was not one of your seeds or liked papers: nothing changed. "
+            "`/papers settings` lists your seeds."
+        )
+        return
+    title = escape(truncate(removed, DESCRIPTION_CHARS))
+    call.say(f"*{title}* is no longer a seed or a liked paper of yours.")
+
+
+def _unsave(services: Services, command: Unsave, call: Caller) -> None:
+    target = call.target()
+    removed = subscriptions.unsave(services.store, target, command.paper_id)
+    if removed is None:
+        paper = escape(truncate(command.paper_id.removeprefix("doi:"), DESCRIPTION_CHARS))
+        call.say(
+            f"*{paper}* was not on your saved list: nothing changed. `/papers saved` shows it."
+        )
+        return
+    paper_id = removed.id if isinstance(removed, Paper) else removed
+    shown = paper_title(removed) if isinstance(removed, Paper) else f"*{escape(removed)}*"
+    text = f"Took {shown} off your saved list."
+    profile = services.store.profiles.get(target)
+    if profile is not None and paper_id in profile.liked:
+        text += (
+            f" Saving it also counted as liking it; `/papers unlike {escape(paper_id)}` "
+            "takes that back."
+        )
+    call.say(text)
+
+
+def _unfollow(services: Services, command: Unfollow, call: Caller) -> None:
+    removed = subscriptions.unfollow(
+        services.store, call.target(), command.author, now=services.clock()
+    )
+    author = escape(truncate(removed or command.author, DESCRIPTION_CHARS))
+    if removed is None:
+        call.say(f"You were not following *{author}*: nothing changed.")
+    else:
+        call.say(f"No longer following *{author}*.")
+
+
+def _unmute(services: Services, command: Unmute, call: Caller) -> None:
+    removed = subscriptions.unmute(
+        services.store, call.target(), command.term, now=services.clock()
+    )
+    term = escape(truncate(removed or command.term, DESCRIPTION_CHARS))
+    if removed is None:
+        call.say(f"*{term}* was not muted: nothing changed.")
+    else:
+        call.say(f"*{term}* is no longer muted: papers that mention it can be picked again.")
+
+
+def _import(services: Services, command: ImportLibrary, call: Caller) -> None:
+    open_import(
+        services, call.client, trigger_id=call.trigger_id, target=call.target(), opener=call.user
+    )
+
+
 def _saved(services: Services, command: ShowSaved, call: Caller) -> None:
     for message in saved_page(services, call.target()):
         reply(call.respond, message)
@@ -196,4 +267,9 @@ _HANDLERS: dict[type, Callable[[Services, Subcommand, Caller], None]] = {
     Mute: _mute,
     AddSeed: _add_seed,
     ShowSaved: _saved,
+    RemoveSeed: _remove_seed,
+    Unsave: _unsave,
+    Unfollow: _unfollow,
+    Unmute: _unmute,
+    ImportLibrary: _import,
 }
