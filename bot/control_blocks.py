@@ -82,22 +82,29 @@ def paused_text(state: Subscribed) -> str:
     """ " · paused (why)" for a paused digest, else ""."""
     if not state.paused:
         return ""
+    if state.paused == PAUSED_BY_HAND:
+        return " · *paused*"
     return f" · *paused* ({escape(truncate(state.paused, 200))})"
 
 
-def home_blocks(
-    own: Subscribed | None, channels: list[tuple[Subscribed, Change | None]]
-) -> list[dict]:
-    """The Home tab's controls: Pause or Resume the person's own digest, and the channel
-    digests they set up with the last change to each."""
-    blocks = []
-    if own is not None:
-        text = (
-            "Your digest goes at its times." if not own.paused else "Your digest" + paused_text(own)
+def own_digest_blocks(state: Subscribed) -> list[dict]:
+    """The Home tab's Pause or Resume of the person's own digest (and, paused, a word why)."""
+    label = "Resume my digest" if state.paused else "Pause my digest"
+    button = {**pause_button(state), "text": {"type": "plain_text", "text": label}}
+    blocks = [_actions([button])]
+    if state.paused:
+        blocks.insert(
+            0, context_block(f"Your digest{paused_text(state)}: none goes until you resume it.")
         )
-        blocks.append({**section_block(text), "accessory": pause_button(own)})
-    if channels:
-        blocks += [{"type": "divider"}, section_block("*Channel digests you set up*")]
+    return blocks
+
+
+def channel_blocks(channels: list[tuple[Subscribed, Change | None]]) -> list[dict]:
+    """The Home tab's list of the channel digests a person set up: each with Pause or
+    Resume, and the last change to it."""
+    if not channels:
+        return []
+    blocks = [{"type": "divider"}, section_block("*Channel digests you set up*")]
     for state, change in channels[:CHANNELS_SHOWN]:
         text = f"{where(state.target)}{paused_text(state)}"
         blocks.append({**section_block(text), "accessory": pause_button(state)})
@@ -130,7 +137,7 @@ def undone_notice(undo: Change, undone: Change) -> dict:
 
 
 def _actions(elements: list[dict]) -> dict:
-    return {"type": "actions", "elements": elements}
+    return {"type": "actions", "block_id": "digest_controls", "elements": elements}
 
 
 def _day(at: datetime) -> str:

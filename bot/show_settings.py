@@ -10,6 +10,7 @@ from datetime import UTC
 from slack_sdk import WebClient
 
 from bot import subscriptions
+from bot.control_blocks import channel_blocks, own_digest_blocks
 from bot.people import FALLBACK_TZ, slack_time_zone
 from bot.sealed import seal
 from bot.services import Services
@@ -32,12 +33,22 @@ def open_settings(
 
 
 def publish_home(services: Services, client: WebClient, *, team: str, user: str) -> None:
-    """Show `user` their schedule, profile and latest picks in the app's Home tab."""
-    target = user_target(team, user)
+    """Show `user` their schedule, profile and latest picks in the app's Home tab, with
+    Pause or Resume, and the channel digests they set up."""
+    store, target = services.store, user_target(team, user)
     now = services.clock()
-    current = subscriptions.current(services.store, target)
+    current = subscriptions.current(store, target)
     zone = current.schedule.zone if current.schedule else UTC
-    recent = recent_picks(services.store, target, zone, now=now)
-    upcoming = services.next_digest(target, current.schedule) if current.schedule else None
-    view = home_view(current, now=now, upcoming=upcoming, recent=recent)
+    recent = recent_picks(store, target, zone, now=now)
+    state = store.subscriptions.state(target)
+    going = state is not None and not state.paused
+    upcoming = services.next_digest(target, current.schedule) if going else None
+    own = own_digest_blocks(state) if state is not None else []
+    channels = [
+        (owned, store.subscriptions.last_change(owned.target))
+        for owned in store.subscriptions.owned_by(target)
+        if is_channel_target(owned.target)
+    ]
+    controls = (own, channel_blocks(channels))
+    view = home_view(current, now=now, upcoming=upcoming, recent=recent, controls=controls)
     client.views_publish(user_id=user, view=view)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.errors import UsageError
+from bot.control_blocks import PAUSED_BY_HAND
+from bot.errors import NotAllowed, UsageError
 from recommender.errors import EmptyProfile
 from recommender.matching import record_feedback
 from recommender.models import Paper
 from recommender.profiles import Profile, require_interests
 from recommender.schedule import Schedule
 from recommender.store import Store
+from recommender.store.subscriptions import Subscribed
 
 
 class UnknownPaper(UsageError):
@@ -45,11 +47,13 @@ def subscribe(
     default_tz: str,
     at: str | None = None,
     now: datetime,
+    owner: str | None = None,
 ) -> Subscription:
     """Start or renew `target`'s digests; a new description replaces the old one.
 
     A renewed subscription keeps its days, time and zone, except what is given again (`at`,
-    `tz`); a new one takes `tz`, else `default_tz` (the caller's zone in Slack).
+    `tz`); a new one takes `tz`, else `default_tz` (the caller's zone in Slack), and is
+    `owner`'s (whoever set it up).
     """
     old = current(store, target)
     profile = replace(old.profile, description=description) if description else old.profile
@@ -65,15 +69,41 @@ def subscribe(
         schedule = replace(schedule, tz=tz)
     if at:
         schedule = replace(schedule, at=at)
-    return save(store, target, Subscription(profile, schedule), now=now)
+    return save(store, target, Subscription(profile, schedule), now=now, owner=owner)
 
 
-def save(store: Store, target: str, subscription: Subscription, *, now: datetime) -> Subscription:
-    """Store a checked profile and, if it has one, its schedule."""
+def save(
+    store: Store,
+    target: str,
+    subscription: Subscription,
+    *,
+    now: datetime,
+    owner: str | None = None,
+) -> Subscription:
+    """Store a checked profile and, if it has one, its schedule (a new one `owner`'s)."""
     store.profiles.save(target, subscription.profile, now=now)
     if subscription.schedule is not None:
-        store.subscriptions.save(target, subscription.schedule, now=now)
+        store.subscriptions.save(target, subscription.schedule, now=now, owner=owner)
     return subscription
+
+
+def set_paused(
+    store: Store, target: str, presser: str, *, paused: bool, now: datetime
+) -> Subscribed:
+    """Pause or resume `target`'s digests for `presser`, who must be the target or the one
+    who set it up (NotAllowed); UsageError if it is no longer subscribed."""
+    state = store.subscriptions.state(target)
+    if state is None:
+        raise UsageError(
+            "That digest is no longer subscribed: `/papers subscribe` starts it again."
+        )
+    if presser not in (state.target, state.owner):
+        raise NotAllowed("Only whoever set this digest up can pause or resume it.")
+    if paused and not state.paused:
+        store.subscriptions.pause(target, PAUSED_BY_HAND, now=now)
+    elif not paused:
+        store.subscriptions.resume(target, now=now)
+    return store.subscriptions.state(target)
 
 
 def unsubscribe(store: Store, target: str) -> bool:

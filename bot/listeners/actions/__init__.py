@@ -1,4 +1,5 @@
-"""Button listeners: under search results and digests, "Next 5", and the Home tab's "Edit"."""
+"""Button listeners: under search results and digests, "Next 5", the Home tab's "Edit",
+Pause and Resume, and Undo under a change to a channel's digest."""
 
 from __future__ import annotations
 
@@ -10,11 +11,20 @@ from bot.listeners.actions import (
     more_like_this,
     next_page,
     not_interested,
+    pause_resume,
     save,
 )
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    for module in (next_page, more_like_this, save, not_interested, digest_feedback, edit_settings):
+    for module in (
+        next_page,
+        more_like_this,
+        save,
+        not_interested,
+        digest_feedback,
+        edit_settings,
+        pause_resume,
+    ):
         module.register(app, services)

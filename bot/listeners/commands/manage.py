@@ -90,6 +90,7 @@ def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
         default_tz=slack_tz or FALLBACK_TZ,
         at=command.at,
         now=services.clock(),
+        owner=call.target(),
     )
     upcoming = services.next_digest(target, done.schedule)
     guessed = new and not (command.tz or slack_tz)

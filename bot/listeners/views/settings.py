@@ -19,6 +19,7 @@ from bot.sealed import settings_target
 from bot.services import Services
 from bot.settings_blocks import DESCRIPTION, SETTINGS_VIEW, FormErrors, read_settings
 from bot.show_settings import publish_home
+from bot.targets import user_target
 
 # The context key by which the ack function tells the lazy one that the settings were saved.
 SAVED = "papers_settings_saved"
@@ -33,7 +34,8 @@ def check_and_save(
         target = settings_target(view["private_metadata"], services.views_key, team=team, user=user)
         current = subscriptions.current(services.store, target)
         wanted = read_settings(view["state"]["values"], current, today=services.today())
-        subscriptions.save(services.store, target, wanted, now=services.clock())
+        owner = user_target(team, user)
+        subscriptions.save(services.store, target, wanted, now=services.clock(), owner=owner)
     except FormErrors as error:
         ack(response_action="errors", errors=error.errors)
         return
