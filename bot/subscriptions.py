@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.control_blocks import PAUSED_BY_HAND
 from bot.errors import NotAllowed, UsageError
+from bot.targets import is_slack_target, parse_target
 from recommender.errors import EmptyProfile
 from recommender.matching import record_feedback
 from recommender.models import Paper
@@ -160,3 +161,16 @@ def save_paper(store: Store, presser: str, paper_id: str, *, learner: str, now: 
     added = store.profiles.save_paper(presser, paper_id, now=now)
     record_feedback(store, learner, paper_id, "save", now=now)
     return added
+
+
+def stop_team(store: Store, team: str, reason: str, *, now: datetime) -> list[str]:
+    """Pause the digests of every person and channel of workspace `team` (the app was
+    uninstalled there, or its token revoked); the targets paused."""
+    stopped = [
+        target
+        for target in store.subscriptions.all()
+        if is_slack_target(target) and parse_target(target).team == team
+    ]
+    for target in stopped:
+        store.subscriptions.pause(target, reason, now=now)
+    return stopped

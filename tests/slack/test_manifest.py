@@ -30,7 +30,18 @@ def test_every_request_url_is_the_events_path() -> None:
     assert all(url == f"https://papers.example.com{EVENTS_PATH}" for url in urls)
     assert settings["interactivity"]["is_enabled"] is True
     assert app["features"]["app_home"]["home_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
+
+
+def test_the_readme_says_what_each_event_is_for() -> None:
+    readme = (ROOT / "README.md").read_text()
+    setup = readme.split("## Slack setup", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\s*\| `([a-z_]+)` event \|", setup, flags=re.MULTILINE)
+    assert listed == manifest()["settings"]["event_subscriptions"]["bot_events"]
 
 
 def test_the_readme_lists_exactly_the_scopes_the_manifest_asks_for() -> None:
