@@ -12,6 +12,8 @@ from datetime import datetime
 
 from bot.blocks import button_element, context_block, section_block
 from bot.mrkdwn import escape, truncate
+from bot.settings_blocks import when
+from bot.subscriptions import PAUSED_BY_HAND, Subscription
 from bot.targets import parse_target
 from recommender.delivery import PAUSE_AFTER
 from recommender.store.subscriptions import Change, Subscribed
@@ -19,9 +21,16 @@ from recommender.store.subscriptions import Change, Subscribed
 PAUSE = "digest_pause"
 RESUME = "digest_resume"
 UNDO_CHANGE = "digest_change_undo"
-# Reasons a digest was paused that are no failure.
-PAUSED_BY_HAND = "paused by hand"
-UNINSTALLED = "the app was uninstalled from the workspace"
+# How much of a description a change's summary quotes.
+SUMMARY_CHARS = 120
+# The profile's settings a change's summary names when they changed.
+_FIELDS = (
+    ("the keywords", "keywords"),
+    ("the muted terms", "muted"),
+    ("the followed authors", "authors"),
+    ("the categories", "categories"),
+    ("the papers per digest", "digest_size"),
+)
 # How many channels the Home tab lists (each takes two blocks of Slack's 100 a view).
 CHANNELS_SHOWN = 20
 
@@ -113,6 +122,27 @@ def channel_blocks(channels: list[tuple[Subscribed, Change | None]]) -> list[dic
     if len(channels) > CHANNELS_SHOWN:
         blocks.append(context_block(f"…and {len(channels) - CHANNELS_SHOWN} more channels."))
     return blocks
+
+
+def describe_change(before: Subscription, after: Subscription | None, now: datetime) -> str:
+    """What a change did to a digest, short: `started it: *LLM inference*, daily at 09:00
+    (UTC)`, `stopped it`, `changed the keywords and the schedule (…)`. `after` None: stopped."""
+    if after is None or after.schedule is None:
+        return "stopped it"
+    about = escape(truncate(after.profile.description, SUMMARY_CHARS)) or "its interests"
+    schedule = escape(when(after.schedule, now, None))
+    if before.schedule is None:
+        return f"started it: *{about}*, {schedule}"
+    old, new = before.profile, after.profile
+    changed = [name for name, field in _FIELDS if getattr(old, field) != getattr(new, field)]
+    if old.description != new.description:
+        changed.insert(0, f"the description to *{about}*")
+    if before.schedule != after.schedule:
+        changed.append(f"the schedule to {schedule}")
+    if not changed:
+        return "saved it unchanged"
+    head = ", ".join(changed[:-1]) + " and " if len(changed) > 1 else ""
+    return f"changed {head}{changed[-1]}"
 
 
 def change_text(change: Change) -> str:

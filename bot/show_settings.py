@@ -20,14 +20,24 @@ from recommender.delivery import recent_picks
 
 
 def open_settings(
-    services: Services, client: WebClient, *, trigger_id: str, target: str, opener: str
+    services: Services,
+    client: WebClient,
+    *,
+    trigger_id: str,
+    target: str,
+    opener: str,
+    announce: str | None = None,
 ) -> None:
-    """Open the settings of `target` for `opener`, who alone may submit them."""
+    """Open the settings of `target` for `opener`, who alone may submit them; a change is
+    announced through the response URL `announce` (a channel's digest)."""
     current = subscriptions.current(services.store, target)
     # A first subscription starts in the opener's own zone; later ones keep theirs.
     tz = current.schedule.tz if current.schedule else None
     tz = tz or slack_time_zone(client, opener) or FALLBACK_TZ
-    metadata = seal({"target": target, "opener": opener}, services.views_key)
+    sealed = {"target": target, "opener": opener}
+    if announce:
+        sealed["announce"] = announce
+    metadata = seal(sealed, services.views_key)
     view = settings_modal(current, tz=tz, channel=is_channel_target(target), metadata=metadata)
     client.views_open(trigger_id=trigger_id, view=view)
 

@@ -10,16 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.control_blocks import PAUSED_BY_HAND
 from bot.errors import NotAllowed, UsageError
 from bot.targets import is_slack_target, parse_target
 from recommender.errors import EmptyProfile
 from recommender.matching import record_feedback
 from recommender.models import Paper
-from recommender.profiles import Profile, require_interests
+from recommender.profiles import Profile, profile_from_dict, require_interests
 from recommender.schedule import Schedule
 from recommender.store import Store
-from recommender.store.subscriptions import Subscribed
+from recommender.store.subscriptions import Change, Subscribed
+
+# Why a digest was paused, when no delivery failure paused it.
+PAUSED_BY_HAND = "paused by hand"
+UNINSTALLED = "the app was uninstalled from the workspace"
+REVOKED = "the app's token for the workspace was revoked"
 
 
 class UnknownPaper(UsageError):
@@ -174,3 +178,59 @@ def stop_team(store: Store, team: str, reason: str, *, now: datetime) -> list[st
     for target in stopped:
         store.subscriptions.pause(target, reason, now=now)
     return stopped
+
+
+def snapshot(store: Store, target: str) -> dict:
+    """What an undo puts back: `target`'s stored profile and subscription (None: none)."""
+    profile, state = store.profiles.get(target), store.subscriptions.state(target)
+    return {
+        "profile": None if profile is None else profile.to_dict(),
+        "subscription": None if state is None else state.to_dict(),
+    }
+
+
+def log_change(
+    store: Store, target: str, changer: str, before: dict, summary: str, *, now: datetime
+) -> Change:
+    """Keep a change `changer` made to `target`'s digest (`before` is its `snapshot`)."""
+    return store.subscriptions.log_change(target, changer, summary, before, now=now)
+
+
+def undo(store: Store, change_id: int, presser: str, *, now: datetime) -> tuple[Change, Change]:
+    """Put back the settings from before a change to a digest: (the change, the undo).
+
+    Only its changer or whoever set the digest up may (NotAllowed), and only while it is
+    the digest's latest change (UsageError): an older one would overwrite newer changes.
+    """
+    change = store.subscriptions.change(change_id)
+    if change is None or parse_target(change.target).team != parse_target(presser).team:
+        raise UsageError("That change is not known here.")
+    if presser not in (change.changer, *_owners(store, change)):
+        raise NotAllowed("Only whoever made this change, or set the digest up, can undo it.")
+    latest = store.subscriptions.last_change(change.target)
+    if latest.undoes == change.id:
+        raise UsageError("That change was undone already.")
+    if latest.id != change.id:
+        raise UsageError("The digest was changed again since: undo the latest change first.")
+    now_before = snapshot(store, change.target)
+    _restore(store, change.target, change.before, now=now)
+    whose = parse_target(change.changer).id
+    summary = f"undid <@{whose}>'s change ({change.summary})"
+    taken_back = store.subscriptions.log_change(
+        change.target, presser, summary, now_before, now=now, undoes=change.id
+    )
+    return change, taken_back
+
+
+def _owners(store: Store, change: Change) -> set[str]:
+    """Whoever set the digest up, before the change and now."""
+    before = change.before.get("subscription") or {}
+    state = store.subscriptions.state(change.target)
+    return {owner for owner in (before.get("owner"), state and state.owner) if owner}
+
+
+def _restore(store: Store, target: str, before: dict, *, now: datetime) -> None:
+    if before.get("profile") is not None:
+        profile = profile_from_dict(before["profile"], f"the earlier profile of {target}")
+        store.profiles.save(target, profile, now=now)
+    store.subscriptions.restore(target, before.get("subscription"), now=now)

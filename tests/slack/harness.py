@@ -295,7 +295,10 @@ class SlackSender:
         block_id = next(
             block["block_id"]
             for block in message["blocks"]
-            if any(e.get("value") == value for e in block.get("elements", []))
+            if any(
+                e.get("value") == value
+                for e in [*block.get("elements", []), block.get("accessory") or {}]
+            )
         )
         extra = {"message": {"type": "message", "user": BOT_USER_ID, **message},
                  "channel": {"id": message["channel"], "name": "directmessage"}}  # fmt: skip

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from bot.control_blocks import PAUSE, PAUSED_BY_HAND, RESUME, unreachable_message
+from bot.control_blocks import PAUSE, RESUME, unreachable_message
 from bot.services import Services
 from bot.settings_blocks import EDIT_SETTINGS, SETTINGS_VIEW
+from bot.subscriptions import PAUSED_BY_HAND
 from bot.targets import channel_target, user_target
 from recommender.delivery import Deliverer
 from recommender.schedule import Schedule

@@ -12,10 +12,9 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.control_blocks import UNINSTALLED
-from bot.listeners.events.uninstalled import REVOKED
 from bot.oauth import SCOPES, installation_store
 from bot.services import Services
+from bot.subscriptions import REVOKED, UNINSTALLED
 from bot.targets import channel_target, user_target
 from bot.web import wsgi_app
 from recommender.delivery import Deliverer

@@ -13,6 +13,7 @@ from bot.listeners.actions import (
     not_interested,
     pause_resume,
     save,
+    undo_change,
 )
 from bot.services import Services
 
@@ -26,5 +27,6 @@ def register(app: App, services: Services) -> None:
         digest_feedback,
         edit_settings,
         pause_resume,
+        undo_change,
     ):
         module.register(app, services)

@@ -9,12 +9,9 @@ from logging import Logger
 from slack_bolt import App, BoltContext
 from slack_sdk.oauth.installation_store import InstallationStore
 
-from bot.control_blocks import UNINSTALLED
 from bot.listeners.replies import acknowledge, errors_logged
 from bot.services import Services
-from bot.subscriptions import stop_team
-
-REVOKED = "the app's token for the workspace was revoked"
+from bot.subscriptions import REVOKED, UNINSTALLED, stop_team
 
 
 def uninstalled(
