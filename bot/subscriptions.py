@@ -58,7 +58,7 @@ def subscribe(
 
     A renewed subscription keeps its days, time and zone, except what is given again (`at`,
     `tz`); a new one takes `tz`, else `default_tz` (the caller's zone in Slack), and is
-    `owner`'s (whoever set it up).
+    `owner`'s (whoever set it up). A paused one goes again: subscribing asks for digests.
     """
     old = current(store, target)
     profile = replace(old.profile, description=description) if description else old.profile
@@ -74,7 +74,9 @@ def subscribe(
         schedule = replace(schedule, tz=tz)
     if at:
         schedule = replace(schedule, at=at)
-    return save(store, target, Subscription(profile, schedule), now=now, owner=owner)
+    done = save(store, target, Subscription(profile, schedule), now=now, owner=owner)
+    store.subscriptions.resume(target, now=now)
+    return done
 
 
 def save(

@@ -11,6 +11,7 @@ from bot.control_blocks import UNDO_CHANGE
 from bot.services import Services
 from bot.targets import channel_target, user_target
 from tests.slack.blockkit import check_limits
+from tests.slack.conftest import NOW
 from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
 from tests.slack.test_home import home_of
 from tests.slack.test_settings import filled, opened_view
@@ -188,3 +189,18 @@ def test_channel_settings_saved_in_the_modal_are_announced(
     undo(slack, fake_slack, with_block_ids(announced), "U0ALICE")
     assert services.store.profiles.get(CHANNEL).keywords == ()
     assert services.store.subscriptions.state(CHANNEL).owner == BOB
+
+
+def test_subscribing_again_resumes_a_paused_digest_and_undo_pauses_it_again(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    in_channel(slack, fake_slack, "channel subscribe LLM inference", user="U0BOB")
+    services.store.subscriptions.failed(CHANNEL, "slack: not_in_channel", pause_after=1, now=NOW)
+    announced = notice(
+        in_channel(slack, fake_slack, "channel subscribe LLM inference", user="U0BOB")
+    )
+    assert announced["text"].endswith(": saved it unchanged; resumed it")
+    state = services.store.subscriptions.state(CHANNEL)
+    assert (state.paused, state.failures) == (None, 0)
+    undo(slack, fake_slack, with_block_ids(announced), "U0BOB")
+    assert services.store.subscriptions.state(CHANNEL).paused == "slack: not_in_channel"

@@ -100,7 +100,10 @@ def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
         _subscribed(done, command, services.clock(), upcoming, guessed=guessed, yours=slack_tz)
     )
     if command.channel:
-        _announce(services, call, target, snapshot, describe_change(before, done, services.clock()))
+        summary = describe_change(before, done, services.clock())
+        if (snapshot["subscription"] or {}).get("paused"):
+            summary += "; resumed it"
+        _announce(services, call, target, snapshot, summary)
 
 
 def _subscribed(
