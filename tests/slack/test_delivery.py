@@ -497,3 +497,18 @@ def test_a_person_whose_account_is_gone_is_paused_without_a_message(
         deliverer.deliver_due(NOW + timedelta(minutes=5 * tick))
     assert len(fake_slack.calls_to("chat.postMessage")) == 3  # no message about it to anyone
     assert services.store.subscriptions.state(ALICE).paused == "slack: account_inactive"
+
+
+def test_an_owner_who_cannot_be_told_leaves_the_count_going(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    target = channel_set_up_by_bob(services)
+    fake_slack.script("chat.postMessage", refused("not_in_channel"))
+    fake_slack.script("conversations.open", refused("user_not_found"))
+    assert deliverer.deliver_due(NOW)["failed"] == 1
+    assert [post.body["channel"] for post in fake_slack.calls_to("chat.postMessage")] == [
+        "C0PAPERS"
+    ]
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert opened.body == {"users": "U0BOB"}  # the owner was to be told
+    assert services.store.subscriptions.state(target).failures == 1
