@@ -50,7 +50,7 @@ _FIXES = {
 
 
 def where(target: str) -> str:
-    """How a message names the target: `<#C…>` for a channel, "your digest" for a person."""
+    """How a message names the target: `<#C…>` for a channel, "your own digest" for a person."""
     parsed = parse_target(target)
     return f"<#{parsed.id}>" if parsed.is_channel else "your own digest"
 
@@ -72,7 +72,10 @@ def state_message(state: Subscribed) -> dict:
     """The owner's direct message after a Pause or Resume: the state now, and the button
     that turns it back."""
     if state.paused:
-        text = f":double_vertical_bar: The digest of {where(state.target)} is paused. "
+        text = (
+            f":double_vertical_bar: The digest of {where(state.target)} is paused: "
+            "*Resume* starts it again."
+        )
         button = button_element("Resume", RESUME, state.target)
     else:
         text = f":arrow_forward: The digest of {where(state.target)} goes again from its next time."

@@ -228,7 +228,9 @@ def test_resume_from_the_owners_direct_message(
     # Pressed again, it pauses.
     answer = slack.click_in_message(PAUSE, CHANNEL, message=dm, user="U0BOB")
     [replaced] = fake_slack.wait_for_reply(answer.response_url)
-    assert replaced["text"].startswith(":double_vertical_bar: The digest of <#C0PAPERS> is paused.")
+    assert replaced["text"] == (
+        ":double_vertical_bar: The digest of <#C0PAPERS> is paused: *Resume* starts it again."
+    )
     assert services.store.subscriptions.state(CHANNEL).paused == PAUSED_BY_HAND
 
 
