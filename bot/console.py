@@ -65,3 +65,10 @@ class ConsoleOutlet(BlockKitDigests):
 
     def reason(self, error: Exception) -> str:
         return failure_reason(error)
+
+    def permanent(self, error: Exception) -> bool:
+        """Printing cannot fail for good: every failure is tried again."""
+        return False
+
+    def tell_owner(self, owner: str, target: str, reason: str) -> None:
+        self.out(f"── to {owner}: the digests of {target} cannot be delivered: {reason}")

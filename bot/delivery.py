@@ -9,6 +9,11 @@ the process died mid-post) may have gone out: before it is posted again it is lo
 the channel's history by the `metadata` every digest message carries (its target, day and
 part), and not posted again if it is there. So slack_sdk's connection-error retry, which
 re-sends at once without looking, is not used for posts.
+
+Errors after which no retry can help until someone acts (`PERMANENT`: the app is not in the
+channel, the channel is archived, the token was revoked) are told apart from the others
+(rate limits, Slack's 5xx, timeouts), so that the deliverer pauses such a digest after a few
+tries and its owner hears of it by direct message (`tell_owner`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.blocks import BlockKitDigests
 from bot.client import web_client
 from bot.config import Settings
+from bot.control_blocks import unreachable_message
 from bot.errors import NotInstalled
 from bot.oauth import installation_store, oauth_enabled
 from bot.targets import Target, parse_target
@@ -46,6 +52,12 @@ POST_TRIES = 3
 HISTORY_PAGES = 5
 # Errors after which a post may or may not have reached Slack.
 UNKNOWN_OUTCOME = (OSError, http.client.HTTPException)
+# Slack's errors that no retry cures: the app was removed from the channel or never added,
+# the channel is gone or archived, the workspace's token is dead.
+PERMANENT = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "account_inactive",
+     "invalid_auth", "token_revoked"}
+)  # fmt: skip
 
 
 class Pacer:
@@ -162,6 +174,23 @@ class SlackOutlet(BlockKitDigests):
         if isinstance(error, SlackApiError):
             return f"slack: {error.response.get('error', 'error')}"
         return failure_reason(error)
+
+    def permanent(self, error: Exception) -> bool:
+        """Slack's `PERMANENT` errors, and a workspace the app is no longer installed in."""
+        if isinstance(error, SlackApiError):
+            return error.response.get("error") in PERMANENT
+        return isinstance(error, NotInstalled)
+
+    def tell_owner(self, owner: str, target: str, reason: str) -> None:
+        """A direct message to `owner` saying why `target`'s digest cannot be posted, with
+        Pause and Resume buttons; if even that fails, the log says so."""
+        who = parse_target(owner)
+        try:
+            client = self.client_for(who.team)
+            channel = self._channel(client, who)
+            client.chat_postMessage(channel=channel, **unreachable_message(target, reason))
+        except (SlackApiError, NotInstalled, *UNKNOWN_OUTCOME) as error:
+            log.warning("could not tell %s that %s is unreachable: %s", owner, target, error)
 
     def client_for(self, team: str) -> WebClient:
         """The client with the bot token of `team`'s install (or the app's), without

@@ -332,18 +332,27 @@ def _selected(values: dict, block: str) -> str:
 
 
 def home_view(
-    current: Subscription, *, now: datetime, upcoming: datetime | None, recent: list[Paper]
+    current: Subscription,
+    *,
+    now: datetime,
+    upcoming: datetime | None,
+    recent: list[Paper],
+    controls: tuple[list[dict], list[dict]] = ([], []),
 ) -> dict:
     """The App Home tab: the schedule, the profile, the latest picks, and "Edit settings".
 
-    `upcoming` is when the next digest goes (`Services.next_digest`)."""
+    `upcoming` is when the next digest goes (`Services.next_digest`); `controls` are the
+    blocks of `bot/control_blocks.py` shown under the schedule (Pause or Resume) and under
+    the picks (the channel digests the person set up)."""
     edit = {**button_element("Edit settings", EDIT_SETTINGS, "edit"), "style": "primary"}
     blocks = [
         {"type": "header", "text": _plain("Your paper digest")},
         {**section_block(_schedule_text(current.schedule, now, upcoming)), "accessory": edit},
+        *controls[0],
         section_block(_profile_text(current.profile)),
         {"type": "divider"},
         section_block("*Latest picks*\n" + _recent_text(recent)),
+        *controls[1],
         {"type": "context", "elements": [mrkdwn_text("`/papers help` lists every command.")]},
     ]
     return {"type": "home", "blocks": blocks}

@@ -11,6 +11,7 @@ from datetime import UTC
 from slack_sdk import WebClient
 
 from bot import subscriptions
+from bot.control_blocks import channel_blocks, own_digest_blocks
 from bot.people import FALLBACK_TZ, slack_time_zone
 from bot.sealed import seal
 from bot.services import Services
@@ -20,14 +21,24 @@ from recommender.delivery import recent_picks
 
 
 def open_settings(
-    services: Services, client: WebClient, *, trigger_id: str, target: str, opener: str
+    services: Services,
+    client: WebClient,
+    *,
+    trigger_id: str,
+    target: str,
+    opener: str,
+    announce: str | None = None,
 ) -> None:
-    """Open the settings of `target` for `opener`, who alone may submit them."""
+    """Open the settings of `target` for `opener`, who alone may submit them; a change is
+    announced through the response URL `announce` (a channel's digest)."""
     current = subscriptions.current(services.store, target)
     # A first subscription starts in the opener's own zone; later ones keep theirs.
     tz = current.schedule.tz if current.schedule else None
     tz = tz or slack_time_zone(client, opener) or FALLBACK_TZ
-    metadata = seal({"target": target, "opener": opener}, services.views_key)
+    sealed = {"target": target, "opener": opener}
+    if announce:
+        sealed["announce"] = announce
+    metadata = seal(sealed, services.views_key)
     view = settings_modal(
         current,
         tz=tz,
@@ -54,12 +65,22 @@ def open_import(
 
 
 def publish_home(services: Services, client: WebClient, *, team: str, user: str) -> None:
-    """Show `user` their schedule, profile and latest picks in the app's Home tab."""
-    target = user_target(team, user)
+    """Show `user` their schedule, profile and latest picks in the app's Home tab, with
+    Pause or Resume, and the channel digests they set up."""
+    store, target = services.store, user_target(team, user)
     now = services.clock()
-    current = subscriptions.current(services.store, target)
+    current = subscriptions.current(store, target)
     zone = current.schedule.zone if current.schedule else UTC
-    recent = recent_picks(services.store, target, zone, now=now)
-    upcoming = services.next_digest(target, current.schedule) if current.schedule else None
-    view = home_view(current, now=now, upcoming=upcoming, recent=recent)
+    recent = recent_picks(store, target, zone, now=now)
+    state = store.subscriptions.state(target)
+    going = state is not None and not state.paused
+    upcoming = services.next_digest(target, current.schedule) if going else None
+    own = own_digest_blocks(state) if state is not None else []
+    channels = [
+        (owned, store.subscriptions.last_change(owned.target))
+        for owned in store.subscriptions.owned_by(target)
+        if is_channel_target(owned.target)
+    ]
+    controls = (own, channel_blocks(channels))
+    view = home_view(current, now=now, upcoming=upcoming, recent=recent, controls=controls)
     client.views_publish(user_id=user, view=view)

@@ -10,13 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.errors import UsageError
+from bot.errors import NotAllowed, UsageError
+from bot.targets import is_slack_target, parse_target
 from recommender.errors import EmptyProfile
 from recommender.matching import record_feedback
 from recommender.models import Paper
-from recommender.profiles import TEXT_SEED_PREFIX, Profile, TextSeed, require_interests
+from recommender.profiles import (
+    TEXT_SEED_PREFIX,
+    Profile,
+    TextSeed,
+    profile_from_dict,
+    require_interests,
+)
 from recommender.schedule import Schedule
 from recommender.store import Store
+from recommender.store.subscriptions import Change, Subscribed
+
+# Why a digest was paused, when no delivery failure paused it.
+PAUSED_BY_HAND = "paused by hand"
+UNINSTALLED = "the app was uninstalled from the workspace"
+REVOKED = "the app's token for the workspace was revoked"
 
 
 class UnknownPaper(UsageError):
@@ -45,11 +58,13 @@ def subscribe(
     default_tz: str,
     at: str | None = None,
     now: datetime,
+    owner: str | None = None,
 ) -> Subscription:
     """Start or renew `target`'s digests; a new description replaces the old one.
 
     A renewed subscription keeps its days, time and zone, except what is given again (`at`,
-    `tz`); a new one takes `tz`, else `default_tz` (the caller's zone in Slack).
+    `tz`); a new one takes `tz`, else `default_tz` (the caller's zone in Slack), and is
+    `owner`'s (whoever set it up). A paused one goes again: subscribing asks for digests.
     """
     old = current(store, target)
     profile = replace(old.profile, description=description) if description else old.profile
@@ -65,15 +80,43 @@ def subscribe(
         schedule = replace(schedule, tz=tz)
     if at:
         schedule = replace(schedule, at=at)
-    return save(store, target, Subscription(profile, schedule), now=now)
+    done = save(store, target, Subscription(profile, schedule), now=now, owner=owner)
+    store.subscriptions.resume(target, now=now)
+    return done
 
 
-def save(store: Store, target: str, subscription: Subscription, *, now: datetime) -> Subscription:
-    """Store a checked profile and, if it has one, its schedule."""
+def save(
+    store: Store,
+    target: str,
+    subscription: Subscription,
+    *,
+    now: datetime,
+    owner: str | None = None,
+) -> Subscription:
+    """Store a checked profile and, if it has one, its schedule (a new one `owner`'s)."""
     store.profiles.save(target, subscription.profile, now=now)
     if subscription.schedule is not None:
-        store.subscriptions.save(target, subscription.schedule, now=now)
+        store.subscriptions.save(target, subscription.schedule, now=now, owner=owner)
     return subscription
+
+
+def set_paused(
+    store: Store, target: str, presser: str, *, paused: bool, now: datetime
+) -> Subscribed:
+    """Pause or resume `target`'s digests for `presser`, who must be the target or the one
+    who set it up (NotAllowed); UsageError if it is no longer subscribed."""
+    state = store.subscriptions.state(target)
+    if state is None:
+        raise UsageError(
+            "That digest is no longer subscribed: `/papers subscribe` starts it again."
+        )
+    if presser not in (state.target, state.owner):
+        raise NotAllowed("Only whoever set this digest up can pause or resume it.")
+    if paused and not state.paused:
+        store.subscriptions.pause(target, PAUSED_BY_HAND, now=now)
+    elif not paused:
+        store.subscriptions.resume(target, now=now)
+    return store.subscriptions.state(target)
 
 
 def unsubscribe(store: Store, target: str) -> bool:
@@ -194,3 +237,72 @@ def save_paper(store: Store, target: str, paper_id: str, *, presser: str, now: d
     added = store.profiles.save_paper(target, paper_id, now=now)
     record_feedback(store, target, paper_id, "save", now=now, presser=presser, saved=added)
     return added
+
+
+def stop_team(store: Store, team: str, reason: str, *, now: datetime) -> list[str]:
+    """Pause the digests of every person and channel of workspace `team` (the app was
+    uninstalled there, or its token revoked); the targets paused."""
+    stopped = [
+        target
+        for target in store.subscriptions.all()
+        if is_slack_target(target) and parse_target(target).team == team
+    ]
+    for target in stopped:
+        store.subscriptions.pause(target, reason, now=now)
+    return stopped
+
+
+def snapshot(store: Store, target: str) -> dict:
+    """What an undo puts back: `target`'s stored profile and subscription (None: none)."""
+    profile, state = store.profiles.get(target), store.subscriptions.state(target)
+    return {
+        "profile": None if profile is None else profile.to_dict(),
+        "subscription": None if state is None else state.to_dict(),
+    }
+
+
+def log_change(
+    store: Store, target: str, changer: str, before: dict, summary: str, *, now: datetime
+) -> Change:
+    """Keep a change `changer` made to `target`'s digest (`before` is its `snapshot`)."""
+    return store.subscriptions.log_change(target, changer, summary, before, now=now)
+
+
+def undo(store: Store, change_id: int, presser: str, *, now: datetime) -> tuple[Change, Change]:
+    """Put back the settings from before a change to a digest: (the change, the undo).
+
+    Only its changer or whoever set the digest up may (NotAllowed), and only while it is
+    the digest's latest change (UsageError): an older one would overwrite newer changes.
+    """
+    change = store.subscriptions.change(change_id)
+    if change is None or parse_target(change.target).team != parse_target(presser).team:
+        raise UsageError("That change is not known here.")
+    if presser not in (change.changer, *_owners(store, change)):
+        raise NotAllowed("Only whoever made this change, or set the digest up, can undo it.")
+    latest = store.subscriptions.last_change(change.target)
+    if latest.undoes == change.id:
+        raise UsageError("That change was undone already.")
+    if latest.id != change.id:
+        raise UsageError("The digest was changed again since: undo the latest change first.")
+    now_before = snapshot(store, change.target)
+    _restore(store, change.target, change.before, now=now)
+    whose = parse_target(change.changer).id
+    summary = f"undid <@{whose}>'s change ({change.summary})"
+    taken_back = store.subscriptions.log_change(
+        change.target, presser, summary, now_before, now=now, undoes=change.id
+    )
+    return change, taken_back
+
+
+def _owners(store: Store, change: Change) -> set[str]:
+    """Whoever set the digest up, before the change and now."""
+    before = change.before.get("subscription") or {}
+    state = store.subscriptions.state(change.target)
+    return {owner for owner in (before.get("owner"), state and state.owner) if owner}
+
+
+def _restore(store: Store, target: str, before: dict, *, now: datetime) -> None:
+    if before.get("profile") is not None:
+        profile = profile_from_dict(before["profile"], f"the earlier profile of {target}")
+        store.profiles.save(target, profile, now=now)
+    store.subscriptions.restore(target, before.get("subscription"), now=now)

@@ -59,3 +59,8 @@ def parse_target(target: str) -> Target:
 def is_channel_target(target: str) -> bool:
     """Whether a digest for `target` goes to a channel (else to one person, or a file)."""
     return target.startswith("channel:")
+
+
+def is_slack_target(target: str) -> bool:
+    """Whether `target` is a person or a channel of a workspace (not a team profile file)."""
+    return target.startswith(("user:", "channel:"))

@@ -17,7 +17,11 @@
    posting again (recording is idempotent); the other order could lose the sent record
    and repeat the picks in the next digest.
 
-A target that fails is marked `fail` and retried on the next tick; the others go on.
+A target that fails is marked `fail` and retried on the next tick; the others go on. A
+failure the outlet calls permanent (`Outlet.permanent`: Slack's `not_in_channel`, say) is
+counted on the subscription: at the first one of a run of them, whoever set the target up is
+told (`Outlet.tell_owner`); after `PAUSE_AFTER` in a row the subscription is paused until
+someone resumes it. A delivery that goes out ends the run.
 Where the messages go is an `Outlet`'s: `bot.delivery.SlackOutlet` posts to Slack,
 `bot.console.ConsoleOutlet` prints the same messages.
 """
@@ -49,6 +53,12 @@ RECENT_SHOWN = 10
 # How far the outlet's clock may lag ours: a message of unknown outcome is looked for from
 # this long before it was claimed.
 CLOCK_SKEW = timedelta(minutes=5)
+# Failed tries in a row, each permanent, after which a subscription is paused. Not 1: a
+# failure can race a fix (someone is inviting the app right now, a channel is being moved),
+# and its owner, told at the first, gets two more ticks (ten minutes at the scheduler's
+# five) to fix it unseen. Not more: every try is a failed call and a ledger row to read,
+# where before this a dead channel was retried every tick for the whole 12-hour grace.
+PAUSE_AFTER = 3
 
 Clock = Callable[[], datetime]
 Message = TypeVar("Message")
@@ -77,6 +87,15 @@ class Outlet(Protocol[Message]):
         """A short reason for the ledger why a delivery failed (see `failure_reason`)."""
         ...
 
+    def permanent(self, error: Exception) -> bool:
+        """Whether trying again cannot help until someone acts (the app removed from the
+        channel, its token revoked); rate limits, server errors and timeouts are not."""
+        ...
+
+    def tell_owner(self, owner: str, target: str, reason: str) -> None:
+        """Tell `owner`, who set `target` up, that its digests cannot be delivered, and why."""
+        ...
+
 
 def failure_reason(error: Exception) -> str:
     """The ledger's reason for an error no outlet knows better: its class and message."""
@@ -103,12 +122,14 @@ class Deliverer:
         clock: Clock,
         *,
         grace: timedelta = GRACE,
+        pause_after: int = PAUSE_AFTER,
     ) -> None:
         self.store = store
         self.matcher = matcher
         self.outlet = outlet
         self.clock = clock
         self.grace = grace
+        self.pause_after = pause_after
 
     def deliver_due(
         self,
@@ -125,9 +146,12 @@ class Deliverer:
         due = self.store.deliveries.due(now, grace=self.grace)
         fresh = self.fresh_digests(due, now)
         counts = Counter(due=len(due), delivered=0, failed=0, messages=0)
+        paused: set[str] = set()
         for target, day in due:
             if progress is not None:
                 progress(dict(counts))
+            if target in paused:
+                continue  # paused by an earlier day's failure in this run
             try:
                 # A batch digest serves a target's first due day only: a later day's digest
                 # must be matched after the earlier one is recorded as sent.
@@ -141,7 +165,25 @@ class Deliverer:
                 reason = self.outlet.reason(error)
                 self.store.deliveries.fail(target, day, reason, now=self.clock())
                 counts["failed"] += 1
+                if self.outlet.permanent(error) and self._unreachable(target, reason):
+                    paused.add(target)
         return dict(counts)
+
+    def _unreachable(self, target: str, reason: str) -> bool:
+        """Count a permanent failure of `target`; tell its owner at the first one of a run.
+        Whether the subscription is now paused."""
+        state = self.store.subscriptions.failed(
+            target, reason, pause_after=self.pause_after, now=self.clock()
+        )
+        if state is None:
+            return False
+        if state.paused is not None:
+            log.warning(
+                "paused the digests of %s after %d failures: %s", target, state.failures, reason
+            )
+        if state.failures == 1 and state.owner not in (None, target):
+            self.outlet.tell_owner(state.owner, target, reason)
+        return state.paused is not None
 
     def fresh_digests(self, due: list[tuple[str, date]], now: datetime) -> dict[str, Digest]:
         """Digests of the targets that have no ledger row yet, matched in one batch."""
@@ -178,6 +220,7 @@ class Deliverer:
             ledger.posted(target, day, self.outlet.post(target, message), now=self.clock())
         record_digest(self.store, digest)
         ledger.finish(target, day, now=self.clock())
+        self.store.subscriptions.reached(target)
         return len(left)
 
     def _find(self, target: str, message: Any, delivery: Delivery) -> dict[str, Any] | None:

@@ -72,7 +72,7 @@ class NotYourPress(PapersError):
     """An undo by someone other than whoever pressed the button."""
 
     def __init__(self, presser: str) -> None:
-        super().__init__("only the person who pressed it can undo it")
+        super().__init__("only the person who pressed it (or who set this digest up) can undo it")
         self.presser = presser
 
 

@@ -385,15 +385,21 @@ def record_feedback(
 
 
 def undo_feedback(
-    store: Store, target: str, paper_id: str, *, presser: str | None, now: datetime
+    store: Store,
+    target: str,
+    paper_id: str,
+    *,
+    presser: str | None,
+    now: datetime,
+    owner: bool = False,
 ) -> Press:
     """Take back `target`'s latest press on a paper: the profile and the saved list as they
     were before it; the press undone (NothingToUndo if there is none, NotYourPress if
-    someone else pressed it)."""
+    someone else pressed it, unless the undoer is the `owner` of the target's digest)."""
     press = store.profiles.presses(target, [paper_id]).get(paper_id)
     if press is None:
         raise NothingToUndo(f"there is nothing to undo on {paper_id}: it was undone already")
-    if press.presser is not None and press.presser != presser:
+    if press.presser is not None and press.presser != presser and not owner:
         raise NotYourPress(press.presser)
     if not store.profiles.mark_undone(press, now=now):
         raise NothingToUndo(f"there is nothing to undo on {paper_id}: it was undone already")

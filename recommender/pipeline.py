@@ -249,7 +249,7 @@ def pipeline_status(
         index = f"missing ({error})"
     recent = store.jobs.recent(limit=runs)
     upcoming = []
-    for target, schedule in store.subscriptions.all().items():
+    for target, schedule in store.subscriptions.active().items():
         slot = schedule.next_slot(now)
         if slot is not None:
             upcoming.append({"target": target, "at": slot.astimezone(schedule.zone).isoformat()})

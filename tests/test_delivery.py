@@ -31,6 +31,10 @@ class PostFailed(Exception):
     """The fake outlet's transport error."""
 
 
+class Gone(Exception):
+    """The fake outlet's error that no retry cures (the app was removed from a channel)."""
+
+
 class Recorder:
     """An outlet that posts messages of at most `per_message` pick ids into a list."""
 
@@ -40,6 +44,8 @@ class Recorder:
         self.calls = 0
         self.failing_calls: set[int] = set()  # which posts (the 1st, 2nd, ...) fail
         self.refused: set[str] = set()  # targets every post to fails
+        self.gone: set[str] = set()  # targets every post to fails for good
+        self.told: list[tuple[str, str, str]] = []  # (owner, target, reason) of tell_owner
 
     def sizes(self, digest: Digest, day: date, target: str) -> list[int]:
         left, sizes = len(digest.picks), []
@@ -57,6 +63,8 @@ class Recorder:
         self.calls += 1
         if self.calls in self.failing_calls or target in self.refused:
             raise PostFailed("connection reset")
+        if target in self.gone:
+            raise Gone("not_in_channel")
         self.posted.append((target, message))
         return {"n": len(self.posted)}
 
@@ -68,6 +76,12 @@ class Recorder:
 
     def reason(self, error: Exception) -> str:
         return f"fake: {error}" if isinstance(error, PostFailed) else failure_reason(error)
+
+    def permanent(self, error: Exception) -> bool:
+        return isinstance(error, Gone)
+
+    def tell_owner(self, owner: str, target: str, reason: str) -> None:
+        self.told.append((owner, target, reason))
 
 
 @pytest.fixture
@@ -249,3 +263,46 @@ def test_a_deliverer_that_lost_the_lease_stops_before_its_next_post(
         deliverer.deliver_due(NOW, fence=fence)
     assert len(outlet.posted) == 1  # the post in flight when the lease changed hands
     assert store.deliveries.failing() == []  # not a failure of the target: nobody's retry
+
+
+CHANNEL = "channel:T1:C0PAPERS"
+
+
+def test_permanent_failures_tell_the_owner_once_and_pause_after_three(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, CHANNEL)
+    store.subscriptions.restore(
+        CHANNEL, {"schedule": Schedule(at="09:00", tz="UTC").as_dict(), "owner": BOB}, now=NOW
+    )
+    subscribe(store, ALICE)
+    outlet.gone.add(CHANNEL)
+    counts = [deliverer.deliver_due(NOW + timedelta(minutes=5 * tick)) for tick in range(4)]
+    assert [(c["due"], c["failed"]) for c in counts] == [(2, 1), (1, 1), (1, 1), (0, 0)]
+    assert outlet.told == [(BOB, CHANNEL, "Gone: not_in_channel")]
+    assert outlet.calls - len(outlet.posted) == 3  # the channel was tried three times
+    assert store.subscriptions.state(CHANNEL).paused == "Gone: not_in_channel"
+
+
+def test_a_transient_failure_is_not_counted(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, CHANNEL)
+    outlet.refused.add(CHANNEL)
+    for tick in range(4):
+        deliverer.deliver_due(NOW + timedelta(minutes=5 * tick))
+    assert (outlet.told, store.subscriptions.state(CHANNEL).failures) == ([], 0)
+
+
+def test_a_pause_skips_the_later_missed_days_of_the_same_run(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, CHANNEL)
+    outlet.gone.add(CHANNEL)
+    deliver = Deliverer(store, deliverer.matcher, outlet, lambda: NOW, pause_after=1)
+    # After two days of downtime, two days are due; the first pauses the channel.
+    later = NOW + timedelta(days=1)
+    assert len(store.deliveries.due(later, grace=timedelta(days=2))) == 2
+    deliver.grace = timedelta(days=2)
+    assert deliver.deliver_due(later)["failed"] == 1
+    assert outlet.calls == 1 and outlet.told == []  # no owner: no one to tell

@@ -1,3 +1,4 @@
+import json
 import multiprocessing
 from datetime import UTC, date, datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, func, inspect, select
 from recommender.errors import InvalidCategory
 from recommender.ids import title_id
 from recommender.models import Paper
+from recommender.schedule import Schedule
 from recommender.sources import arxiv_api, hf_papers_text
 from recommender.store import _MIGRATIONS, Store
 from recommender.store.schema import deliveries, feedback, metadata, saved, sent
@@ -277,6 +279,28 @@ def test_upgrading_splits_a_deliverys_plan_from_what_was_posted_and_back(databas
     with engine.connect() as conn:
         query = select(deliveries.c.posted).order_by(deliveries.c.digest_date)
         assert list(conn.scalars(query)) == old
+    engine.dispose()
+
+
+def test_upgrading_keeps_subscriptions_going_with_no_owner_and_back(database_url: str):
+    _migrate(database_url, alembic.command.upgrade, _before("0009"))
+    engine = create_engine(database_url)
+    schedule = Schedule(at="07:30", tz="UTC")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO subscriptions (target, schedule, created, updated) "
+            f"VALUES ('channel:T1:C1', '{json.dumps(schedule.as_dict())}', "
+            "'2025-07-25 12:00:00', '2025-07-25 12:00:00')"
+        )
+    store = Store.open(database_url)
+    state = store.subscriptions.state("channel:T1:C1")
+    assert (state.schedule, state.owner, state.paused, state.failures) == (schedule, None, None, 0)
+    assert store.subscriptions.active() == {"channel:T1:C1": schedule}
+    store.subscriptions.log_change("channel:T1:C1", "user:T1:U1", "stopped it", {}, now=NOW)
+    store.close()
+    _migrate(database_url, alembic.command.downgrade, _before("0009"))
+    assert "subscription_changes" not in inspect(engine).get_table_names()
+    assert "owner" not in {c["name"] for c in inspect(engine).get_columns("subscriptions")}
     engine.dispose()
 
 

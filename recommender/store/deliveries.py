@@ -63,7 +63,7 @@ class Deliveries:
         """(target, local date) of every digest whose time came within `grace` and that has
         not gone out, oldest first: after an outage, each missed day once."""
         due = []
-        for target, schedule in self.subscriptions.all().items():
+        for target, schedule in self.subscriptions.active().items():
             for day in self.pending(target, schedule, now, grace=grace):
                 due.append((schedule.slot(day), target, day))
         return [(target, day) for _, target, day in sorted(due)]

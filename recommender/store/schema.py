@@ -196,6 +196,9 @@ leases = Table(
 
 # Who gets digests, and when: a target's schedule (see recommender.schedule.Schedule). The
 # profile says what a target wants; a subscription says that it wants it delivered.
+# `owner` is the target of whoever set it up (a channel's digest: a person); `paused` says
+# why its digests stopped until someone resumes them (NULL: they go), and `failures` counts
+# its deliveries in a row that failed for good (a channel the app is not in, say).
 subscriptions = Table(
     "subscriptions",
     metadata,
@@ -203,4 +206,22 @@ subscriptions = Table(
     Column("schedule", JSON, nullable=False),
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+    Column("owner", String(200)),
+    Column("paused", Text),
+    Column("failures", Integer, nullable=False, server_default="0"),
+)
+
+# Each change someone made to a target's digest, with what it was before, so that it can be
+# undone and its owner can see it. `before` holds the profile and the subscription (NULL
+# in it: there was none); `undoes` names the change an undo took back.
+subscription_changes = Table(
+    "subscription_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(200), nullable=False, index=True),
+    Column("changer", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("before", JSON, nullable=False),
+    Column("undoes", Integer),
 )

@@ -149,13 +149,15 @@ class FakeSlack:
         return self.replies_to(response_url)
 
     def wait_until(self, condition: Callable[[], bool]) -> None:
+        """Block until `condition` holds: checked at each call the fake gets, and every
+        50 ms for what the app does without calling Slack (a row it writes, say)."""
         deadline = time.monotonic() + PATIENCE
         with self._changed:
             while not condition():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"the fake Slack saw no such call; calls: {self.calls}")
-                self._changed.wait(left)
+                self._changed.wait(min(left, 0.05))
 
     def start(self) -> None:
         self._thread.start()

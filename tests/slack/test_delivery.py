@@ -399,3 +399,133 @@ def test_without_the_history_scopes_a_lost_reply_is_posted_again_rather_than_nev
     fake_slack.script("conversations.history", Reply(body={"ok": False, "error": "missing_scope"}))
     assert deliverer.deliver_due(NOW)["delivered"] == 1
     assert len(fake_slack.accepted("chat.postMessage")) == 2
+
+
+def refused(error: str, status: int = 200) -> Reply:
+    return Reply(status, {"ok": False, "error": error})
+
+
+def channel_set_up_by_bob(services: Services) -> str:
+    """A channel digest due at NOW that Bob set up."""
+    target = channel_target(TEAM_ID, "C0PAPERS")
+    subscribe(services, target)
+    services.store.subscriptions.restore(
+        target, {"schedule": NINE_UTC.as_dict(), "owner": BOB}, now=NOW
+    )
+    return target
+
+
+BOB = user_target(TEAM_ID, "U0BOB")
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found", "is_archived"])
+def test_a_channel_the_app_cannot_post_in_tells_its_owner_once_then_pauses(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack, error: str
+) -> None:
+    target = channel_set_up_by_bob(services)
+    # The channel refuses three ticks in a row; the direct message to Bob goes through.
+    fake_slack.script("chat.postMessage", refused(error), None, refused(error), refused(error))
+    for tick in range(4):
+        counts = deliverer.deliver_due(NOW + timedelta(minutes=5 * tick))
+        assert (counts["delivered"], counts["failed"]) == ((0, 1) if tick < 3 else (0, 0))
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert [post.body["channel"] for post in posts] == [
+        "C0PAPERS",
+        "DU0BOB",
+        "C0PAPERS",
+        "C0PAPERS",
+    ]
+    told = posts[1].body
+    assert told["text"].startswith(
+        f":warning: I can't post the paper digest in <#C0PAPERS> (Slack says `{error}`)"
+    )
+    assert "After 3 failed tries in a row I pause it myself" in told["text"]
+    [actions] = [block for block in told["blocks"] if block["type"] == "actions"]
+    assert [(b["action_id"], b["value"]) for b in actions["elements"]] == [
+        ("digest_pause", target),
+        ("digest_resume", target),
+    ]
+    check_limits(told)
+    state = services.store.subscriptions.state(target)
+    assert (state.paused, state.failures) == (f"slack: {error}", 3)
+    # Resumed (and the app invited), the digest goes at the next tick.
+    services.store.subscriptions.resume(target, now=NOW)
+    assert deliverer.deliver_due(NOW + timedelta(minutes=20))["delivered"] == 1
+    assert fake_slack.accepted("chat.postMessage")[-1].body["channel"] == "C0PAPERS"
+
+
+def test_the_invite_hint_is_told_for_not_in_channel(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    channel_set_up_by_bob(services)
+    fake_slack.script("chat.postMessage", refused("not_in_channel"))
+    deliverer.deliver_due(NOW)
+    told = fake_slack.calls_to("chat.postMessage")[1].body["text"]
+    assert "invite me with `/invite @papers` in the channel, or pause it." in told
+
+
+@pytest.mark.parametrize(
+    ("reply", "posts"),
+    [
+        (refused("internal_error"), 1),
+        (refused("fatal_error", 500), 1),
+        # Each post is looked up and tried again: three tries a tick.
+        (lost_reply(acted=False), 3),
+    ],
+)
+def test_transient_failures_are_retried_and_tell_no_one(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack, reply: Reply, posts: int
+) -> None:
+    target = channel_set_up_by_bob(services)
+    fake_slack.script("chat.postMessage", *[reply] * 3 * posts)
+    for tick in range(3):
+        assert deliverer.deliver_due(NOW + timedelta(minutes=5 * tick))["failed"] == 1
+    assert {post.body["channel"] for post in fake_slack.calls_to("chat.postMessage")} == {
+        "C0PAPERS"
+    }
+    state = services.store.subscriptions.state(target)
+    assert (state.paused, state.failures) == (None, 0)
+    assert deliverer.deliver_due(NOW + timedelta(minutes=15))["delivered"] == 1
+
+
+def test_a_digest_that_goes_out_forgets_the_failures_before_it(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    target = channel_set_up_by_bob(services)
+    fake_slack.script(
+        "chat.postMessage", refused("not_in_channel"), None, refused("not_in_channel")
+    )
+    deliverer.deliver_due(NOW)
+    deliverer.deliver_due(NOW + timedelta(minutes=5))
+    assert services.store.subscriptions.state(target).failures == 2
+    assert deliverer.deliver_due(NOW + timedelta(minutes=10))["delivered"] == 1
+    assert services.store.subscriptions.state(target).failures == 0
+
+
+def test_a_person_whose_account_is_gone_is_paused_without_a_message(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    services.store.subscriptions.restore(
+        ALICE, {"schedule": NINE_UTC.as_dict(), "owner": ALICE}, now=NOW
+    )
+    fake_slack.script("chat.postMessage", *[refused("account_inactive")] * 3)
+    for tick in range(3):
+        deliverer.deliver_due(NOW + timedelta(minutes=5 * tick))
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3  # no message about it to anyone
+    assert services.store.subscriptions.state(ALICE).paused == "slack: account_inactive"
+
+
+def test_an_owner_who_cannot_be_told_leaves_the_count_going(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    target = channel_set_up_by_bob(services)
+    fake_slack.script("chat.postMessage", refused("not_in_channel"))
+    fake_slack.script("conversations.open", refused("user_not_found"))
+    assert deliverer.deliver_due(NOW)["failed"] == 1
+    assert [post.body["channel"] for post in fake_slack.calls_to("chat.postMessage")] == [
+        "C0PAPERS"
+    ]
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert opened.body == {"users": "U0BOB"}  # the owner was to be told
+    assert services.store.subscriptions.state(target).failures == 1

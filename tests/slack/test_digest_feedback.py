@@ -8,7 +8,7 @@ from bot.services import Services
 from bot.targets import channel_target, user_target
 from recommender.delivery import Deliverer
 from tests.slack.blockkit import check_inert, check_limits
-from tests.slack.conftest import NOW, subscribe
+from tests.slack.conftest import NINE_UTC, NOW, subscribe
 from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
@@ -105,10 +105,31 @@ def test_a_channel_press_names_who_pressed_and_only_they_undo_it(
     answer = slack.click_in_message(DIGEST_UNDO, paper, message=now, user="U0BOB")
     [refused] = fake_slack.wait_for_reply(answer.response_url)
     assert refused["response_type"] == "ephemeral"
-    assert refused["text"] == ":warning: only the person who pressed it can undo it"
+    assert refused["text"] == (
+        ":warning: only the person who pressed it (or who set this digest up) can undo it"
+    )
     assert len(fake_slack.calls_to("chat.update")) == 1
     assert services.store.profiles.get(CHANNEL).disliked == (paper,)
     slack.click_in_message(DIGEST_UNDO, paper, message=now, user="U0ALICE")
+    restored = updates(fake_slack, 2)[-1]
+    assert notes(restored) == {} and picks(restored) == picks(message)
+    assert services.store.profiles.get(CHANNEL).disliked == ()
+
+
+def test_whoever_set_a_channel_digest_up_may_undo_anyones_press(
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, CHANNEL)
+    services.store.subscriptions.remove(CHANNEL)  # set up again, by its owner
+    owner = user_target(TEAM_ID, "U0OWNER")
+    services.store.subscriptions.save(CHANNEL, NINE_UTC, now=NOW, owner=owner)
+    deliverer.deliver_due(NOW)
+    message = posted(services, fake_slack, CHANNEL)
+    paper = picks(message)[0]
+    slack.click_in_message(DIGEST_NOT_INTERESTED, paper, message=message, user="U0ALICE")
+    [pressed] = updates(fake_slack, 1)
+    now = {**message, **pressed}
+    slack.click_in_message(DIGEST_UNDO, paper, message=now, user="U0OWNER")
     restored = updates(fake_slack, 2)[-1]
     assert notes(restored) == {} and picks(restored) == picks(message)
     assert services.store.profiles.get(CHANNEL).disliked == ()

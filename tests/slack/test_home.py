@@ -6,13 +6,15 @@ import json
 
 import pytest
 
+from bot.control_blocks import PAUSE, RESUME, unreachable_message
 from bot.services import Services
 from bot.settings_blocks import EDIT_SETTINGS, SETTINGS_VIEW
-from bot.targets import user_target
+from bot.subscriptions import PAUSED_BY_HAND
+from bot.targets import channel_target, user_target
 from recommender.delivery import Deliverer
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
-from tests.slack.conftest import NOW, subscribe
+from tests.slack.conftest import NINE_UTC, NOW, subscribe
 from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
@@ -114,3 +116,130 @@ def test_a_failing_edit_button_tells_the_presser(
     assert message.body["channel"] == "U0BOB"
     assert message.body["text"].startswith(told)
     check_limits(message.body)
+
+
+CHANNEL = channel_target(TEAM_ID, "C0PAPERS")
+
+
+def set_up_channel(slack: SlackSender, fake_slack: FakeSlack, user: str = "U0BOB") -> None:
+    answer = slack.command("channel subscribe speculative decoding", user=user, channel="C0PAPERS")
+    fake_slack.wait_for_reply(answer.response_url)
+
+
+def home_of(slack: SlackSender, fake_slack: FakeSlack, user: str, publishes: int = 1) -> dict:
+    home_opened(slack, user=user)
+    fake_slack.wait_until(lambda: len(fake_slack.calls_to("views.publish")) >= publishes)
+    return fake_slack.calls_to("views.publish")[-1].body["view"]
+
+
+def accessory(view: dict, text: str) -> dict:
+    """The button beside the section that starts with `text`."""
+    [block] = [
+        b for b in view["blocks"] if b["type"] == "section" and b["text"]["text"].startswith(text)
+    ]
+    return block["accessory"]
+
+
+def test_the_home_tab_lists_the_channel_digests_its_person_set_up(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    set_up_channel(slack, fake_slack)
+    assert services.store.subscriptions.state(CHANNEL).owner == user_target(TEAM_ID, "U0BOB")
+    view = home_of(slack, fake_slack, "U0BOB")
+    texts = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert "*Channel digests you set up*" in texts
+    button = accessory(view, "<#C0PAPERS>")
+    assert (button["action_id"], button["value"]) == (PAUSE, CHANNEL)
+    check_limits(view)
+    # Alice set nothing up: her Home tab lists no channel.
+    alice = home_of(slack, fake_slack, "U0ALICE", publishes=2)
+    assert not any("<#C0PAPERS>" in json.dumps(block) for block in alice["blocks"])
+
+
+def own_button(view: dict) -> dict:
+    [actions] = [b for b in view["blocks"] if b["type"] == "actions"]
+    [button] = actions["elements"]
+    return {"action_id": button["action_id"], "value": button["value"],
+            "label": button["text"]["text"]}  # fmt: skip
+
+
+def test_pause_and_resume_from_the_home_tab(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    set_up_channel(slack, fake_slack)
+    subscribe(services, user_target(TEAM_ID, "U0BOB"))
+    assert slack.click_home(PAUSE, CHANNEL, user="U0BOB").status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("views.publish"))
+    view = fake_slack.calls_to("views.publish")[-1].body["view"]
+    assert services.store.subscriptions.state(CHANNEL).paused == PAUSED_BY_HAND
+    assert services.store.subscriptions.active() == {user_target(TEAM_ID, "U0BOB"): NINE_UTC}
+    assert accessory(view, "<#C0PAPERS> · *paused*")["action_id"] == RESUME
+    check_limits(view)
+    # His own digest: paused and resumed the same way.
+    own = user_target(TEAM_ID, "U0BOB")
+    assert own_button(view) == {"action_id": PAUSE, "value": own, "label": "Pause my digest"}
+    assert slack.click_home(PAUSE, own, user="U0BOB").status == 200
+    fake_slack.wait_until(lambda: len(fake_slack.calls_to("views.publish")) == 2)
+    view = fake_slack.calls_to("views.publish")[-1].body["view"]
+    assert own_button(view) == {"action_id": RESUME, "value": own, "label": "Resume my digest"}
+    assert view["blocks"][2]["elements"][0]["text"] == (
+        "Your digest · *paused*: none goes until you resume it."
+    )
+    assert "next:" not in view["blocks"][1]["text"]["text"]
+    check_limits(view)
+    assert services.store.subscriptions.active() == {}
+    assert slack.click_home(RESUME, CHANNEL, user="U0BOB").status == 200
+    fake_slack.wait_until(lambda: len(fake_slack.calls_to("views.publish")) == 3)
+    assert list(services.store.subscriptions.active()) == [CHANNEL]
+
+
+@pytest.mark.parametrize("value", [CHANNEL, user_target(TEAM_ID, "U0BOB"), "channel:T0TEAM:"])
+def test_only_whoever_set_a_digest_up_can_pause_it(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, value: str
+) -> None:
+    set_up_channel(slack, fake_slack)
+    subscribe(services, user_target(TEAM_ID, "U0BOB"))
+    assert slack.click_home(PAUSE, value, user="U0ALICE").status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.postMessage"))
+    [told] = fake_slack.calls_to("chat.postMessage")
+    assert told.body["channel"] == "U0ALICE"
+    assert told.body["text"].startswith(":warning:")
+    check_limits(told.body)
+    assert services.store.subscriptions.active().keys() == {CHANNEL, user_target(TEAM_ID, "U0BOB")}
+    assert fake_slack.calls_to("views.publish") == []
+
+
+def test_resume_from_the_owners_direct_message(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    set_up_channel(slack, fake_slack)
+    services.store.subscriptions.pause(CHANNEL, "slack: not_in_channel", now=NOW)
+    dm = {**unreachable_message(CHANNEL, "slack: not_in_channel"), "channel": "DU0BOB",
+          "ts": "1700000000.000200"}  # fmt: skip
+    answer = slack.click_in_message(RESUME, CHANNEL, message=dm, user="U0BOB")
+    [replaced] = fake_slack.wait_for_reply(answer.response_url)
+    assert replaced["replace_original"] is True
+    assert replaced["text"].startswith(":arrow_forward: The digest of <#C0PAPERS> goes again")
+    [actions] = [b for b in replaced["blocks"] if b["type"] == "actions"]
+    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [(PAUSE, CHANNEL)]
+    check_limits(replaced)
+    state = services.store.subscriptions.state(CHANNEL)
+    assert (state.paused, state.failures) == (None, 0)
+    # Pressed again, it pauses.
+    answer = slack.click_in_message(PAUSE, CHANNEL, message=dm, user="U0BOB")
+    [replaced] = fake_slack.wait_for_reply(answer.response_url)
+    assert replaced["text"] == (
+        ":double_vertical_bar: The digest of <#C0PAPERS> is paused: *Resume* starts it again."
+    )
+    assert services.store.subscriptions.state(CHANNEL).paused == PAUSED_BY_HAND
+
+
+def test_a_digest_unsubscribed_meanwhile_says_so(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    dm = {**unreachable_message(CHANNEL, "slack: is_archived"), "channel": "DU0BOB",
+          "ts": "1700000000.000200"}  # fmt: skip
+    answer = slack.click_in_message(RESUME, CHANNEL, message=dm, user="U0BOB")
+    [told] = fake_slack.wait_for_reply(answer.response_url)
+    assert told["text"].startswith(":warning: That digest is no longer subscribed")
+    assert services.store.subscriptions.state(CHANNEL) is None

@@ -276,7 +276,10 @@ def test_saved_with_nothing_saved(slack: SlackSender, fake_slack: FakeSlack) -> 
 def test_channel_subscribe_uses_the_callers_time_zone_and_says_so(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    reply = ask(slack, fake_slack, "channel subscribe LLM inference at 08:30", user="U0BOB")
+    answer = slack.command("channel subscribe LLM inference at 08:30", user="U0BOB")
+    # The reply to Bob, then the notice to the channel (tests/slack/test_channel_changes.py).
+    reply, announced = fake_slack.wait_for_reply(answer.response_url, count=2)
+    assert (reply["response_type"], announced["response_type"]) == ("ephemeral", "in_channel")
     assert reply["text"] == (
         ":white_check_mark: This channel gets new papers about *LLM inference* daily at 08:30 "
         "(America/Los_Angeles); next: Wed 10 Dec 08:30.\n"
@@ -286,8 +289,10 @@ def test_channel_subscribe_uses_the_callers_time_zone_and_says_so(
     expected = Schedule(at="08:30", tz="America/Los_Angeles")
     assert services.store.subscriptions.get(GENERAL) == expected
     assert nothing_stored(services, user_target(TEAM_ID, "U0BOB"))
-    reply = ask(slack, fake_slack, "channel unsubscribe")
+    answer = slack.command("channel unsubscribe")
+    reply, announced = fake_slack.wait_for_reply(answer.response_url, count=2)
     assert reply["text"].startswith("This channel will get no more digests.")
+    assert announced["text"] == "<@U0ALICE> changed this channel's paper digest: stopped it"
 
 
 def test_channel_commands_need_a_channel(

@@ -38,6 +38,8 @@ def test_every_request_url_is_the_events_path() -> None:
         "app_home_opened",
         "link_shared",
         "file_shared",
+        "app_uninstalled",
+        "tokens_revoked",
     ]
 
 
@@ -66,6 +68,13 @@ def test_the_shortcuts_and_unfurl_domains_are_the_apps() -> None:
         assert linked_arxiv_id(f"https://{domain}/{'papers' if 'hugging' in domain else 'abs'}/"
                                "2507.07186") == "2507.07186"  # fmt: skip
     assert {"links:read", "links:write"} <= set(manifest()["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_readme_says_what_each_event_is_for() -> None:
+    readme = (ROOT / "README.md").read_text()
+    setup = readme.split("## Slack setup", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\s*\| `([a-z_]+)` event \|", setup, flags=re.MULTILINE)
+    assert listed == manifest()["settings"]["event_subscriptions"]["bot_events"]
 
 
 def test_the_readme_lists_exactly_the_scopes_the_manifest_asks_for() -> None:

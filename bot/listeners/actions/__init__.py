@@ -1,5 +1,6 @@
-"""Button listeners: under search results and digests (and their Undo), "Next 5", under
-`/papers saved`, under unfurled paper cards (the same buttons), and the Home tab's "Edit"."""
+"""Button listeners: under search results, digests and unfurled paper cards (and their
+Undo), "Next 5", under `/papers saved`, the Home tab's "Edit", Pause and Resume, and Undo
+under a change to a channel's digest."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from bot.listeners.actions import (
     more_like_this,
     next_page,
     not_interested,
+    pause_resume,
     save,
     saved,
     undo,
+    undo_change,
 )
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    modules = (next_page, more_like_this, save, not_interested, undo, digest_feedback, digest_undo)
-    for module in (*modules, saved, edit_settings):
+    presses = (next_page, more_like_this, save, not_interested, undo, digest_feedback, digest_undo)
+    for module in (*presses, saved, edit_settings, pause_resume, undo_change):
         module.register(app, services)

@@ -1,6 +1,7 @@
 """Undo on the note of a press in a digest: the press taken back, the buttons back.
 
-In a channel only whoever pressed can undo it (`recommender.matching.undo_feedback`).
+In a channel only whoever pressed can undo it, or whoever set the channel's digest up
+(`recommender.matching.undo_feedback`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.blocks import DIGEST_UNDO
 from bot.listeners.actions.digest_feedback import digest_target, update_digest
 from bot.listeners.replies import acknowledge, caller, errors_replied
 from bot.services import Services
+from bot.targets import user_target
 from recommender.matching import undo_feedback
 
 
@@ -31,7 +33,11 @@ def answer(
         team, user = caller(context)
         target = digest_target(body, team, user)
         now = services.clock()
-        undo_feedback(services.store, target, action["value"], presser=user, now=now)
+        subscribed = services.store.subscriptions.state(target)
+        owner = subscribed is not None and subscribed.owner == user_target(team, user)
+        undo_feedback(
+            services.store, target, action["value"], presser=user, now=now, owner=owner
+        )
         update_digest(services, client, body, action, target)
 
 

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot import subscriptions
 from bot.blocks import notice, paper_title
+from bot.control_blocks import change_notice, describe_change
 from bot.errors import UsageError
 from bot.listeners.replies import caller, reply
 from bot.mrkdwn import escape, truncate
@@ -87,8 +88,9 @@ def answer(services: Services, command: Subcommand, call: Caller) -> None:
 
 def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
     target = call.target(command.channel)
+    before, snapshot = _before(services, target)
     # A renewal keeps its zone unless one is given: only a new subscription asks Slack.
-    new = services.store.subscriptions.get(target) is None
+    new = before.schedule is None
     slack_tz = slack_time_zone(call.client, call.user) if new and not command.tz else None
     done = subscriptions.subscribe(
         services.store,
@@ -98,12 +100,18 @@ def _subscribe(services: Services, command: Subscribe, call: Caller) -> None:
         default_tz=slack_tz or FALLBACK_TZ,
         at=command.at,
         now=services.clock(),
+        owner=call.target(),
     )
     upcoming = services.next_digest(target, done.schedule)
     guessed = new and not (command.tz or slack_tz)
     call.say(
         _subscribed(done, command, services.clock(), upcoming, guessed=guessed, yours=slack_tz)
     )
+    if command.channel:
+        summary = describe_change(before, done, services.clock())
+        if (snapshot["subscription"] or {}).get("paused"):
+            summary += "; resumed it"
+        _announce(services, call, target, snapshot, summary)
 
 
 def _subscribed(
@@ -138,19 +146,47 @@ def _subscribed(
 
 def _unsubscribe(services: Services, command: Unsubscribe, call: Caller) -> None:
     subject = "This channel" if command.channel else "You"
-    if subscriptions.unsubscribe(services.store, call.target(command.channel)):
+    target = call.target(command.channel)
+    before, snapshot = _before(services, target)
+    if subscriptions.unsubscribe(services.store, target):
         call.say(
             f"{subject} will get no more digests. The settings are kept: "
             "subscribing again picks them up."
         )
+        if command.channel:
+            _announce(
+                services, call, target, snapshot, describe_change(before, None, services.clock())
+            )
     else:
         call.say(f"{subject} had no digest subscription.")
 
 
+def _before(services: Services, target: str) -> tuple[subscriptions.Subscription, dict]:
+    """A target's settings before a change: as shown, and as an undo puts them back."""
+    store = services.store
+    return subscriptions.current(store, target), subscriptions.snapshot(store, target)
+
+
+def _announce(services: Services, call: Caller, target: str, before: dict, summary: str) -> None:
+    """Keep a change to a channel's digest, and tell the channel who made it, with Undo."""
+    changer = call.target()
+    change = subscriptions.log_change(
+        services.store, target, changer, before, summary, now=services.clock()
+    )
+    call.respond(**change_notice(change), response_type="in_channel", replace_original=False)
+
+
 def _settings(services: Services, command: OpenSettings, call: Caller) -> None:
     target = call.target(command.channel)
+    # The modal's submission tells the channel through this command's response URL.
+    announce = call.respond.response_url if command.channel else None
     open_settings(
-        services, call.client, trigger_id=call.trigger_id, target=target, opener=call.user
+        services,
+        call.client,
+        trigger_id=call.trigger_id,
+        target=target,
+        opener=call.user,
+        announce=announce,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners.events import app_home_opened, file_shared, link_shared
+from bot.listeners.events import app_home_opened, file_shared, link_shared, uninstalled
 from bot.services import Services
 
 
@@ -12,3 +12,4 @@ def register(app: App, services: Services) -> None:
     app_home_opened.register(app, services)
     link_shared.register(app, services)
     file_shared.register(app, services)
+    uninstalled.register(app, services)
