@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from recommender.errors import InvalidCategory
 from recommender.ids import title_id
@@ -57,6 +58,25 @@ def test_reingesting_the_same_batch_changes_nothing(store: Store):
     assert sorted(result.unchanged) == ["2507.07186", "2507.07188"]
     assert store.count() == 2
     assert store.stats().last_ingested == NOW
+
+
+def test_insert_new_stores_a_batch_as_upsert_would(store: Store):
+    batch = [
+        paper(authors=("A. Author",), categories=("cs.CL",), extras={"doi": "10.1/x"}),
+        paper("2507.07188", title="Prompt Perturbations"),
+    ]
+    store.insert_new(batch, now=NOW)
+    assert [store.get(p.id) for p in batch] == batch
+    assert store.stats().last_ingested == NOW
+    # Stored rows merge as upsert's own: a v2 updates the bulk-loaded row.
+    assert store.upsert([paper(version=2)], now=LATER).updated == ["2507.07186"]
+
+
+def test_insert_new_of_a_stored_paper_stores_none_of_the_batch(store: Store):
+    store.insert_new([paper()], now=NOW)
+    with pytest.raises(IntegrityError):
+        store.insert_new([paper("2507.07188", title="Prompt Perturbations"), paper()], now=LATER)
+    assert store.count() == 1
 
 
 def test_v2_updates_the_v1_row(store: Store):

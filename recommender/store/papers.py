@@ -97,6 +97,16 @@ class Papers:
                 _upsert_one(conn, known, paper, now, result)
         return result
 
+    def insert_new(self, batch: Sequence[Paper], *, now: datetime) -> None:
+        """Insert papers known to be new and distinct in one statement, merging nothing.
+
+        For bulk loads of generated corpora (bench/): `upsert` looks each paper up to merge
+        it, about 1,000 papers a second. A paper already stored fails the whole batch.
+        """
+        rows = [{**_columns(paper), "first_seen": now, "changed": now} for paper in batch]
+        with self.engine.begin() as conn:
+            conn.execute(papers.insert(), rows)
+
     def get(self, paper_id: str) -> Paper | None:
         """The paper with this id, following the alias a merged title-only record left."""
         with self.engine.connect() as conn:
