@@ -13,7 +13,7 @@ import logging
 
 import click
 
-from bot.cli import archive, demo, digest, evaluation, ingest, jobs, serve
+from bot.cli import archive, demo, digest, evaluation, ingest, jobs, serve, worker
 from bot.cli.context import Context
 from bot.config import Settings
 from bot.errors import SettingsError
@@ -46,6 +46,7 @@ for command in (
     digest.digest,
     jobs.run_once,
     jobs.scheduler,
+    worker.worker,
     jobs.status,
     demo.demo,
 ):
