@@ -49,6 +49,8 @@ class Settings:
     lease_seconds: float = LEASE_TTL.total_seconds()
     # Threads of the clock that post digests; other than 1 (PostgreSQL), it queues them.
     delivery_threads: int = 1
+    # How often `papers serve` catches its own copy of the indexes up with the store (0: never).
+    index_refresh_seconds: float = 30.0
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -118,6 +120,9 @@ class Settings:
             ),
             lease_seconds=_number(env, "PAPERS_LEASE_SECONDS", defaults.lease_seconds),
             delivery_threads=_number(env, "PAPERS_DELIVERY_THREADS", defaults.delivery_threads),
+            index_refresh_seconds=_number(
+                env, "PAPERS_INDEX_REFRESH_SECONDS", defaults.index_refresh_seconds
+            ),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,

@@ -114,3 +114,10 @@ def test_delivery_threads_other_than_one_need_postgresql() -> None:
         SettingsError, match="PAPERS_DELIVERY_THREADS=4: .* SQLite keeps one sender"
     ):
         Settings.from_env({"PAPERS_DELIVERY_THREADS": "4"})
+
+
+def test_the_web_catches_its_index_up_every_thirty_seconds_unless_told() -> None:
+    assert Settings.from_env({}).index_refresh_seconds == 30.0
+    assert Settings.from_env({"PAPERS_INDEX_REFRESH_SECONDS": "0"}).index_refresh_seconds == 0
+    with pytest.raises(SettingsError, match="PAPERS_INDEX_REFRESH_SECONDS='soon' is not a number"):
+        Settings.from_env({"PAPERS_INDEX_REFRESH_SECONDS": "soon"})

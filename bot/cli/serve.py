@@ -7,6 +7,7 @@ from datetime import timedelta
 import click
 
 from bot.cli.context import Context, friendly_errors
+from recommender.indexes import Indexer, IndexFollower
 
 
 @click.command()
@@ -21,12 +22,21 @@ def serve(context: Context, socket: bool, host: str) -> None:
     from bot.services import Services
 
     # The web process only embeds queries, one at a time: one torch thread (see embed.py).
+    engine = context.engine(threads=1)
     services = Services(
         context.store,
-        context.engine(threads=1),
+        engine,
         context.index_dir,
         clock=context.now,
         sources=context.settings.sources,
         grace=timedelta(hours=context.settings.delivery_grace_hours),
     )
-    serve_app(context.settings, services, socket=socket, host=host, announce=click.echo)
+    follower = None
+    if refresh := context.settings.index_refresh_seconds:
+        # Its own copy of the indexes, from the store: no disk shared with the clock needed.
+        indexer = Indexer(context.store, context.index_dir, engine.embedder)
+        follower = IndexFollower(indexer, engine.indexes, timedelta(seconds=refresh))
+    serve_app(
+        context.settings, services, socket=socket, host=host, announce=click.echo,
+        follower=follower,
+    )  # fmt: skip

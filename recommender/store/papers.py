@@ -197,6 +197,15 @@ class Papers:
         with self.engine.connect() as conn:
             return {pk: (text_hash, bytes(vector)) for pk, text_hash, vector in conn.execute(query)}
 
+    def unembedded(self, model: str) -> int:
+        """How many papers have no stored vector of `model` (not embedded by anyone yet)."""
+        stored = select(embeddings.c.paper_pk).where(
+            embeddings.c.model == model, embeddings.c.paper_pk == papers.c.pk
+        )
+        query = select(func.count()).select_from(papers).where(~stored.exists())
+        with self.engine.connect() as conn:
+            return conn.scalar(query) or 0
+
     def save_embeddings(self, model: str, rows: Sequence[tuple[int, str, bytes]]) -> None:
         """Store (key, text hash, float32 bytes) vectors of `model`, replacing older ones."""
         keys = [int(pk) for pk, _, _ in rows]
