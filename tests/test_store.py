@@ -79,6 +79,13 @@ def test_insert_new_of_a_stored_paper_stores_none_of_the_batch(store: Store):
     assert store.count() == 1
 
 
+def test_unembedded_counts_the_papers_without_a_vector_of_the_model(store: Store):
+    store.upsert([paper(), paper("2507.07188", title="Prompt Perturbations")], now=NOW)
+    assert store.unembedded("m") == 2
+    store.save_embeddings("m", [(store.keys()[0], "hash", b"\0" * 4)])
+    assert (store.unembedded("m"), store.unembedded("other")) == (1, 2)
+
+
 def test_v2_updates_the_v1_row(store: Store):
     store.upsert([paper(version=1)], now=NOW)
     result = store.upsert([paper(version=2, title="Planted, revised", abstract="New.")], now=LATER)
