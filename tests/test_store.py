@@ -441,3 +441,20 @@ def test_watermark_and_changes_since(store: Store):
     changed = store.changed_since(NOW, up_to=mark.max_key)
     assert [p.title for _, p in changed] == ["Two, revised"]
     assert store.watermark().changed == LATER
+
+
+def test_the_delivery_worker_columns_come_and_go_with_their_migration(database_url: str):
+    store = Store.open(database_url)
+    store.deliveries.begin("user:T1:U1", NOW.date(), {"picks": []}, now=NOW)
+    store.deliveries.queue("user:T1:U1", NOW.date(), now=NOW)
+    store.close()
+    _migrate(database_url, alembic.command.downgrade, "0007")
+    engine = create_engine(database_url)
+    columns = {column["name"] for column in inspect(engine).get_columns("deliveries")}
+    assert not columns & {"queued", "worker", "claim_token", "claim_expires"}
+    engine.dispose()
+    _migrate(database_url, alembic.command.upgrade, "0011")
+    again = Store.open(database_url)
+    delivery = again.deliveries.get("user:T1:U1", NOW.date())
+    assert (delivery.plan, delivery.queued) == ({"picks": []}, None)
+    again.close()
