@@ -83,26 +83,12 @@ def prepare(args: argparse.Namespace) -> dict:
     generator = corpus.Generator(corpus.learn())
     store = Store.open(sqlite_url(target))
     start = time.perf_counter()
+    now = datetime.now(UTC)
     for first in range(0, args.size, 1000):
-        bulk_insert(store, generator.papers(first, min(first + 1000, args.size)))
+        store.insert_new(generator.papers(first, min(first + 1000, args.size)), now=now)
     store.close()
     (target / "complete").touch()
     return {"cached": False, "seconds": time.perf_counter() - start}
-
-
-def bulk_insert(store: Store, papers: list) -> None:
-    """Insert the rows `Store.upsert` would write for new papers, in one statement.
-
-    The synthetic corpus has no duplicates to merge, and upsert's per-paper lookups and
-    inserts load about 1,000 papers a second on this shared machine: an hour for 1M.
-    """
-    from recommender.store.papers import _columns
-    from recommender.store.schema import papers as table
-
-    now = datetime.now(UTC)
-    rows = [{**_columns(paper), "first_seen": now, "changed": now} for paper in papers]
-    with store.engine.begin() as conn:
-        conn.execute(table.insert(), rows)
 
 
 def open_work_store(args: argparse.Namespace, *, fresh_copy: bool) -> Store:
@@ -350,14 +336,22 @@ def timed_ms(function: Callable, items) -> float:
 
 @phase
 def embed(args: argparse.Namespace) -> dict:
-    """The real model's papers/s on full SciFact abstracts, as the indexer feeds it."""
+    """The real model's papers/s on full SciFact abstracts, as the indexer feeds it.
+
+    Only the precisions this CPU can use are timed: without native bfloat16, torch emulates
+    it at a fraction of float32's speed, `auto` never picks it, and timing it took minutes.
+    """
     import torch
 
     from recommender.embed import SentenceTransformerEmbedder, native_bfloat16
 
     texts = corpus.real_texts()[-args.embed_sample :]
-    out = {"texts": len(texts), "native_bfloat16": native_bfloat16()}
-    for precision in ("float32", "bfloat16"):
+    native = native_bfloat16()
+    out: dict = {"texts": len(texts), "native_bfloat16": native, "skipped": {}}
+    precisions = ["float32", "bfloat16"] if native else ["float32"]
+    if not native:
+        out["skipped"]["bfloat16"] = "no native bfloat16 on this CPU (AVX512-BF16 or AMX)"
+    for precision in precisions:
         embedder = SentenceTransformerEmbedder(REAL_MODEL, precision=precision)
         embedder.encode(texts[:8])
         out["batch_size"] = embedder._batch_size
@@ -410,6 +404,7 @@ def baseline_queries(args: argparse.Namespace, size: int) -> int:
 
 def main() -> None:
     args = parse_args()
+    Path(args.cache).mkdir(parents=True, exist_ok=True)  # a fresh machine has none
     if args.phase:
         result = PHASES[args.phase](args)
         at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -488,7 +483,11 @@ def parse_args() -> argparse.Namespace:
         default=os.cpu_count(),
         help="torch threads for the real model in search and add (default: torch's, one a core)",
     )
-    parser.add_argument("--embed-sample", type=int, default=256, help="abstracts to embed")
+    parser.add_argument(
+        "--embed-sample",
+        type=int,
+        help="abstracts to embed (default 256, or 64 when no size is above 10,000: a quick look)",
+    )
     parser.add_argument("--cache", default="/tmp/papers-bench", help="corpora, stores, indexes")
     parser.add_argument(
         "--report-only",
@@ -499,7 +498,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-queries", type=int, default=100, help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.embed_sample is None:
+        args.embed_sample = 256 if max(args.sizes) > 10_000 else 64
+    return args
 
 
 if __name__ == "__main__":

@@ -47,6 +47,10 @@ class Settings:
     sources: tuple[Source, ...] = tuple(parse_sources(DEFAULT_SOURCES))
     delivery_grace_hours: float = GRACE / timedelta(hours=1)
     lease_seconds: float = LEASE_TTL.total_seconds()
+    # Threads of the clock that post digests; other than 1 (PostgreSQL), it queues them.
+    delivery_threads: int = 1
+    # How often `papers serve` catches its own copy of the indexes up with the store (0: never).
+    index_refresh_seconds: float = 30.0
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -58,6 +62,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "slack_mode", self._slack_mode())
+        if self.delivery_threads != 1 and self.database_url.startswith("sqlite"):
+            raise SettingsError(
+                f"PAPERS_DELIVERY_THREADS={self.delivery_threads}: delivery workers claim "
+                "digests through PostgreSQL (DATABASE_URL); SQLite keeps one sender (1)"
+            )
 
     def _slack_mode(self) -> SlackMode:
         """The mode the SLACK_* values set (MissingSetting for a half-set one)."""
@@ -110,6 +119,10 @@ class Settings:
                 env, "PAPERS_DELIVERY_GRACE_HOURS", defaults.delivery_grace_hours
             ),
             lease_seconds=_number(env, "PAPERS_LEASE_SECONDS", defaults.lease_seconds),
+            delivery_threads=_number(env, "PAPERS_DELIVERY_THREADS", defaults.delivery_threads),
+            index_refresh_seconds=_number(
+                env, "PAPERS_INDEX_REFRESH_SECONDS", defaults.index_refresh_seconds
+            ),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,

@@ -1,7 +1,8 @@
 """Digests on Slack: the outlet through which `recommender.delivery.Deliverer` posts them.
 
 A digest becomes Block Kit messages (`bot.blocks`), each posted to the target's channel or
-to the direct message with the person, at most one a second per channel. With OAuth
+to the direct message with the person, at most one a second per channel and five a second
+per workspace (`Pacer`). With OAuth
 installs, each team's messages go with that team's bot token.
 
 A message whose outcome is unknown (the connection dropped before Slack's reply came, or
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -42,8 +44,11 @@ from recommender.store import Store
 
 log = logging.getLogger(__name__)
 
-# Slack allows about one message a second per channel (docs.slack.dev/apis/web-api/rate-limits).
+# Slack allows about one message a second per channel, and several hundred a minute per
+# workspace (docs.slack.dev/apis/web-api/rate-limits): 300 a minute, in bursts of up to 10.
 PACE_SECONDS = 1.0
+WORKSPACE_RATE = 5.0
+WORKSPACE_BURST = 10
 # The `metadata.event_type` of digest messages, by which a post of unknown outcome is found.
 DIGEST_EVENT = "papers_digest"
 # How often a post whose reply was lost is tried (each time after looking it up).
@@ -61,27 +66,46 @@ PERMANENT = frozenset(
 
 
 class Pacer:
-    """At most one message every `interval` seconds to each channel."""
+    """Slack's rate limits as token buckets, one per channel (one message every `interval`
+    seconds) and one per workspace (`rate` a second, `burst` at once), shared by the
+    threads that post through it.
+
+    Each bucket is kept as the time its next message may go (the generic cell rate
+    algorithm, ITU-T I.371): a post reserves its slot under the lock and sleeps outside
+    it, so threads posting to other channels do not wait for each other. The buckets are
+    this process's: with several delivery processes, each paces its own posts.
+    """
 
     def __init__(
         self,
         sleep: Callable[[float], None],
         interval: float = PACE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        rate: float = WORKSPACE_RATE,
+        burst: int = WORKSPACE_BURST,
     ) -> None:
         self.sleep = sleep
         self.interval = interval
         self.monotonic = monotonic
-        self._last: dict[str, float] = {}
+        self.rate = rate
+        self.burst = burst
+        self._channels: dict[str, float] = {}  # when each bucket's next message is due
+        self._teams: dict[str, float] = {}
+        self._lock = threading.Lock()
 
-    def wait(self, channel: str) -> None:
-        """Sleep until `channel` may get its next message."""
-        last = self._last.get(channel)
-        if last is not None:
-            left = self.interval - (self.monotonic() - last)
-            if left > 0:
-                self.sleep(left)
-        self._last[channel] = self.monotonic()
+    def wait(self, channel: str, team: str = "") -> None:
+        """Sleep until `channel` and its workspace `team` may get their next message."""
+        step = 1 / self.rate
+        with self._lock:
+            now = self.monotonic()
+            # A bucket of `burst` lets a message go up to burst - 1 steps before its slot.
+            team_at = self._teams.get(team, now) - (self.burst - 1) * step
+            at = max(now, self._channels.get(channel, now), team_at)
+            self._channels[channel] = at + self.interval
+            self._teams[team] = max(self._teams.get(team, at), at) + step
+        if at > now:
+            self.sleep(at - now)
 
 
 class SlackOutlet(BlockKitDigests):
@@ -89,7 +113,7 @@ class SlackOutlet(BlockKitDigests):
 
     `client` is the app's Web API client (base URL, RateLimitErrorRetryHandler); with
     `installations` (multi-workspace installs), each team's bot token comes from there.
-    `sleep` paces the posts to one a second per channel; tests pass a no-op.
+    `sleep` and `monotonic` pace the posts (`Pacer`); tests pass a no-op and its clock.
     """
 
     def __init__(
@@ -98,10 +122,11 @@ class SlackOutlet(BlockKitDigests):
         *,
         installations: InstallationStore | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.installations = installations
-        self.pacer = Pacer(sleep)
+        self.pacer = Pacer(sleep, monotonic=monotonic)
         # Each person's direct message channel, opened once (its id never changes).
         self._directs: dict[tuple[str, str], str] = {}
 
@@ -121,17 +146,18 @@ class SlackOutlet(BlockKitDigests):
         for _ in range(POST_TRIES - 1):
             sent = time.time()
             try:
-                return self._post(client, channel, message)
+                return self._post(client, channel, message, where.team)
             except UNKNOWN_OUTCOME:
                 log.warning("no reply to a post to %s; looking it up before a retry", channel)
             # From a minute before the post: Slack's clock may lag ours.
             found = self._lookup(client, channel, message, oldest=sent - 60)
             if found is not None:
                 return found
-        return self._post(client, channel, message)  # the last try: its error is the target's
+        # The last try: its error is the target's.
+        return self._post(client, channel, message, where.team)
 
-    def _post(self, client: WebClient, channel: str, message: dict) -> dict:
-        self.pacer.wait(channel)
+    def _post(self, client: WebClient, channel: str, message: dict, team: str) -> dict:
+        self.pacer.wait(channel, team)
         # No unfurls: a digest of five links would otherwise grow five previews.
         posted = client.chat_postMessage(
             channel=channel, **message, unfurl_links=False, unfurl_media=False

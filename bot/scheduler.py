@@ -5,7 +5,8 @@ acts only while it holds the lease in the database (recommender/lease.py, renewe
 thread of its own for as long as the process runs, catch-up included), so a second
 scheduler started by mistake waits instead of ingesting and posting twice. Nothing about who
 gets what and when is kept in the scheduler: the delivery tick asks the settings and the
-delivery ledger.
+delivery ledger. With delivery workers (PostgreSQL), the tick plans and queues the due
+digests, and the clock's own sender threads, if any, post them beside `papers worker`s.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from recommender.delivery import Deliverer
+from recommender.delivery import Deliverer, DeliveryWorker, drain_with_threads
 from recommender.errors import PapersError
 from recommender.lease import Fence, Lease, holder_name
 from recommender.pipeline import ARXIV_KINDS, Pipeline
@@ -57,12 +58,16 @@ class Clockwork:
         *,
         holder: str | None = None,
         lease: Lease | None = None,
+        senders: list[DeliveryWorker] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.deliverer = deliverer
         self.clock = clock
         self.holder = lease.holder if lease else holder or holder_name("scheduler")
         self._lease = lease
+        # None: the tick posts each digest itself; a list (maybe empty): it queues them
+        # for workers, and these threads of the clock post them too.
+        self.senders = senders
 
     @property
     def lease(self) -> Lease:
@@ -101,11 +106,16 @@ class Clockwork:
     def deliver(self) -> None:
         """Deliver what is due, every post fenced by the lease as this tick took it."""
         fence = self.has_lease()
-        if fence is not None:
-            try:
+        if fence is None:
+            return
+        try:
+            if self.senders is None:
                 self.pipeline.deliver(self.deliverer, fence)
-            except Exception:  # the job boundary: the next tick retries what did not go out
-                log.exception("delivery tick failed")
+            else:
+                self.pipeline.queue(self.deliverer)
+                drain_with_threads(self.senders)
+        except Exception:  # the job boundary: the next tick retries what did not go out
+            log.exception("delivery tick failed")
 
     def catch_up(self) -> None:
         """After downtime: one ingest if a scheduled one was missed (not one per missed

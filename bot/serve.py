@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
@@ -15,23 +16,50 @@ from bot.errors import MissingSetting, SlackRefused
 from bot.services import Services
 from bot.web import EVENTS_PATH, HEALTH_PATH, make_server, wsgi_app
 from recommender.errors import PapersError
+from recommender.indexes import IndexFollower
 
 Announce = Callable[[str], None]
 
 
 def serve(
-    settings: Settings, services: Services, *, socket: bool, host: str, announce: Announce
+    settings: Settings,
+    services: Services,
+    *,
+    socket: bool,
+    host: str,
+    announce: Announce,
+    follower: IndexFollower | None = None,
 ) -> None:
-    """Socket Mode when asked or when SLACK_APP_TOKEN is set, else HTTP on settings.port."""
+    """Socket Mode when asked or when SLACK_APP_TOKEN is set, else HTTP on settings.port.
+
+    With a `follower`, the process keeps its own copy of the indexes: caught up with the
+    store (or built from it) before it serves, then on the follower's interval.
+    """
+    if follower is not None:
+        catch_up(follower, announce)
     warm_up(services, announce)
     try:
-        if socket or settings.socket_mode:
-            _socket_mode(settings, services, announce)
-        else:
-            _http(settings, services, host, announce)
+        with follower.following() if follower is not None else nullcontext():
+            if socket or settings.socket_mode:
+                _socket_mode(settings, services, announce)
+            else:
+                _http(settings, services, host, announce)
     except (BoltError, SlackApiError) as error:
         # Bolt checks the bot token with auth.test at start; Socket Mode opens a connection.
         raise SlackRefused(f"Slack refused to start the app: {error}") from error
+
+
+def catch_up(follower: IndexFollower, announce: Announce) -> None:
+    """This process's indexes, current with the store, before it serves."""
+    started = time.perf_counter()
+    try:
+        report = follower.indexer.update()
+    except PapersError as error:
+        # The app still starts: the follower tries again, /healthz says why until then.
+        announce(f"cannot update the indexes from the store: {error}")
+        return
+    announce(f"indexes current with the store in {time.perf_counter() - started:.1f} s: "
+             f"{report.summary()}")  # fmt: skip
 
 
 def warm_up(services: Services, announce: Announce) -> None:

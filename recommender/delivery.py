@@ -22,6 +22,13 @@ failure the outlet calls permanent (`Outlet.permanent`: Slack's `not_in_channel`
 counted on the subscription: at the first one of a run of them, whoever set the target up is
 told (`Outlet.tell_owner`); after `PAUSE_AFTER` in a row the subscription is paused until
 someone resumes it. A delivery that goes out ends the run.
+
+On PostgreSQL the posting can be spread over workers (`DeliveryWorker`: threads of the
+clock, and `papers worker` processes): the clock's tick plans each due digest and queues
+it (`queue_due`); each worker claims queued deliveries one at a time, each claim the fence
+of its posts, and posts them as above (`deliver_claimed`). A target's later due days wait
+for its earlier one to go out, since a digest is matched after the one before is recorded.
+
 Where the messages go is an `Outlet`'s: `bot.delivery.SlackOutlet` posts to Slack,
 `bot.console.ConsoleOutlet` prints the same messages.
 """
@@ -29,8 +36,10 @@ Where the messages go is an `Outlet`'s: `bot.delivery.SlackOutlet` posts to Slac
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol, TypeVar
 
@@ -39,7 +48,7 @@ from recommender.errors import PapersError, ProfileNotFound
 from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.store import Store
-from recommender.store.deliveries import Delivery
+from recommender.store.deliveries import Delivery, DeliveryClaim
 from recommender.store.jobs import Fence, LeaseLost
 
 log = logging.getLogger(__name__)
@@ -161,11 +170,8 @@ class Deliverer:
             except LeaseLost:
                 raise  # another process delivers now: not one more post from here
             except Exception as error:  # one target's failure must not stop the others
-                log.exception("digest of %s for %s failed", target, day)
-                reason = self.outlet.reason(error)
-                self.store.deliveries.fail(target, day, reason, now=self.clock())
                 counts["failed"] += 1
-                if self.outlet.permanent(error) and self._unreachable(target, reason):
+                if self._failed(target, day, error):
                     paused.add(target)
         return dict(counts)
 
@@ -184,6 +190,55 @@ class Deliverer:
         if state.failures == 1 and state.owner not in (None, target):
             self.outlet.tell_owner(state.owner, target, reason)
         return state.paused is not None
+
+    def queue_due(self, now: datetime) -> dict[str, Any]:
+        """Plan what is due at `now` and queue it for the workers; counts of due digests,
+        queued ones, ones already queued, and failed ones (no plan could be made)."""
+        ledger = self.store.deliveries
+        due = ledger.due(now, grace=self.grace)
+        fresh = self.fresh_digests(due, now)
+        counts = Counter(due=len(due), queued=0, waiting=0, failed=0)
+        first: set[str] = set()
+        for target, day in due:
+            if target in first:
+                continue  # matched once its earlier day is recorded as sent
+            first.add(target)
+            if (earlier := ledger.get(target, day)) is not None and earlier.queued:
+                counts["waiting"] += 1
+                continue
+            try:
+                plan = self.plan(target, day, fresh.pop(target, None), now)
+                ledger.begin(target, day, plan, now=self.clock())
+                ledger.queue(target, day, now=self.clock())
+                counts["queued"] += 1
+            except Exception as error:  # one target's failure must not stop the others
+                self._failed(target, day, error)
+                counts["failed"] += 1
+        return dict(counts)
+
+    def deliver_claimed(self, claim: DeliveryClaim) -> int:
+        """Post what of a claimed delivery has not gone out; the number of messages posted.
+
+        A failure is recorded and the delivery given back for the next tick; a claim lost
+        to another worker (LeaseLost) leaves it to that one.
+        """
+        delivery = self.store.deliveries.get(claim.target, claim.day)
+        try:
+            return self._post_rest(delivery, claim)
+        except LeaseLost:
+            log.warning("%s lost %s %s to another worker", claim.worker, claim.target, claim.day)
+            return 0
+        except Exception as error:  # one target's failure must not stop the worker
+            self._failed(claim.target, claim.day, error)
+            self.store.deliveries.unqueue(claim)
+            return 0
+
+    def _failed(self, target: str, day: date, error: Exception) -> bool:
+        """Record a failed try; whether it was permanent and paused the subscription."""
+        log.exception("digest of %s for %s failed", target, day)
+        reason = self.outlet.reason(error)
+        self.store.deliveries.fail(target, day, reason, now=self.clock())
+        return self.outlet.permanent(error) and self._unreachable(target, reason)
 
     def fresh_digests(self, due: list[tuple[str, date]], now: datetime) -> dict[str, Digest]:
         """Digests of the targets that have no ledger row yet, matched in one batch."""
@@ -205,10 +260,16 @@ class Deliverer:
         self, target: str, day: date, fresh: Digest | None, now: datetime, fence: Fence | None
     ) -> int:
         """Post what of one digest has not gone out yet; the number of messages posted."""
-        ledger = self.store.deliveries
-        delivery = ledger.begin(target, day, self.plan(target, day, fresh, now), now=self.clock())
+        plan = self.plan(target, day, fresh, now)
+        delivery = self.store.deliveries.begin(target, day, plan, now=self.clock())
+        return self._post_rest(delivery, fence)
+
+    def _post_rest(self, delivery: Delivery, fence: Fence | DeliveryClaim | None) -> int:
+        """Post the messages of a begun delivery that have not gone out, then record it."""
         if delivery.done:
             return 0
+        ledger = self.store.deliveries
+        target, day = delivery.target, delivery.day
         digest, messages = self.render(target, day, delivery.plan)
         done = len(delivery.posted)
         if delivery.unknown and (found := self._find(target, messages[done], delivery)):
@@ -247,6 +308,64 @@ class Deliverer:
         if profile is None:
             raise ProfileNotFound(f"{target} is subscribed but has no profile")
         return self.matcher.digest(target, profile, now=now)
+
+
+# How long a worker with nothing to claim waits before it looks again.
+POLL = timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class DeliveryWorker:
+    """One sender of queued deliveries: claims them one at a time and posts them.
+
+    `ttl` is how long a claim holds without a post (each post renews it): a worker dead
+    or stalled for longer is taken over by another, which finds its last post by looking
+    it up (`Deliverer._find`). Several run side by side, as threads and as processes.
+    """
+
+    deliverer: Deliverer
+    name: str
+    ttl: timedelta
+
+    def drain(self) -> Counter:
+        """Deliver queued deliveries until none is left to claim; counts."""
+        counts: Counter = Counter()
+        while self.step(counts):
+            pass
+        return counts
+
+    def run(self, stop: threading.Event, poll: timedelta = POLL) -> Counter:
+        """Deliver queued deliveries as they come, until `stop` is set; counts."""
+        counts: Counter = Counter()
+        while not stop.is_set():
+            if not self.step(counts):
+                stop.wait(poll.total_seconds())
+        return counts
+
+    def step(self, counts: Counter) -> bool:
+        """Claim one queued delivery and post it; False when there was none to claim."""
+        ledger = self.deliverer.store.deliveries
+        now = self.deliverer.clock()
+        claims = ledger.claim_queued(self.name, now=now, ttl=self.ttl, limit=1)
+        for claim in claims:
+            counts["messages"] += self.deliverer.deliver_claimed(claim)
+            done = ledger.get(claim.target, claim.day).done
+            counts["delivered" if done else "failed"] += 1
+        return bool(claims)
+
+
+def drain_with_threads(workers: list[DeliveryWorker]) -> Counter:
+    """Run `workers` on a thread each until the queue is empty; their counts summed."""
+    results: list[Counter] = [Counter() for _ in workers]
+    threads = [
+        threading.Thread(target=lambda i=i, w=w: results[i].update(w.drain()), name=w.name)
+        for i, w in enumerate(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(results, Counter())
 
 
 class DryRun(Deliverer):

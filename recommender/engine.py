@@ -110,20 +110,40 @@ class Engine:
         self._indexes: IndexSet | None = None
         self._stamp: int | None = None
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one thread reads a new copy from disk at a time
 
     # Loading --------------------------------------------------------------------------
 
     def indexes(self) -> IndexSet:
-        """The indexes on disk, reloaded when another process (the scheduler) replaced them."""
+        """The indexes on disk, reloaded when they were replaced (by the scheduler, or this
+        process's `IndexFollower`). While one thread reads the new copy, the others go on
+        searching the old one; the new one is swapped in whole once read."""
         with self._lock:
-            try:
-                stamp = (self.index_dir / STATE_FILE).stat().st_mtime_ns
-            except OSError:
-                stamp = None
-            if self._indexes is None or self._stamp != stamp:
-                self._indexes = IndexSet.load(self.index_dir, model=self.embedder.name)
-                self._stamp = stamp
-            return self._indexes
+            current, stamp = self._indexes, self._stamp
+        if current is not None and stamp == self._disk_stamp():
+            return current
+        if not self._loading.acquire(blocking=current is None):
+            return current  # another thread is reading the new copy
+        try:
+            return self._reload()
+        finally:
+            self._loading.release()
+
+    def _reload(self) -> IndexSet:
+        stamp = self._disk_stamp()
+        with self._lock:
+            if self._indexes is not None and self._stamp == stamp:
+                return self._indexes  # read by the thread this one waited for
+        loaded = IndexSet.load(self.index_dir, model=self.embedder.name)
+        with self._lock:
+            self._indexes, self._stamp = loaded, stamp
+        return loaded
+
+    def _disk_stamp(self) -> int | None:
+        try:
+            return (self.index_dir / STATE_FILE).stat().st_mtime_ns
+        except OSError:
+            return None
 
     def is_current(self) -> bool:
         """Whether the indexes on disk hold every paper in the store, as it is now."""

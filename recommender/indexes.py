@@ -14,19 +14,26 @@ segment's statistics (see `recommender.bm25`), and 5% bounds how far those drift
 
 A full build reads the store twice in batches (once per index), so that neither the papers
 nor both indexes are ever in memory at once. Both indexes and their state are one directory,
-swapped into place atomically: a crash mid-build leaves the previous one serving.
+swapped into place atomically: a crash mid-build leaves the previous one serving. Updates
+of one directory take turns (a lock file beside it), so processes sharing a disk can each
+keep it current.
+
+The indexes are a cache derived from the store: every process that searches can keep its
+own copy in its own directory (`IndexFollower`), so web processes need only the database.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -50,6 +57,8 @@ READ_BATCH = 5000
 # Fresh segments are scored with the main segments' statistics; past this share of the
 # papers the main ones hold, an update rebuilds (see the module docstring).
 MERGE_SHARE = 0.05
+# How long a process following the store waits for another to embed new papers.
+FOLLOW_PATIENCE = timedelta(minutes=10)
 STATE_FILE = "state.json"
 BM25_DIR = "bm25"
 DENSE_DIR = "dense"
@@ -104,13 +113,16 @@ class IndexSet:
 
     def reflects(self, mark: Watermark) -> bool:
         """Whether these indexes hold every paper of the store as `mark` describes it."""
-        changed = mark.changed.isoformat() if mark.changed else None
-        state = self.state
-        return (state["papers"], state["max_key"], state["changed"]) == (
-            mark.papers,
-            mark.max_key,
-            changed,
-        )
+        return _reflects(self.state, mark)
+
+
+def _reflects(state: dict, mark: Watermark) -> bool:
+    changed = mark.changed.isoformat() if mark.changed else None
+    return (state["papers"], state["max_key"], state["changed"]) == (
+        mark.papers,
+        mark.max_key,
+        changed,
+    )
 
 
 @dataclass
@@ -158,11 +170,21 @@ class Indexer:
         `merge_share` of the papers the main ones were built from, or with `rebuild`,
         everything is rebuilt from the store (reusing the stored embeddings).
         """
-        mark = self.store.watermark()
-        current = None if rebuild else self._current()
-        if current is None or self._due_for_merge(current.state, mark):
-            return self._build(mark, progress)
-        return self._catch_up(current, mark, progress)
+        with _taking_turns(self.index_dir):
+            mark = self.store.watermark()
+            current = None if rebuild else self._current()
+            if current is None or self._due_for_merge(current.state, mark):
+                return self._build(mark, progress)
+            return self._catch_up(current, mark, progress)
+
+    def is_current(self) -> bool:
+        """Whether the indexes on disk hold the store as it is now, from their state file
+        alone (cheap enough to ask every few seconds)."""
+        try:
+            state = json.loads((self.index_dir / STATE_FILE).read_text())
+        except (OSError, ValueError):
+            return False
+        return state.get("model") == self.embedder.name and _reflects(state, self.store.watermark())
 
     def _due_for_merge(self, state: dict, mark: Watermark) -> bool:
         """Whether the fresh segments and the papers stored since pass the merge share."""
@@ -279,6 +301,88 @@ class Indexer:
         report.embedded += len(todo)
         report.reused += len(chunk) - len(todo)
         return out
+
+
+class IndexFollower:
+    """Keeps this process's copy of the indexes current with the store, on a thread of its own.
+
+    Every `interval` it updates its index directory from the store (`Indexer.update`: the
+    stored embeddings are reused, and BM25 takes the new papers in a fresh segment), then
+    has `load` read the new copy, which searches meanwhile do not wait for
+    (`Engine.indexes`). While some papers have no stored vector, the process that indexes
+    (the clock) is computing them: it waits for them up to `patience`, so the model runs in
+    one process, and then embeds what is still missing itself.
+    """
+
+    def __init__(
+        self,
+        indexer: Indexer,
+        load: Callable[[], object],
+        interval: timedelta,
+        *,
+        patience: timedelta = FOLLOW_PATIENCE,
+    ) -> None:
+        self.indexer = indexer
+        self.load = load
+        self.interval = interval
+        self.patience = patience
+        self._missing_since: float | None = None
+
+    def refresh(self) -> IndexReport | None:
+        """Catch the copy up with the store now and load it; None while it waits for
+        embeddings another process is computing."""
+        if self.indexer.is_current():
+            self.load()  # another process on this disk may have written it
+            return IndexReport(papers=self.indexer.store.watermark().papers)
+        if self._waiting_for_embeddings():
+            return None
+        report = self.indexer.update()
+        self.load()
+        return report
+
+    def _waiting_for_embeddings(self) -> bool:
+        if not self.indexer.store.unembedded(self.indexer.embedder.name):
+            self._missing_since = None
+            return False
+        now = time.monotonic()
+        if self._missing_since is None:
+            self._missing_since = now
+        return now - self._missing_since < self.patience.total_seconds()
+
+    @contextmanager
+    def following(self) -> Iterator[None]:
+        """Refresh every `interval` while the block runs; a failed refresh is logged and the
+        copy already loaded keeps serving until the next one."""
+        stop = threading.Event()
+
+        def follow() -> None:
+            while not stop.wait(self.interval.total_seconds()):
+                try:
+                    report = self.refresh()
+                    if report and (report.added or report.changed or report.rebuilt):
+                        log.info("index caught up: %s", report.summary())
+                except Exception:  # the follower's boundary: the next round tries again
+                    log.exception("catching the index up failed; the loaded copy serves")
+
+        thread = threading.Thread(target=follow, name="index-follower", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
+@contextmanager
+def _taking_turns(index_dir: Path) -> Iterator[None]:
+    """Hold the lock file beside `index_dir` (processes on one disk update it in turn)."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with (index_dir.parent / f".{index_dir.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _since(start: float) -> float:

@@ -165,6 +165,12 @@ class Pipeline:
             counts.update(deliverer.deliver_due(self.clock(), fence=fence, progress=progress))
         return counts
 
+    def queue(self, deliverer: Deliverer) -> dict[str, Any]:
+        """Plan what is due and queue it for the delivery workers, as a `deliver` run."""
+        with self._job("deliver") as (_, counts):
+            counts.update(deliverer.queue_due(self.clock()))
+        return counts
+
     @contextmanager
     def _job(self, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         """Record a job's run around a block (its id, and counts to fill in): `ok` with its

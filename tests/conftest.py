@@ -63,6 +63,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database on the real PostgreSQL server, for what only it can do."""
+    yield from _fresh_postgres_database(postgres_admin_url)
+
+
+@pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     """The real store on each database the product supports."""
     opened = Store.open(database_url)

@@ -137,6 +137,12 @@ def test_ingest_oai_follows_the_resumption_token(env, fixtures_dir, httpserver: 
     assert httpserver.log[1][0].args["resumptionToken"] == "726959|1001"
 
 
+def test_a_worker_on_sqlite_says_it_needs_postgresql(env):
+    result = run({**env, "SLACK_BOT_TOKEN": "xoxb-test"}, "worker")
+    assert result.exit_code == 1
+    assert "claim digests through PostgreSQL (DATABASE_URL)" in result.output
+
+
 def test_every_command_is_documented_in_the_readme():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     commands = []

@@ -99,3 +99,25 @@ def test_the_slack_mode_is_worked_out_at_start(env: dict[str, str], mode: SlackM
 def test_a_half_set_slack_config_names_what_is_missing(env: dict[str, str], variable: str) -> None:
     with pytest.raises(MissingSetting, match=f"{variable} is not set"):
         Settings.from_env(env)
+
+
+def test_delivery_threads_other_than_one_need_postgresql() -> None:
+    postgres = "postgresql+psycopg://papers@db/papers"
+    assert Settings.from_env({}).delivery_threads == 1
+    assert (
+        Settings.from_env(
+            {"DATABASE_URL": postgres, "PAPERS_DELIVERY_THREADS": "0"}
+        ).delivery_threads
+        == 0
+    )
+    with pytest.raises(
+        SettingsError, match="PAPERS_DELIVERY_THREADS=4: .* SQLite keeps one sender"
+    ):
+        Settings.from_env({"PAPERS_DELIVERY_THREADS": "4"})
+
+
+def test_the_web_catches_its_index_up_every_thirty_seconds_unless_told() -> None:
+    assert Settings.from_env({}).index_refresh_seconds == 30.0
+    assert Settings.from_env({"PAPERS_INDEX_REFRESH_SECONDS": "0"}).index_refresh_seconds == 0
+    with pytest.raises(SettingsError, match="PAPERS_INDEX_REFRESH_SECONDS='soon' is not a number"):
+        Settings.from_env({"PAPERS_INDEX_REFRESH_SECONDS": "soon"})

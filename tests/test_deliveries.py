@@ -1,12 +1,15 @@
 """The delivery ledger, on SQLite and on a real PostgreSQL server."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from recommender.schedule import Schedule
 from recommender.store import Store
 from recommender.store.db import durable
+from recommender.store.jobs import LeaseLost
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
 DAY = date(2025, 7, 25)
@@ -117,3 +120,76 @@ def test_the_ledger_writes_of_a_post_are_synced_at_commit_on_sqlite(sqlite_store
         synced.clear()
         write()
         assert any(synced)
+
+
+TTL = timedelta(minutes=2)
+TARGETS = [f"user:T1:U{n}" for n in range(6)]
+
+
+def _queued(store: Store, targets: list[str] = TARGETS) -> None:
+    for target in targets:
+        store.deliveries.begin(target, DAY, {"picks": []}, now=NOW)
+        store.deliveries.queue(target, DAY, now=NOW)
+
+
+def test_each_queued_delivery_is_claimed_by_one_worker_oldest_first(store: Store):
+    ledger = store.deliveries
+    ledger.begin("user:T1:Unot-queued", DAY, {"picks": []}, now=NOW)
+    _queued(store)
+    first = ledger.claim_queued("w1", now=NOW, ttl=TTL, limit=4)
+    second = ledger.claim_queued("w2", now=NOW, ttl=TTL, limit=4)
+    assert [c.target for c in first] == TARGETS[:4]
+    assert [c.target for c in second] == TARGETS[4:]
+    assert ledger.claim_queued("w3", now=NOW, ttl=TTL, limit=4) == []
+    assert ledger.get(TARGETS[0], DAY).queued == NOW and ledger.queued() == 6
+
+
+def test_a_claim_is_taken_over_once_it_expires_and_the_first_worker_is_fenced_off(
+    store: Store,
+):
+    ledger = store.deliveries
+    _queued(store, TARGETS[:1])
+    [stalled] = ledger.claim_queued("w1", now=NOW, ttl=TTL, limit=1)
+    ledger.claim(TARGETS[0], DAY, stalled, now=NOW + timedelta(minutes=1))  # renews it
+    assert ledger.claim_queued("w2", now=NOW + timedelta(minutes=2), ttl=TTL, limit=1) == []
+    [taken] = ledger.claim_queued("w2", now=NOW + timedelta(minutes=4), ttl=TTL, limit=1)
+    assert (taken.worker, taken.token) == ("w2", stalled.token + 1)
+    with pytest.raises(LeaseLost):
+        ledger.claim(TARGETS[0], DAY, stalled, now=NOW + timedelta(minutes=4))
+    ledger.claim(TARGETS[0], DAY, taken, now=NOW + timedelta(minutes=4))
+    assert ledger.get(TARGETS[0], DAY).claimed == 1
+
+
+def test_a_failed_try_is_given_back_for_the_next_tick_and_a_sent_one_never_claimed(
+    store: Store,
+):
+    ledger = store.deliveries
+    _queued(store, TARGETS[:2])
+    failed, sent = ledger.claim_queued("w1", now=NOW, ttl=TTL, limit=2)
+    ledger.finish(sent.target, DAY, now=NOW)
+    ledger.unqueue(failed)
+    later = NOW + timedelta(minutes=5)
+    assert ledger.claim_queued("w1", now=later, ttl=TTL, limit=2) == []
+    assert ledger.get(failed.target, DAY).queued is None and ledger.queued() == 0
+    _queued(store, TARGETS[:2])  # the next tick
+    assert [c.target for c in ledger.claim_queued("w2", now=later, ttl=TTL, limit=2)] == [
+        failed.target
+    ]
+
+
+def test_workers_claiming_at_once_never_share_a_delivery(store: Store):
+    many = [f"user:T1:U{n:03d}" for n in range(60)]
+    _queued(store, many)
+    claimed: dict[str, list[str]] = {}
+
+    def work(name: str) -> None:
+        while claims := store.deliveries.claim_queued(name, now=NOW, ttl=TTL, limit=3):
+            claimed.setdefault(name, []).extend(c.target for c in claims)
+
+    threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [target for targets in claimed.values() for target in targets]
+    assert sorted(every) == many

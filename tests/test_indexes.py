@@ -13,8 +13,9 @@ import pytest
 
 from recommender import indexes
 from recommender.embed import HashEmbedder
+from recommender.engine import Engine
 from recommender.errors import ModelMismatch
-from recommender.indexes import STATE_FILE, Indexer, IndexSet
+from recommender.indexes import STATE_FILE, Indexer, IndexFollower, IndexSet
 from recommender.models import Paper
 from recommender.store import Store
 
@@ -169,7 +170,8 @@ def test_a_failed_save_keeps_the_old_index_serving(
     old = load(indexer)
     assert len(old.bm25) == len(old.dense) == 20
     assert old.state["papers"] == 20
-    assert [p.name for p in indexer.index_dir.parent.iterdir() if "index" in p.name] == ["index"]
+    beside = sorted(p.name for p in indexer.index_dir.parent.iterdir() if "index" in p.name)
+    assert beside == [".index.lock", "index"]  # no staging left; the updates' lock file
     monkeypatch.setattr(faiss, "write_index", real_write)
     assert indexer.update().added == 5
 
@@ -211,3 +213,59 @@ def test_the_store_is_read_in_batches_that_miss_nothing(
     assert sorted(loaded.dense.keys().tolist()) == list(range(1, 28))
     assert loaded.bm25.search("number26", 5)[0].tolist() == [27]
     assert loaded.bm25.search("number2", 5)[0].tolist() == [3]
+
+
+def follower_of(indexer: Indexer, directory: Path, **kwargs) -> tuple[IndexFollower, Engine]:
+    """Another process's copy: its own directory and engine, following the same store."""
+    mine = Indexer(indexer.store, directory, CountingEmbedder(), merge_share=1.0)
+    engine = Engine(indexer.store, directory, mine.embedder)
+    return IndexFollower(mine, engine.indexes, timedelta(seconds=30), **kwargs), engine
+
+
+def test_a_follower_builds_its_own_copy_from_the_stored_embeddings(
+    indexer: Indexer, tmp_path: Path
+) -> None:
+    indexer.update()
+    follower, engine = follower_of(indexer, tmp_path / "web" / "index")
+    report = follower.refresh()
+    assert (report.rebuilt, report.embedded, report.reused) == (True, 0, 20)
+    assert follower.indexer.embedder.texts == []
+    assert engine.indexes().reflects(indexer.store.watermark())
+
+
+def test_a_follower_waits_for_new_papers_to_be_embedded_elsewhere(
+    indexer: Indexer, tmp_path: Path
+) -> None:
+    indexer.update()
+    follower, engine = follower_of(indexer, tmp_path / "web" / "index")
+    follower.refresh()
+    add_papers(indexer.store, range(20, 23))
+    assert follower.refresh() is None  # the clock is embedding them
+    assert "2507.00021" not in [hit.paper.id for hit in engine.search("number21", k=10)]
+    indexer.update()
+    report = follower.refresh()
+    assert (report.added, report.embedded, report.reused) == (3, 0, 3)
+    assert [hit.paper.id for hit in engine.search("number21", k=1)] == ["2507.00021"]
+
+
+def test_a_follower_out_of_patience_embeds_what_nobody_did(
+    indexer: Indexer, tmp_path: Path
+) -> None:
+    indexer.update()
+    follower, _ = follower_of(indexer, tmp_path / "web" / "index", patience=timedelta(0))
+    follower.refresh()
+    add_papers(indexer.store, range(20, 22))
+    report = follower.refresh()
+    assert (report.added, report.embedded) == (2, 2)
+    assert indexer.store.unembedded(indexer.embedder.name) == 0
+
+
+def test_is_current_reads_only_the_state_file(indexer: Indexer) -> None:
+    assert not indexer.is_current()
+    indexer.update()
+    assert indexer.is_current()
+    add_papers(indexer.store, range(20, 21))
+    assert not indexer.is_current()
+    indexer.update()
+    other_model = Indexer(indexer.store, indexer.index_dir, HashEmbedder(dim=16))
+    assert indexer.is_current() and not other_model.is_current()

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from recommender.errors import InvalidCategory
 from recommender.ids import title_id
@@ -60,6 +61,32 @@ def test_reingesting_the_same_batch_changes_nothing(store: Store):
     assert sorted(result.unchanged) == ["2507.07186", "2507.07188"]
     assert store.count() == 2
     assert store.stats().last_ingested == NOW
+
+
+def test_insert_new_stores_a_batch_as_upsert_would(store: Store):
+    batch = [
+        paper(authors=("A. Author",), categories=("cs.CL",), extras={"doi": "10.1/x"}),
+        paper("2507.07188", title="Prompt Perturbations"),
+    ]
+    store.insert_new(batch, now=NOW)
+    assert [store.get(p.id) for p in batch] == batch
+    assert store.stats().last_ingested == NOW
+    # Stored rows merge as upsert's own: a v2 updates the bulk-loaded row.
+    assert store.upsert([paper(version=2)], now=LATER).updated == ["2507.07186"]
+
+
+def test_insert_new_of_a_stored_paper_stores_none_of_the_batch(store: Store):
+    store.insert_new([paper()], now=NOW)
+    with pytest.raises(IntegrityError):
+        store.insert_new([paper("2507.07188", title="Prompt Perturbations"), paper()], now=LATER)
+    assert store.count() == 1
+
+
+def test_unembedded_counts_the_papers_without_a_vector_of_the_model(store: Store):
+    store.upsert([paper(), paper("2507.07188", title="Prompt Perturbations")], now=NOW)
+    assert store.unembedded("m") == 2
+    store.save_embeddings("m", [(store.keys()[0], "hash", b"\0" * 4)])
+    assert (store.unembedded("m"), store.unembedded("other")) == (1, 2)
 
 
 def test_v2_updates_the_v1_row(store: Store):
@@ -491,3 +518,20 @@ def test_the_text_vectors_migration_goes_up_and_down(database_url: str):
     engine = create_engine(database_url)
     assert "text_embeddings" not in inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_the_delivery_worker_columns_come_and_go_with_their_migration(database_url: str):
+    store = Store.open(database_url)
+    store.deliveries.begin("user:T1:U1", NOW.date(), {"picks": []}, now=NOW)
+    store.deliveries.queue("user:T1:U1", NOW.date(), now=NOW)
+    store.close()
+    _migrate(database_url, alembic.command.downgrade, "0007")
+    engine = create_engine(database_url)
+    columns = {column["name"] for column in inspect(engine).get_columns("deliveries")}
+    assert not columns & {"queued", "worker", "claim_token", "claim_expires"}
+    engine.dispose()
+    _migrate(database_url, alembic.command.upgrade, "0011")
+    again = Store.open(database_url)
+    delivery = again.deliveries.get("user:T1:U1", NOW.date())
+    assert (delivery.plan, delivery.queued) == ({"picks": []}, None)
+    again.close()

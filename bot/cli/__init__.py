@@ -14,7 +14,7 @@ import logging
 
 import click
 
-from bot.cli import archive, demo, digest, evaluation, ingest, jobs, profile, serve
+from bot.cli import archive, demo, digest, evaluation, ingest, jobs, profile, serve, worker
 from bot.cli.context import Context
 from bot.config import Settings
 from bot.errors import SettingsError
@@ -47,6 +47,7 @@ for command in (
     digest.digest,
     jobs.run_once,
     jobs.scheduler,
+    worker.worker,
     jobs.status,
     demo.demo,
     profile.profile,

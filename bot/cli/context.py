@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from bot.config import Settings, SlackMode
 from recommender.dates import parse_since, utc_midnight
-from recommender.delivery import Deliverer, DryRun
+from recommender.delivery import Deliverer, DeliveryWorker, DryRun
 from recommender.embed import SentenceTransformerEmbedder
 from recommender.engine import Engine
 from recommender.errors import PapersError
@@ -110,6 +110,17 @@ class Context:
 
         kind = DryRun if dry_run else Deliverer
         return kind(self.store, matcher, ConsoleOutlet(click.echo), self.now, grace=grace)
+
+    def senders(self, deliverer: Deliverer) -> list[DeliveryWorker] | None:
+        """The clock's delivery threads (PAPERS_DELIVERY_THREADS); None for the default
+        one, which posts each digest in turn as the tick finds it due."""
+        threads = self.settings.delivery_threads
+        return None if threads == 1 else self.workers(deliverer, "clock", threads)
+
+    def workers(self, deliverer: Deliverer, role: str, count: int) -> list[DeliveryWorker]:
+        """`count` delivery workers, each claim held for PAPERS_LEASE_SECONDS."""
+        ttl = timedelta(seconds=self.settings.lease_seconds)
+        return [DeliveryWorker(deliverer, holder_name(role), ttl) for _ in range(count)]
 
 
 def friendly_errors(command: Callable) -> Callable:

@@ -95,7 +95,10 @@ def scheduler(context: Context) -> None:
     from bot.scheduler import Clockwork, build
 
     lease = context.lease("scheduler")
-    clockwork = Clockwork(context.pipeline(), context.deliverer(), context.now, lease=lease)
+    deliverer = context.deliverer()
+    clockwork = Clockwork(
+        context.pipeline(), deliverer, context.now, lease=lease, senders=context.senders(deliverer)
+    )
     try:
         with lease.renewing(context.now):
             clockwork.catch_up()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import click
 
 from bot.cli.context import Context, friendly_errors
+from recommender.indexes import Indexer, IndexFollower
 from recommender.lookup import PaperLookup
 
 
@@ -21,18 +22,24 @@ def serve(context: Context, socket: bool, host: str) -> None:
     from bot.serve import serve as serve_app
     from bot.services import Services
 
-    # The web process only embeds queries, one at a time: one torch thread (see embed.py).
     settings = context.settings
+    # The web process only embeds queries, one at a time: one torch thread (see embed.py).
+    engine = context.engine(threads=1)
     # Shared links of papers the archive lacks are asked of arXiv at arXiv's pace.
     client = context.http(arxiv=True)
     lookup = PaperLookup(context.store, client, clock=context.now, base_url=settings.arxiv_api_url)
     services = Services(
         context.store,
-        context.engine(threads=1),
+        engine,
         context.index_dir,
         clock=context.now,
         sources=settings.sources,
         grace=timedelta(hours=settings.delivery_grace_hours),
         lookup=lookup,
     )
-    serve_app(settings, services, socket=socket, host=host, announce=click.echo)
+    follower = None
+    if refresh := settings.index_refresh_seconds:
+        # Its own copy of the indexes, from the store: no disk shared with the clock needed.
+        indexer = Indexer(context.store, context.index_dir, engine.embedder)
+        follower = IndexFollower(indexer, engine.indexes, timedelta(seconds=refresh))
+    serve_app(settings, services, socket=socket, host=host, announce=click.echo, follower=follower)

@@ -9,6 +9,13 @@ checks the delivery lease's fence, so only its holder posts, and a claim with no
 of the post after it marks the one message whose outcome is unknown (`Delivery.unknown`).
 Claims, posts and completions are durable (`durable`): a power cut right after one cannot
 undo it, so it can neither lose a digest nor hide a post that went out.
+
+With delivery workers, the clock plans each due digest and `queue`s it; workers take queued
+deliveries with `claim_queued` (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so each
+goes to one worker and none waits for another's rows), each claim held until it expires
+and renewed at every post, whose fence it is (`DeliveryClaim`): a worker that died or
+stalled past it is taken over, and then fenced off. A failed try is given back
+(`unqueue`), for the next tick to queue within the grace, as the clock retries its own.
 """
 
 from __future__ import annotations
@@ -17,12 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from recommender.schedule import Schedule
-from recommender.store.db import durable
-from recommender.store.jobs import Fence
+from recommender.store.db import durable, serialized
+from recommender.store.jobs import Fence, LeaseLost
 from recommender.store.schema import deliveries
 from recommender.store.subscriptions import Subscriptions
 
@@ -40,6 +47,7 @@ class Delivery:
     error: str | None
     claimed: int = 0  # messages claimed for posting; one more than `posted` when unknown
     updated: datetime | None = None
+    queued: datetime | None = None  # when the clock queued it for the workers
 
     @property
     def done(self) -> bool:
@@ -50,6 +58,33 @@ class Delivery:
         """Whether the message after the posted ones was claimed but its post not recorded:
         it may have gone out (a crash, or a lost reply)."""
         return self.claimed > len(self.posted)
+
+
+@dataclass(frozen=True)
+class DeliveryClaim:
+    """A worker's hold on one queued delivery: valid while the row still has this worker
+    and token and has not expired; the fence of that delivery's posts."""
+
+    target: str
+    day: date
+    worker: str
+    token: int
+    ttl: timedelta
+
+    def check(self, conn: Connection, now: datetime) -> None:
+        """Renew the claim until now + ttl within `conn`'s transaction, or raise LeaseLost."""
+        held = conn.execute(
+            update(deliveries)
+            .where(
+                _key(self.target, self.day),
+                deliveries.c.worker == self.worker,
+                deliveries.c.claim_token == self.token,
+                deliveries.c.claim_expires >= now,
+            )
+            .values(claim_expires=now + self.ttl)
+        ).rowcount
+        if not held:
+            raise LeaseLost(f"{self.worker} lost its claim on {self.target} {self.day}")
 
 
 class Deliveries:
@@ -136,7 +171,9 @@ class Deliveries:
                 )
         return self.get(target, day)
 
-    def claim(self, target: str, day: date, fence: Fence | None, *, now: datetime) -> None:
+    def claim(
+        self, target: str, day: date, fence: Fence | DeliveryClaim | None, *, now: datetime
+    ) -> None:
         """Claim the next message for posting, if `fence` still holds (else LeaseLost).
 
         Both in one transaction: a process that lost the lease claims nothing.
@@ -190,6 +227,67 @@ class Deliveries:
         except IntegrityError:
             pass  # the row exists (sent, or written meanwhile): nothing to add
 
+    def queue(self, target: str, day: date, *, now: datetime) -> None:
+        """Hand a planned delivery to the workers (one already queued stays as it is)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(
+                    _key(target, day),
+                    deliveries.c.status != "sent",
+                    deliveries.c.plan.is_not(None),
+                    deliveries.c.queued.is_(None),
+                )
+                .values(queued=now)
+            )
+
+    def claim_queued(
+        self, worker: str, *, now: datetime, ttl: timedelta, limit: int
+    ) -> list[DeliveryClaim]:
+        """Claim up to `limit` queued deliveries no live worker holds, oldest queued first."""
+        query = (
+            select(deliveries.c.target, deliveries.c.digest_date, deliveries.c.claim_token)
+            .where(
+                deliveries.c.queued.is_not(None),
+                deliveries.c.status != "sent",
+                or_(deliveries.c.claim_expires.is_(None), deliveries.c.claim_expires < now),
+            )
+            .order_by(deliveries.c.queued, deliveries.c.target, deliveries.c.digest_date)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's write lock serializes
+        )
+        claims = []
+        with serialized(self.engine) as conn:
+            for target, day, token in conn.execute(query).all():
+                conn.execute(
+                    update(deliveries)
+                    .where(_key(target, day))
+                    .values(worker=worker, claim_token=token + 1, claim_expires=now + ttl)
+                )
+                claims.append(DeliveryClaim(target, day, worker, token + 1, ttl))
+        return claims
+
+    def unqueue(self, claim: DeliveryClaim) -> None:
+        """Give a claimed delivery back after a failed try: the next tick queues it again."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(deliveries)
+                .where(
+                    _key(claim.target, claim.day),
+                    deliveries.c.worker == claim.worker,
+                    deliveries.c.claim_token == claim.token,
+                )
+                .values(queued=None, worker=None, claim_expires=None)
+            )
+
+    def queued(self) -> int:
+        """How many deliveries wait in the queue or are being posted."""
+        query = select(func.count()).where(
+            deliveries.c.queued.is_not(None), deliveries.c.status != "sent"
+        )
+        with self.engine.connect() as conn:
+            return conn.scalar(query) or 0
+
     def failing(self) -> list[Delivery]:
         """Deliveries whose last try failed, most tries first (for `papers status`)."""
         query = select(deliveries).where(deliveries.c.status == "failed")
@@ -213,4 +311,5 @@ def _delivery(row) -> Delivery:
         error=row["error"],
         claimed=row["claimed"],
         updated=row["updated"],
+        queued=row["queued"],
     )

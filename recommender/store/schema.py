@@ -168,6 +168,11 @@ deliveries = Table(
     Column("claimed", Integer, nullable=False, server_default="0"),
     Column("error", Text),
     Column("updated", UTCDateTime, nullable=False),
+    # Queued for the workers by the clock; held by one of them (store/deliveries.py).
+    Column("queued", UTCDateTime, index=True),
+    Column("worker", String(200)),
+    Column("claim_token", Integer, nullable=False, server_default="0"),
+    Column("claim_expires", UTCDateTime),
 )
 
 # Each scheduled job run, for `papers status` and /healthz.

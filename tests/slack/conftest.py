@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,13 +95,17 @@ def matcher(services: Services) -> Matcher:
 
 
 class Sleeps:
-    """A stand-in for time.sleep that only notes how long it was asked to wait."""
+    """A stand-in for time.sleep that notes how long it was asked to wait and returns at
+    once, and the monotonic clock that goes with it (a sleep moves it on)."""
 
     def __init__(self) -> None:
         self.calls: list[float] = []
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + sum(self.calls)
 
 
 @pytest.fixture
@@ -113,7 +118,7 @@ def deliverer(
     services: Services, matcher: Matcher, settings: Settings, sleeps: Sleeps
 ) -> Deliverer:
     """Digests posted to the fake Slack, paced by a sleep that does not wait."""
-    outlet = SlackOutlet(web_client(settings), sleep=sleeps)
+    outlet = SlackOutlet(web_client(settings), sleep=sleeps, monotonic=sleeps.monotonic)
     return Deliverer(services.store, matcher, outlet, services.clock)
 
 

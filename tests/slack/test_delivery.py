@@ -9,7 +9,7 @@ import pytest
 from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE
 from bot.client import web_client
 from bot.config import Settings
-from bot.delivery import SlackOutlet
+from bot.delivery import Pacer, SlackOutlet
 from bot.services import Services
 from bot.targets import channel_target, user_target
 from recommender.delivery import Deliverer
@@ -118,6 +118,16 @@ def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
     assert messages >= 2
     assert len(sleeps.calls) == messages - 1  # a wait before every post but the first
     assert all(0 < wait <= 1.0 for wait in sleeps.calls)
+
+
+def test_the_pacer_lets_a_workspace_burst_then_holds_it_to_its_rate() -> None:
+    sleeps = Sleeps()
+    pacer = Pacer(sleeps, monotonic=sleeps.monotonic, rate=5.0, burst=10)
+    for n in range(12):
+        pacer.wait(f"C{n}", "T1")  # ten at once, then one every 0.2 s
+    pacer.wait("D0", "T2")  # another workspace does not wait for this one
+    pacer.wait("D0", "T2")  # but a channel gets one a second
+    assert sleeps.calls == pytest.approx([0.2, 0.2, 1.0], abs=0.02)
 
 
 def test_a_split_digest_opens_the_direct_message_once(
@@ -322,7 +332,7 @@ def test_each_missed_day_goes_out_once_without_repeating_a_paper(
     services: Services, matcher: Matcher, settings: Settings, sleeps: Sleeps, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
-    outlet = SlackOutlet(web_client(settings), sleep=sleeps)
+    outlet = SlackOutlet(web_client(settings), sleep=sleeps, monotonic=sleeps.monotonic)
     grace = timedelta(days=2)  # a day and a half of downtime still delivers both days
     late = Deliverer(services.store, matcher, outlet, services.clock, grace=grace)
     assert late.deliver_due(NOW + timedelta(days=1))["delivered"] == 2

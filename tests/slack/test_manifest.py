@@ -96,6 +96,12 @@ def test_the_procfile_runs_the_app_as_the_web_process() -> None:
     assert "web: papers serve" in lines
 
 
+def test_the_procfile_has_a_delivery_worker_process() -> None:
+    # Heroku gives a process type other than `web` no dynos until it is scaled.
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    assert "worker: papers worker --threads 4" in lines
+
+
 def test_people_can_type_in_the_apps_direct_message() -> None:
     # The DM with the app is the natural place for `/papers` and a pasted link.
     app_home = manifest()["features"]["app_home"]

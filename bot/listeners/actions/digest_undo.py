@@ -35,9 +35,7 @@ def answer(
         now = services.clock()
         subscribed = services.store.subscriptions.state(target)
         owner = subscribed is not None and subscribed.owner == user_target(team, user)
-        undo_feedback(
-            services.store, target, action["value"], presser=user, now=now, owner=owner
-        )
+        undo_feedback(services.store, target, action["value"], presser=user, now=now, owner=owner)
         update_digest(services, client, body, action, target)
 
 

@@ -1,0 +1,173 @@
+"""Concurrent searches: 20 signed `/papers` at once against one web process, and one at a time.
+
+    python -m bench.search_concurrency [--size 10000] [--concurrent 20] [--rounds 3]
+
+(run from the repository root, after `python bench/search_bench.py --sizes SIZE`, whose
+cached store and index it serves.) A child process serves the Slack app as `papers serve`
+does (`bot.serve.serve`: waitress, Bolt, the gate, one torch thread), over the search
+bench's index of stand-in vectors with the real model paying for every query
+(bench/vectors.py `PayingEmbedder`). This process sends signed slash commands over real
+HTTP and a fake Slack on loopback catches the replies: the time of a search is from
+sending the command to its reply arriving. First `--single` searches one at a time, then
+`--rounds` rounds of `--concurrent` searches sent together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bench.report import machine
+
+REAL_MODEL = "all-MiniLM-L6-v2"  # search_bench.py's
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+
+
+def serve(args: argparse.Namespace) -> None:
+    """The child: the app over the cached index, on `args.port`, until killed."""
+    from bench import corpus
+    from bench.vectors import PayingEmbedder, SyntheticEmbedder
+    from bot.config import Settings
+    from bot.serve import serve as serve_app
+    from bot.services import Services
+    from recommender.embed import SentenceTransformerEmbedder
+    from recommender.engine import Engine
+    from recommender.store import Store, sqlite_url
+
+    work = Path(args.cache) / f"work-{args.size}"
+    store = Store.open(sqlite_url(work / "data"))
+    real = SentenceTransformerEmbedder(REAL_MODEL, threads=1)  # one thread, as papers serve
+    embedder = PayingEmbedder(real, SyntheticEmbedder(corpus.real_texts()))
+    settings = Settings(data_dir=work, database_url="", slack_bot_token=TOKEN,
+                        slack_signing_secret=SECRET, slack_api_url=args.api_url,
+                        port=args.port)  # fmt: skip
+    services = Services(store, Engine(store, work / "index", embedder), work / "index")
+    serve_app(settings, services, socket=False, host="127.0.0.1", announce=print)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(url: str, child: subprocess.Popen) -> None:
+    for _ in range(600):
+        if child.poll() is not None:
+            raise SystemExit("the server exited")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
+                if json.loads(response.read())["ok"]:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the server did not become healthy")
+
+
+def timed(slack, fake, query: str, out: list[float], errors: list[str]) -> None:
+    """One signed search, from sending it to its reply reaching the fake Slack."""
+    start = time.perf_counter()
+    answer = slack.command(query)
+    if answer.status != 200:
+        errors.append(f"{answer.status} for {query!r}")
+        return
+    [reply] = fake.wait_for_reply(answer.response_url)
+    if not reply.get("blocks"):
+        errors.append(f"an empty reply for {query!r}")
+    out.append((time.perf_counter() - start) * 1000)
+
+
+def concurrent(slack, fake, queries: list[str], errors: list[str]) -> list[float]:
+    out: list[float] = []
+    threads = [threading.Thread(target=timed, args=(slack, fake, q, out, errors)) for q in queries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return out
+
+
+def stats(samples: list[float]) -> str:
+    return f"{np.percentile(samples, 50):.0f} / {np.percentile(samples, 95):.0f}"
+
+
+def measure(args: argparse.Namespace) -> str:
+    from bench import corpus
+    from tests.slack.harness import FakeSlack, SlackSender
+
+    fake = FakeSlack()
+    fake.start()
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "bench.search_concurrency", "--serve", "--port", str(port)),
+        *("--api-url", fake.api_url, "--size", str(args.size), "--cache", args.cache),
+    ]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, child)
+        slack = SlackSender(url, SECRET, fake)
+        queries = corpus.queries(corpus.learn(), args.single + args.concurrent * args.rounds)
+        errors: list[str] = []
+        single: list[float] = []
+        for query in queries[: args.single]:
+            timed(slack, fake, query, single, errors)
+        together: list[float] = []
+        rest = queries[args.single :]
+        for n in range(args.rounds):
+            batch = rest[n * args.concurrent : (n + 1) * args.concurrent]
+            together += concurrent(slack, fake, batch, errors)
+    finally:
+        child.terminate()
+        child.wait(60)
+        fake.stop()
+    sent = args.single + args.concurrent * args.rounds
+    lost = sent - len(single) - len(together) - len(errors)
+    return "\n".join(
+        [
+            f"Machine: {machine()}. Date: {datetime.now(UTC).isoformat(timespec='seconds')}. "
+            f"Load average: {os.getloadavg()[0]:.1f} (other work shares these cores).",
+            "",
+            f"| papers | one at a time p50 / p95 ms (n={len(single)}) | {args.concurrent} at once "
+            f"p50 / p95 ms (n={len(together)}) | p95 ratio | errors | replies lost |",
+            "|---|---|---|---|---|---|",
+            f"| {args.size:,} | {stats(single)} | {stats(together)} | "
+            f"{np.percentile(together, 95) / np.percentile(single, 95):.1f}x | {len(errors)} "
+            f"| {lost} |",
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--concurrent", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--single", type=int, default=40, help="searches one at a time")
+    parser.add_argument("--cache", default="/tmp/papers-bench", help="the search bench's")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args)
+        return
+    print(measure(args))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    main()
