@@ -445,3 +445,21 @@ def test_mmr_skips_near_duplicates_and_trades_relevance_for_novelty():
     assert diversify(ranked, scores, vectors, 2, 0.3) == [0, 3]
     assert diversify(ranked, scores, vectors, 2, 1.0, duplicate=2.0) == [0, 1]
     assert diversify(ranked[:0], scores, vectors, 2, 0.5) == []
+
+
+def test_a_paper_gains_half_its_neighbours_mean_score(world: World):
+    """The neighbourhood term, by hand: each paper's score without it, plus 0.5 times the
+    mean score of its 10 nearest papers of the pool (here all close enough to count)."""
+    world.ingest(EVERYTHING, MON)
+    profile = Profile(liked=(QUANT[0].id,))
+    pool = world.matcher.pool(world.store.keys())
+    flat = Matcher(world.matcher.engine, replace(SETTINGS, neighbourhood_weight=0.0))
+    keys, scores = flat.rank(profile, pool)
+    base = np.zeros(len(pool))
+    base[np.searchsorted(pool.keys, keys)] = scores
+    rows, cosines = pool.neighbours(10)
+    assert rows.shape == (len(pool), min(10, len(pool) - 1)) and (cosines >= 0).all()
+    expected = base + 0.5 * base[rows].mean(axis=1)
+    keys, scores = world.matcher.rank(profile, pool)
+    assert np.allclose(scores, expected[np.searchsorted(pool.keys, keys)], atol=1e-5)
+    assert keys.tolist() == pool.keys[np.argsort(-expected, kind="stable")].tolist()
