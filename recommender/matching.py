@@ -78,7 +78,7 @@ class MatchSettings:
     # A profile whose dense query comes from papers only (no description, no keywords)
     # fuses with this dense weight instead of the search's: the mean of whole papers is a
     # far stronger query than a few typed words (`papers eval --libraries`).
-    papers_dense_weight: float = 0.8
+    papers_dense_weight: float = 0.6
     # Each paper's score gains this much of the mean score of its `neighbours` nearest
     # papers of the pool (those under `min_similarity` count 0), once the profile has
     # wanted papers.
