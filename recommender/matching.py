@@ -24,13 +24,13 @@ own hybrid score, with what only a profile has added on top, in one place (`_sco
     score. Before that, only the Rocchio parts (expansion, query vector, nearest, penalty)
     learn.
   - authors: a boost when a followed author wrote the paper.
-  - neighbourhood: once there are wanted papers, each paper gains a share of the mean score
-    of its nearest papers in the pool (`Pool.neighbours`; one under `min_similarity` counts
-    0), so that a paper among papers the
-    profile wants rises with them: the score smoothed over the pool's nearest-neighbour
-    graph, as in label propagation (Zhou et al., "Learning with Local and Global
-    Consistency", NIPS 2003), one step. The seeds and liked papers themselves, excluded
-    from the ranking, still lend their neighbours their (high) score.
+  - neighbourhood (a profile known only by its papers): each paper gains a share of the
+    mean score of its nearest papers in the pool (`Pool.neighbours`; one under
+    `min_similarity` counts 0), so that a paper among papers the profile wants rises with
+    them: the score smoothed over the pool's nearest-neighbour graph, one step of label
+    propagation (Zhou et al., "Learning with Local and Global Consistency", NIPS 2003).
+    The seeds and liked papers, excluded from the ranking, still lend their neighbours
+    their (high) score.
 
 A profile known only by its papers (no description or keywords: a library imported as
 seeds) fuses its two runs with a higher dense weight (`papers_dense_weight`) than the
@@ -79,9 +79,9 @@ class MatchSettings:
     # fuses with this dense weight instead of the search's: the mean of whole papers is a
     # far stronger query than a few typed words (`papers eval --libraries`).
     papers_dense_weight: float = 0.6
-    # Each paper's score gains this much of the mean score of its `neighbours` nearest
-    # papers of the pool (those under `min_similarity` count 0), once the profile has
-    # wanted papers.
+    # For a profile known only by its papers, each paper's score gains this much of the
+    # mean score of its `neighbours` nearest papers of the pool (those under
+    # `min_similarity` count 0). With a description, it cost the feedback evaluation.
     neighbourhood_weight: float = 0.5
     neighbours: int = 10
     disliked_weight: float = 0.15
@@ -298,7 +298,7 @@ class Matcher:
             score += settings.classifier_weight * (2 * learned - 1)
         for rows in pool.author_rows(model.profile.authors).values():
             score[rows] += settings.author_boost
-        if len(model.positive_vectors) and settings.neighbourhood_weight:
+        if model.query is None and len(model.positive_vectors) and settings.neighbourhood_weight:
             score += settings.neighbourhood_weight * self._around(score, pool)
         score = np.where(allowed, score, -np.inf)
         return _Scored(score, query, nearest, nearest_index, learned)
