@@ -5,9 +5,8 @@ profile's liked papers (`profiles.apply_feedback`, as a button press makes them)
 profile ranks every other paper of the corpus with `Matcher.rank`, the digest's own ranking;
 the `heldout` ones are what it should find. nDCG@10, Recall@10 and Recall@50 come from
 trec_eval (pytrec_eval), once on that ranking and once after the digest's diversification
-(`matching.diversify`, MMR) of its first `DEPTH` papers. This is the protocol of collaborative
-filtering's "in-matrix" evaluation on CiteULike (Wang & Blei, KDD 2011), with only the
-seeds' content to go on: the candidates of a digest are papers nobody has saved yet.
+(`matching.diversify`, MMR) of its first `DEPTH` papers. Only the seeds' content is used,
+never other users' libraries: the candidates of a digest are papers nobody has saved yet.
 """
 
 from __future__ import annotations
@@ -119,6 +118,7 @@ def evaluate_libraries(
     docs = [doc_of[paper.id] for paper in pool.papers]
     ranked: RunScores = {}
     diversified: RunScores = {}
+    settings = matcher.settings
     elapsed = 0.0
     for library in libraries.users:
         profile = Profile()
@@ -129,7 +129,6 @@ def evaluate_libraries(
         rows, scores = _ranked_rows(matcher, profile, pool, alive)
         elapsed += time.perf_counter() - started
         ranked[library.user] = _named(rows[:DEPTH], docs)
-        settings = matcher.settings
         picks = diversify(
             rows, scores, pool.vectors, DEPTH, settings.diversity, duplicate=settings.duplicate
         )
