@@ -463,3 +463,28 @@ def test_a_paper_gains_half_its_neighbours_mean_score(world: World):
     keys, scores = world.matcher.rank(profile, pool)
     assert np.allclose(scores, expected[np.searchsorted(pool.keys, keys)], atol=1e-5)
     assert keys.tolist() == pool.keys[np.argsort(-expected, kind="stable")].tolist()
+
+
+def ranked_with(world: World, profile: Profile, dense_weight: float, papers: float) -> list:
+    """The scores of `profile` over the whole archive, with the search's fusion at
+    `dense_weight` and `papers` as the weight for a profile of papers only."""
+    world.ingest(EVERYTHING + FILLER, MON)
+    fusion = Fusion(dense_weight=dense_weight)
+    engine = Engine(world.store, world.index_dir, world.matcher.embedder, fusion)
+    settings = replace(SETTINGS, papers_dense_weight=papers, neighbourhood_weight=0.0)
+    matcher = Matcher(engine, settings)
+    return matcher.rank(profile, matcher.pool(world.store.keys()))[1].tolist()
+
+
+def test_a_profile_of_papers_only_fuses_with_its_own_dense_weight(world: World):
+    profile = Profile(liked=("2507.10001", "2507.10021"))
+    at_06 = ranked_with(world, profile, 0.4, papers=0.6)
+    assert ranked_with(world, profile, 1.0, papers=0.6) == pytest.approx(at_06)
+    assert ranked_with(world, profile, 0.4, papers=1.0) != pytest.approx(at_06)
+
+
+def test_a_profile_with_a_description_fuses_as_the_search_does(world: World):
+    profile = Profile(description="Quantization.", liked=("2507.10001",))
+    at_04 = ranked_with(world, profile, 0.4, papers=0.6)
+    assert ranked_with(world, profile, 0.4, papers=1.0) == pytest.approx(at_04)
+    assert ranked_with(world, profile, 1.0, papers=0.6) != pytest.approx(at_04)
