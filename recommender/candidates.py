@@ -24,6 +24,9 @@ from recommender.names import author_key
 from recommender.store import Store
 from recommender.text import tokenize
 
+# Papers whose similarities to the whole pool are computed at once when finding neighbours.
+_BLOCK = 1024
+
 
 def paper_vectors(store: Store, embedder: Embedder, papers: Mapping[int, Paper]) -> np.ndarray:
     """One unit vector per paper, in the mapping's order: the store's, else embedded now.
@@ -79,6 +82,7 @@ class Pool:
     # Each term's BM25 scores in the pool: the rows that hold it, and the scores there.
     _postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
+    _neighbours: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: Store, embedder: Embedder, bm25: BM25Index, keys: Iterable[int]) -> Pool:
@@ -150,6 +154,26 @@ class Pool:
                 mask[row] = padded in self._texts[row]
             self._phrases[phrase] = mask
         return self._phrases[phrase]
+
+    def neighbours(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each paper's `k` nearest other papers of the pool: their rows and cosines (len x k).
+
+        Computed once per pool and `k`, in blocks, so that a large pool (an evaluation's
+        whole corpus) never holds its full similarity matrix.
+        """
+        k = max(0, min(k, len(self) - 1))
+        if k not in self._neighbours:
+            rows = np.zeros((len(self), k), dtype=np.int64)
+            cosines = np.zeros((len(self), k), dtype=np.float32)
+            for start in range(0, len(self) if k else 0, _BLOCK):
+                block = self.vectors[start : start + _BLOCK] @ self.vectors.T
+                own = np.arange(len(block))
+                block[own, own + start] = -np.inf  # not its own neighbour
+                nearest = np.argpartition(-block, k - 1, axis=1)[:, :k]
+                rows[start : start + len(block)] = nearest
+                cosines[start : start + len(block)] = np.take_along_axis(block, nearest, axis=1)
+            self._neighbours[k] = (rows, cosines)
+        return self._neighbours[k]
 
     def author_rows(self, names: Iterable[str]) -> dict[str, list[int]]:
         """For each followed author who wrote a paper here, the rows of their papers."""

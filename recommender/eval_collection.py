@@ -1,6 +1,7 @@
 """`papers eval` as one function: a BEIR collection stored and indexed in a work dir, its
 queries ranked and measured (recommender/evaluate.py), then, if asked, rounds of simulated
-feedback (recommender/feedback_eval.py).
+feedback (recommender/feedback_eval.py); or, with users' libraries instead of queries, the
+digest's ranking measured on them (recommender/library_eval.py).
 
 It lives beside those two because feedback_eval imports evaluate: the sequence needs both.
 """
@@ -21,6 +22,7 @@ from recommender.feedback_eval import FeedbackEvaluation, evaluate_feedback
 from recommender.fusion import Fusion
 from recommender.indexes import Indexer, Progress
 from recommender.ingest import IngestReport, ingest_file
+from recommender.library_eval import LibraryEvaluation, evaluate_libraries, load_libraries
 from recommender.matching import Matcher
 from recommender.store import Store, sqlite_url
 
@@ -54,6 +56,14 @@ class CollectionEvaluation:
         return self.retrieval.as_dict() | extra
 
 
+@dataclass(frozen=True)
+class LibraryCollectionEvaluation:
+    """What `papers eval --libraries` reports; `indexed` as in `CollectionEvaluation`."""
+
+    libraries: LibraryEvaluation
+    indexed: str | None = None
+
+
 def evaluate_collection(
     collection: Collection,
     embedder: Embedder,
@@ -77,6 +87,33 @@ def evaluate_collection(
             store.close()
 
 
+def evaluate_library_collection(
+    corpus: Path,
+    libraries: Path,
+    embedder: Embedder,
+    fusion: Fusion,
+    *,
+    now: datetime,
+    work_dir: Path | None = None,
+    bars: Bars = no_bars,
+) -> LibraryCollectionEvaluation:
+    """Measure the digest's ranking on users' libraries over `corpus` (`library_eval`).
+
+    The store and indexes go in `work_dir` as for `evaluate_collection`.
+    """
+    with _work_dir(work_dir) as root:
+        store = Store.open(sqlite_url(root))
+        try:
+            engine, indexed, doc_ids = _indexed(corpus, store, root, embedder, fusion, now, bars)
+            paper_ids = {doc_ids[key]: paper.id for key, paper in store.iter_keyed()}
+            users = load_libraries(libraries, paper_ids)
+            with bars("users", len(users.users)) as progress:
+                result = evaluate_libraries(Matcher(engine), users, paper_ids, progress=progress)
+            return LibraryCollectionEvaluation(result, indexed)
+        finally:
+            store.close()
+
+
 def _evaluate(
     collection: Collection,
     store: Store,
@@ -87,16 +124,7 @@ def _evaluate(
     rounds: int,
     bars: Bars,
 ) -> CollectionEvaluation:
-    report = IngestReport()
-    ingest_file(store, collection.corpus, report, now=now, fmt="beir-corpus")
-    if report.rejected:
-        raise BadCollection(f"{collection.corpus}: {report.rejected[0]}")
-    engine = Engine(store, root / "index", embedder, fusion)
-    indexed = None
-    if not engine.is_current():
-        with bars("embedding", store.count()) as progress:
-            indexed = Indexer(store, root / "index", embedder).update(progress=progress).summary()
-    doc_ids = {key: paper.extras["beir_id"] for key, paper in store.iter_keyed()}
+    engine, indexed, doc_ids = _indexed(collection.corpus, store, root, embedder, fusion, now, bars)
     queries, qrels = load_queries(collection.queries), load_qrels(collection.qrels)
     retrieval = evaluate(engine, queries, qrels, doc_ids)
     feedback = None
@@ -106,6 +134,30 @@ def _evaluate(
                 Matcher(engine), queries, qrels, doc_ids, rounds=rounds, progress=progress
             )
     return CollectionEvaluation(retrieval, feedback, indexed)
+
+
+def _indexed(
+    corpus: Path,
+    store: Store,
+    root: Path,
+    embedder: Embedder,
+    fusion: Fusion,
+    now: datetime,
+    bars: Bars,
+) -> tuple[Engine, str | None, dict[int, str]]:
+    """The corpus stored and indexed in `root`: the engine, what the index update did (None
+    when there was nothing to do), and each store key's corpus document id."""
+    report = IngestReport()
+    ingest_file(store, corpus, report, now=now, fmt="beir-corpus")
+    if report.rejected:
+        raise BadCollection(f"{corpus}: {report.rejected[0]}")
+    engine = Engine(store, root / "index", embedder, fusion)
+    indexed = None
+    if not engine.is_current():
+        with bars("embedding", store.count()) as progress:
+            indexed = Indexer(store, root / "index", embedder).update(progress=progress).summary()
+    doc_ids = {key: paper.extras["beir_id"] for key, paper in store.iter_keyed()}
+    return engine, indexed, doc_ids
 
 
 @contextmanager

@@ -22,7 +22,6 @@ Qrels = dict[str, dict[str, int]]
 RunScores = dict[str, dict[str, float]]
 
 DEPTH = 100
-_MEASURES = {"ndcg_cut_10": "ndcg@10", "recall_100": "recall@100", "recip_rank": "mrr@10"}
 
 
 class BadCollection(PapersError):
@@ -63,20 +62,23 @@ def load_qrels(path: Path) -> Qrels:
 
 def measure(run: RunScores, qrels: Qrels) -> dict[str, float]:
     """Mean nDCG@10, Recall@100 and MRR@10 over the queries that have judgments."""
-    judged = {q: docs for q, docs in run.items() if q in qrels}
-    evaluator = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut_10", "recall_100"})
-    per_query = evaluator.evaluate(judged)
+    means = trec_means(run, qrels, {"ndcg_cut_10": "ndcg@10", "recall_100": "recall@100"})
     # MRR@10: the reciprocal rank of the first relevant paper within the top 10.
-    top10 = {
-        q: dict(sorted(docs.items(), key=lambda kv: -kv[1])[:10]) for q, docs in judged.items()
+    top10 = {q: dict(sorted(docs.items(), key=lambda kv: -kv[1])[:10]) for q, docs in run.items()}
+    return means | trec_means(top10, qrels, {"recip_rank": "mrr@10"})
+
+
+def trec_means(run: RunScores, qrels: Qrels, measures: Mapping[str, str]) -> dict[str, float]:
+    """The mean of each of trec_eval's `measures` (its name: ours) over the judged queries.
+
+    A judged query that the run does not rank counts as 0.
+    """
+    judged = {q: docs for q, docs in run.items() if q in qrels}
+    per_query = pytrec_eval.RelevanceEvaluator(qrels, set(measures)).evaluate(judged)
+    return {
+        ours: round(sum(per_query.get(q, {}).get(name, 0.0) for q in qrels) / len(qrels), 4)
+        for name, ours in measures.items()
     }
-    reciprocal = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank"}).evaluate(top10)
-    totals = {name: 0.0 for name in _MEASURES.values()}
-    for query in qrels:
-        totals["ndcg@10"] += per_query.get(query, {}).get("ndcg_cut_10", 0.0)
-        totals["recall@100"] += per_query.get(query, {}).get("recall_100", 0.0)
-        totals["mrr@10"] += reciprocal.get(query, {}).get("recip_rank", 0.0)
-    return {name: round(total / len(qrels), 4) for name, total in totals.items()}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,17 @@ own hybrid score, with what only a profile has added on top, in one place (`_sco
     score. Before that, only the Rocchio parts (expansion, query vector, nearest, penalty)
     learn.
   - authors: a boost when a followed author wrote the paper.
+  - neighbourhood (a profile known only by its papers): each paper gains a share of the
+    mean score of its nearest papers in the pool (`Pool.neighbours`; one under
+    `min_similarity` counts 0), so that a paper among papers the profile wants rises with
+    them: the score smoothed over the pool's nearest-neighbour graph, one step of label
+    propagation (Zhou et al., "Learning with Local and Global Consistency", NIPS 2003).
+    The seeds and liked papers, excluded from the ranking, still lend their neighbours
+    their (high) score.
+
+A profile known only by its papers (no description or keywords: a library imported as
+seeds) fuses its two runs with a higher dense weight (`papers_dense_weight`) than the
+search's, since its dense query is the mean of whole papers, not a few typed words.
 
 Hard rules: a muted phrase in the title or abstract, or categories outside the allowed ones,
 remove a paper; every required keyword must appear in it.
@@ -41,7 +52,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -72,6 +83,15 @@ class MatchSettings:
     digest's thresholds; see docs/BENCHMARKS.md. The fusion itself is the engine's."""
 
     nearest_weight: float = 0.5
+    # A profile whose dense query comes from papers only (no description, no keywords)
+    # fuses with this dense weight instead of the search's: the mean of whole papers is a
+    # far stronger query than a few typed words (`papers eval --libraries`).
+    papers_dense_weight: float = 0.6
+    # For a profile known only by its papers, each paper's score gains this much of the
+    # mean score of its `neighbours` nearest papers of the pool (those under
+    # `min_similarity` count 0). With a description, it cost the feedback evaluation.
+    neighbourhood_weight: float = 0.5
+    neighbours: int = 10
     disliked_weight: float = 0.15
     classifier_weight: float = 0.2
     author_boost: float = 0.3
@@ -286,8 +306,19 @@ class Matcher:
             score += settings.classifier_weight * (2 * learned - 1)
         for rows in pool.author_rows(model.profile.authors).values():
             score[rows] += settings.author_boost
+        if model.query is None and len(model.positive_vectors) and settings.neighbourhood_weight:
+            score += settings.neighbourhood_weight * self._around(score, pool)
         score = np.where(allowed, score, -np.inf)
         return _Scored(score, query, nearest, nearest_index, learned)
+
+    def _around(self, score: np.ndarray, pool: Pool) -> np.ndarray:
+        """Each paper's neighbours' mean score, counting only neighbours at least
+        `min_similarity` close (in a small pool the nearest papers may be far)."""
+        rows, cosines = pool.neighbours(self.settings.neighbours)
+        if not rows.size:
+            return np.zeros_like(score)
+        close = cosines >= self.settings.min_similarity
+        return (score[rows] * close).sum(axis=1) / rows.shape[1]
 
     def _fused(self, model: ProfileModel, pool: Pool, allowed: np.ndarray) -> np.ndarray:
         """The search's fusion of the profile's BM25 and dense runs over the allowed papers.
@@ -301,7 +332,10 @@ class Matcher:
         dense = _EMPTY_RUN
         if model.rocchio is not None:
             dense = _run(pool.vectors @ model.rocchio, allowed)
-        return self.engine.fusion.fuse_rows(len(pool), bm25, dense)
+        fusion = self.engine.fusion
+        if model.query is None and fusion.method == "convex":
+            fusion = replace(fusion, dense_weight=self.settings.papers_dense_weight)
+        return fusion.fuse_rows(len(pool), bm25, dense)
 
     def _allowed(self, profile: Profile, pool: Pool) -> np.ndarray:
         """The hard rules: allowed categories, no muted phrase, every required keyword."""

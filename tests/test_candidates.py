@@ -75,3 +75,16 @@ def test_a_withdrawn_paper_is_no_candidate(sqlite_store: Store, tmp_path: Path):
     bm25 = IndexSet.load(tmp_path, model=embedder.name).bm25
     pool = Pool.build(sqlite_store, embedder, bm25, sqlite_store.keys())
     assert [paper.id for paper in pool.papers] == [paper.id for paper in PAPERS]
+
+
+def test_neighbours_are_the_nearest_other_papers_by_cosine():
+    # Unit vectors at 0, 10, 30 and 90 degrees: each one's nearest others are plain to see.
+    angles = np.radians([0, 10, 30, 90])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    pool = Pool(keys=np.arange(4), papers=[], vectors=vectors)
+    rows, cosines = pool.neighbours(2)
+    assert [sorted(r) for r in rows.tolist()] == [[1, 2], [0, 2], [0, 1], [1, 2]]
+    assert cosines[0].max() == pytest.approx(np.cos(np.radians(10)))
+    assert pool.neighbours(9)[0].shape == (4, 3)  # no more than the other papers
+    alone = Pool(keys=np.arange(1), papers=[], vectors=vectors[:1])
+    assert alone.neighbours(10)[0].shape == (1, 0)

@@ -114,6 +114,48 @@ def test_feedback_rounds_print_a_table(env, tmp_path):
     assert result.stdout.rstrip().splitlines()[-2].split()[-2:] == ["1.00", "3"]
 
 
+def test_libraries_print_a_table_and_json_ending_with_libraries(env, tmp_path):
+    libraries = Path(__file__).parent / "fixtures" / "libraries" / "libraries.tsv"
+    args = ["eval", "--corpus", str(BEIR / "corpus.jsonl"), "--libraries", str(libraries)]
+    args += ["--work-dir", str(tmp_path / "work")]
+    result = run(env, *args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split() == ["nDCG@10", "R@10", "R@50"]
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:3]] == ["ranked", "mmr"]
+    assert (
+        "3 users" in result.stdout and "1 skipped (no seed or no held-out paper)" in result.stdout
+    )
+    data = json.loads(run(env, *args, "--json").stdout)
+    assert list(data)[-1] == "libraries"
+    assert data["libraries"]["users"] == 3
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--libraries", "LIBS", "--queries", "Q"],
+        ["--libraries", "LIBS", "--feedback-rounds", "1"],
+        [],
+    ],
+)
+def test_libraries_and_queries_do_not_mix(env, extra):
+    paths = {"LIBS": str(Path(__file__).parent / "fixtures" / "libraries" / "libraries.tsv")}
+    paths["Q"] = str(BEIR / "queries.jsonl")
+    result = run(
+        env, "eval", "--corpus", str(BEIR / "corpus.jsonl"), *[paths.get(a, a) for a in extra]
+    )
+    assert result.exit_code == 2
+    assert "--libraries" in result.output
+
+
+def test_a_libraries_file_without_its_header_is_named(env, tmp_path):
+    bad = tmp_path / "libraries.tsv"
+    bad.write_text("u1\td1\tseed\n")
+    result = run(env, "eval", "--corpus", str(BEIR / "corpus.jsonl"), "--libraries", str(bad))
+    assert result.exit_code == 1
+    assert f"Error: {bad}: line 1: expected the header user<TAB>doc<TAB>role" in result.output
+
+
 def test_a_subscribers_next_digest_is_shown_and_not_recorded(env, store):
     profile = Profile(keywords=(Keyword("quantization"),), digest_size=3)
     store.profiles.save("user:T1:U1", profile, now=MON)

@@ -469,3 +469,46 @@ def test_mmr_skips_near_duplicates_and_trades_relevance_for_novelty():
     assert diversify(ranked, scores, vectors, 2, 0.3) == [0, 3]
     assert diversify(ranked, scores, vectors, 2, 1.0, duplicate=2.0) == [0, 1]
     assert diversify(ranked[:0], scores, vectors, 2, 0.5) == []
+
+
+def test_a_paper_gains_half_its_neighbours_mean_score(world: World):
+    """The neighbourhood term, by hand: each paper's score without it, plus 0.5 times the
+    mean score of its 10 nearest papers of the pool (here all close enough to count)."""
+    world.ingest(EVERYTHING, MON)
+    profile = Profile(liked=(QUANT[0].id,))
+    pool = world.matcher.pool(world.store.keys())
+    flat = Matcher(world.matcher.engine, replace(SETTINGS, neighbourhood_weight=0.0))
+    keys, scores = flat.rank(profile, pool)
+    base = np.zeros(len(pool))
+    base[np.searchsorted(pool.keys, keys)] = scores
+    rows, cosines = pool.neighbours(10)
+    assert rows.shape == (len(pool), min(10, len(pool) - 1)) and (cosines >= 0).all()
+    expected = base + 0.5 * base[rows].mean(axis=1)
+    keys, scores = world.matcher.rank(profile, pool)
+    assert np.allclose(scores, expected[np.searchsorted(pool.keys, keys)], atol=1e-5)
+    assert keys.tolist() == pool.keys[np.argsort(-expected, kind="stable")].tolist()
+
+
+def ranked_with(world: World, profile: Profile, dense_weight: float, papers: float) -> list:
+    """The scores of `profile` over the whole archive, with the search's fusion at
+    `dense_weight` and `papers` as the weight for a profile of papers only."""
+    world.ingest(EVERYTHING + FILLER, MON)
+    fusion = Fusion(dense_weight=dense_weight)
+    engine = Engine(world.store, world.index_dir, world.matcher.embedder, fusion)
+    settings = replace(SETTINGS, papers_dense_weight=papers, neighbourhood_weight=0.0)
+    matcher = Matcher(engine, settings)
+    return matcher.rank(profile, matcher.pool(world.store.keys()))[1].tolist()
+
+
+def test_a_profile_of_papers_only_fuses_with_its_own_dense_weight(world: World):
+    profile = Profile(liked=("2507.10001", "2507.10021"))
+    at_06 = ranked_with(world, profile, 0.4, papers=0.6)
+    assert ranked_with(world, profile, 1.0, papers=0.6) == pytest.approx(at_06)
+    assert ranked_with(world, profile, 0.4, papers=1.0) != pytest.approx(at_06)
+
+
+def test_a_profile_with_a_description_fuses_as_the_search_does(world: World):
+    profile = Profile(description="Quantization.", liked=("2507.10001",))
+    at_04 = ranked_with(world, profile, 0.4, papers=0.6)
+    assert ranked_with(world, profile, 0.4, papers=1.0) == pytest.approx(at_04)
+    assert ranked_with(world, profile, 1.0, papers=0.6) != pytest.approx(at_04)

@@ -1,4 +1,5 @@
-"""`papers eval`: measure retrieval (and learning from feedback) on a BEIR collection."""
+"""`papers eval`: measure retrieval (and learning from feedback) on a BEIR collection, or
+the digest's picks on users' libraries."""
 
 from __future__ import annotations
 
@@ -8,15 +9,24 @@ from pathlib import Path
 import click
 
 from bot.cli.context import Context, bars, friendly_errors
-from recommender.eval_collection import Collection, evaluate_collection
+from recommender.eval_collection import (
+    Collection,
+    evaluate_collection,
+    evaluate_library_collection,
+)
 from recommender.feedback_eval import FeedbackEvaluation
 from recommender.fusion import Fusion
 
 
 @click.command("eval")
 @click.option("--corpus", type=click.Path(exists=True, path_type=Path), required=True)
-@click.option("--queries", type=click.Path(exists=True, path_type=Path), required=True)
-@click.option("--qrels", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--queries", type=click.Path(exists=True, path_type=Path))
+@click.option("--qrels", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--libraries",
+    type=click.Path(exists=True, path_type=Path),
+    help="Instead of queries: users' libraries (user<TAB>doc<TAB>role, role seed or heldout).",
+)
 @click.option(
     "--work-dir",
     type=click.Path(path_type=Path),
@@ -38,13 +48,25 @@ def eval_command(
     corpus,
     queries,
     qrels,
+    libraries,
     work_dir,
     fusion,
     dense_weight,
     feedback_rounds,
     as_json,
 ):
-    """Measure nDCG@10, Recall@100 and MRR@10 of bm25, dense and hybrid on a BEIR collection."""
+    """Measure nDCG@10, Recall@100 and MRR@10 of bm25, dense and hybrid on a BEIR collection.
+
+    With --libraries, measure instead the digest's ranking for each user from their seed
+    papers alone: nDCG@10, Recall@10 and Recall@50 of their held-out papers.
+    """
+    if libraries is not None:
+        if queries or qrels or feedback_rounds:
+            raise click.UsageError("--libraries goes without --queries, --qrels, --feedback-rounds")
+        _eval_libraries(context, corpus, libraries, work_dir, Fusion(fusion, dense_weight), as_json)
+        return
+    if queries is None or qrels is None:
+        raise click.UsageError("give --queries and --qrels, or --libraries")
     result = evaluate_collection(
         Collection(corpus, queries, qrels),
         context.embedder(),
@@ -80,3 +102,30 @@ def _echo_feedback(learning: FeedbackEvaluation) -> None:
     )
     for number, (with_it, without, gain, queries) in enumerate(rows):
         click.echo(f"{number:>5}{with_it:>10.4f}{without:>13.4f}{gain:>7.2f}{queries:>9}")
+
+
+def _eval_libraries(
+    context: Context, corpus: Path, libraries: Path, work_dir, fusion: Fusion, as_json: bool
+) -> None:
+    result = evaluate_library_collection(
+        corpus,
+        libraries,
+        context.embedder(),
+        fusion,
+        now=context.now(),
+        work_dir=work_dir,
+        bars=bars(quiet=as_json),
+    )
+    if result.indexed:
+        click.echo(result.indexed, err=True)
+    found = result.libraries
+    if as_json:
+        click.echo(json.dumps(found.as_dict(), indent=2))
+        return
+    click.echo(f"{'':8}{'nDCG@10':>9}{'R@10':>9}{'R@50':>9}")
+    for name, row in (("ranked", found.ranked), ("mmr", found.diversified)):
+        click.echo(
+            f"{name:8}{row['ndcg@10']:>9.4f}{row['recall@10']:>9.4f}{row['recall@50']:>9.4f}"
+        )
+    skipped = f"; {found.skipped} skipped (no seed or no held-out paper)" if found.skipped else ""
+    click.echo(f"{found.users} users, {found.ms_per_user} ms a user to rank{skipped}")
