@@ -98,12 +98,13 @@ def test_a_second_scheduler_waits_while_the_first_catches_up_for_longer_than_its
     context: Context, fake_slack: FakeSlack
 ):
     first = clockwork(context, context.settings)
-    running = threading.Thread(target=lambda: _catch_up(first))
+    caught_up = threading.Event()  # set by the first before it lets go of the lease
+    running = threading.Thread(target=lambda: _catch_up(first, caught_up))
     running.start()
     time.sleep(1.5)  # past the first one's one-second lease, were it not renewed
     second = clockwork(Context(context.settings), context.settings)
     took = []
-    while running.is_alive():
+    while not caught_up.is_set():
         took.append(second.has_lease() is not None)
         second.deliver()
         time.sleep(0.2)
@@ -117,9 +118,10 @@ def test_a_second_scheduler_waits_while_the_first_catches_up_for_longer_than_its
     assert delivered[0] == 12 and not any(delivered[1:])
 
 
-def _catch_up(clockwork: Clockwork) -> None:
+def _catch_up(clockwork: Clockwork, caught_up: threading.Event) -> None:
     with clockwork.lease.renewing(clock):
         clockwork.catch_up()
+    caught_up.set()
     clockwork.lease.release()
 
 
@@ -189,7 +191,8 @@ def test_a_run_once_killed_mid_delivery_does_not_block_the_next_one(
 
 
 def test_a_long_delivery_shows_its_progress_while_it_runs(context: Context, fake_slack: FakeSlack):
-    running = threading.Thread(target=lambda: _catch_up(clockwork(context, context.settings)))
+    done = threading.Event()
+    running = threading.Thread(target=lambda: _catch_up(clockwork(context, context.settings), done))
     running.start()
     fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 4)
     progress = delivering(context.store.jobs.recent())
