@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select, union
+from sqlalchemy import Engine, delete, func, select, union
 from sqlalchemy.exc import IntegrityError
 
 from recommender.profiles import (
@@ -16,7 +16,7 @@ from recommender.profiles import (
     profile_from_dict,
 )
 from recommender.store.db import serialized
-from recommender.store.schema import feedback, profiles, saved
+from recommender.store.schema import feedback, hidden_people, profiles, saved
 
 
 class Profiles:
@@ -96,6 +96,24 @@ class Profiles:
             return False
         return True
 
+    def unlog_feedback(self, target: str, paper_id: str, action: str, *, at: datetime) -> None:
+        """Strike the press of `target` on a paper logged `at` (one taken back, as a reaction)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(feedback).where(
+                    feedback.c.target == target,
+                    feedback.c.paper_id == paper_id,
+                    feedback.c.action == action,
+                    feedback.c.at == at,
+                )
+            )
+
+    def unsave_paper(self, target: str, paper_id: str) -> bool:
+        """Take `paper_id` off `target`'s saved list; False if it was not on it."""
+        query = delete(saved).where(saved.c.target == target, saved.c.paper_id == paper_id)
+        with self.engine.begin() as conn:
+            return bool(conn.execute(query).rowcount)
+
     def saved(self, target: str) -> list[str]:
         """The ids of the papers `target` saved, the most recent first."""
         query = (
@@ -109,6 +127,45 @@ class Profiles:
     def fans(self, paper_id: str, *, prefix: str) -> int:
         """How many targets whose names start with `prefix` (the people of one workspace)
         saved `paper_id` or liked it (a positive press), each counted once."""
+        people = self._fans(paper_id, prefix).subquery()
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(people)) or 0
+
+    def visible_fans(self, paper_id: str, *, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` of the `fans` who let the workspace see what they read, by name."""
+        people = self._fans(paper_id, prefix).subquery()
+        hidden = select(hidden_people.c.target)
+        query = (
+            select(people.c.target)
+            .where(people.c.target.not_in(hidden))
+            .order_by(people.c.target)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def set_visible(self, target: str, visible: bool, *, now: datetime) -> bool:
+        """Let the people of `target`'s workspace see what it saved and liked, or not;
+        False if that was the setting already."""
+        check_target(target)
+        if visible:
+            query = delete(hidden_people).where(hidden_people.c.target == target)
+            with self.engine.begin() as conn:
+                return bool(conn.execute(query).rowcount)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(hidden_people.insert().values(target=target, since=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def visible(self, target: str) -> bool:
+        """Whether `target` is named among those who saved or liked a paper (the default)."""
+        query = select(hidden_people.c.target).where(hidden_people.c.target == target)
+        with self.engine.connect() as conn:
+            return conn.scalar(query) is None
+
+    def _fans(self, paper_id: str, prefix: str):
         savers = select(saved.c.target).where(
             saved.c.paper_id == paper_id, saved.c.target.startswith(prefix, autoescape=True)
         )
@@ -117,6 +174,4 @@ class Profiles:
             feedback.c.action.in_(sorted(POSITIVE_ACTIONS)),
             feedback.c.target.startswith(prefix, autoescape=True),
         )
-        people = union(savers, likers).subquery()
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(people)) or 0
+        return union(savers, likers)
