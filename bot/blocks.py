@@ -22,6 +22,7 @@ MORE_LIKE_THIS = "paper_more_like_this"
 SAVE = "paper_save"
 NOT_INTERESTED = "paper_not_interested"
 NEXT_PAGE = "results_next_page"
+SHARE = "paper_share"
 
 TITLE_CHARS = 300
 SNIPPET_CHARS = 200
@@ -62,12 +63,12 @@ def paper_blocks(paper: Paper) -> list[dict]:
     if about:
         blocks.append({"type": "context", "elements": [mrkdwn_text(about)]})
     buttons = feedback_buttons(paper, (MORE_LIKE_THIS, SAVE, NOT_INTERESTED))
-    return [*blocks, {"type": "actions", "elements": buttons}]
+    return [*blocks, {"type": "actions", "elements": [*buttons, share_button(paper)]}]
 
 
 def feedback_buttons(paper: Paper, action_ids: tuple[str, str, str]) -> list[dict]:
     """*More like this*, *Save* and *Not interested*, each with these action ids, labelled
-    for screen readers with the paper's title: a message holds 15 buttons of three names."""
+    for screen readers with the paper's title: a message holds 20 buttons of four names."""
     labels = ("More like this", "Save", "Not interested")
     return [
         {
@@ -76,6 +77,14 @@ def feedback_buttons(paper: Paper, action_ids: tuple[str, str, str]) -> list[dic
         }
         for label, action_id in zip(labels, action_ids, strict=True)
     ]
+
+
+def share_button(paper: Paper) -> dict:
+    """*Share*: post the paper in a channel the presser picks (bot/listeners/actions/share.py)."""
+    return {
+        **button_element("Share", SHARE, paper.id),
+        "accessibility_label": truncate(f"Share: {paper.title}", ACCESSIBILITY_CHARS),
+    }
 
 
 def snippet(paper: Paper) -> str:

@@ -31,6 +31,7 @@ SCOPES = (
     "im:history",
     "links:read",
     "links:write",
+    "reactions:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

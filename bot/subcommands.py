@@ -66,7 +66,17 @@ class ShowSaved:
     """`saved`: the caller's saved papers with their BibTeX."""
 
 
-Subcommand = Subscribe | Unsubscribe | OpenSettings | Follow | Mute | AddSeed | ShowSaved
+@dataclass(frozen=True)
+class SetVisibility:
+    """`visibility on|off`: whether the caller is named on cards among those who saved or
+    liked a paper (they are counted either way)."""
+
+    visible: bool
+
+
+Subcommand = (
+    Subscribe | Unsubscribe | OpenSettings | Follow | Mute | AddSeed | ShowSaved | SetVisibility
+)
 Parsed = Subcommand | SearchRequest | ShowHelp
 
 
@@ -129,6 +139,16 @@ def _add_seed(rest: str) -> AddSeed:
         ) from None
 
 
+def _visibility(rest: str) -> SetVisibility:
+    word = rest.lower()
+    if word not in ("on", "off"):
+        raise UsageError(
+            "use `/papers visibility off` to be counted but not named on paper cards "
+            "as someone who saved or liked a paper, `/papers visibility on` to be named again"
+        )
+    return SetVisibility(word == "on")
+
+
 def _channel(rest: str) -> Subcommand:
     name, _, more = rest.partition(" ")
     name, more = name.lower(), more.strip()
@@ -163,6 +183,7 @@ _PERSONAL = {
     "follow": _follow,
     "mute": _mute,
     "seed": _add_seed,
+    "visibility": _visibility,
     # The old name of `seed`, kept for those who learned it; "like" is what the buttons do.
     "like": _add_seed,
 }

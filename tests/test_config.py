@@ -99,3 +99,27 @@ def test_the_slack_mode_is_worked_out_at_start(env: dict[str, str], mode: SlackM
 def test_a_half_set_slack_config_names_what_is_missing(env: dict[str, str], variable: str) -> None:
     with pytest.raises(MissingSetting, match=f"{variable} is not set"):
         Settings.from_env(env)
+
+
+def test_reactions_are_read_and_default_to_the_six_emoji() -> None:
+    assert dict(Settings.from_env({}).reactions) == {
+        "+1": "more", "heart": "more", "fire": "more", "star": "more",
+        "-1": "not_interested", "bookmark": "save",
+    }  # fmt: skip
+    settings = Settings.from_env({"PAPERS_REACTIONS": ":tada:=more, eyes = save"})
+    assert dict(settings.reactions) == {"tada": "more", "eyes": "save"}
+    assert dict(Settings.from_env({"PAPERS_REACTIONS": ""}).reactions) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("tada", "'tada' is not emoji=verdict"),
+        ("tada=love", "'tada=love': the verdict must be one of more, not_interested, save"),
+        ("tada=more,tada=save", "'tada=save': :tada: is given twice"),
+        ("<!here>=more", "is not emoji=verdict"),
+    ],
+)
+def test_a_bad_reaction_names_the_variable_and_the_pair(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=f"PAPERS_REACTIONS=.*{message}"):
+        Settings.from_env({"PAPERS_REACTIONS": value})

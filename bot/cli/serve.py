@@ -34,5 +34,6 @@ def serve(context: Context, socket: bool, host: str) -> None:
         sources=settings.sources,
         grace=timedelta(hours=settings.delivery_grace_hours),
         lookup=lookup,
+        reactions=settings.reactions,
     )
     serve_app(settings, services, socket=socket, host=host, announce=click.echo)

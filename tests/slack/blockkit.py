@@ -50,15 +50,18 @@ def check_limits(message: dict) -> None:
         assert 0 < len(text["text"]) <= MAX_TEXT, text["text"][:80]
 
 
-def check_inert(message: dict) -> None:
-    """No text can ping or link: no `<` but our own arXiv links, and Slack adds none (verbatim)."""
+def check_inert(message: dict, *, mentions: tuple[str, ...] = ()) -> None:
+    """No text can ping or link: no `<` but our own arXiv links and the mentions of these
+    user ids (from Slack's signed payloads, never from feeds), and Slack adds none (verbatim)."""
     for text in texts(message):
         if text["type"] == "mrkdwn":
             assert text.get("verbatim") is True, text
-            _no_control_sequences(text["text"])
-    _no_control_sequences(message["text"])
+            _no_control_sequences(text["text"], mentions)
+    _no_control_sequences(message["text"], mentions)
 
 
-def _no_control_sequences(text: str) -> None:
+def _no_control_sequences(text: str, mentions: tuple[str, ...] = ()) -> None:
     leftover = OUR_LINK.sub("", text)
+    for user in mentions:
+        leftover = leftover.replace(f"<@{user}>", "")
     assert "<" not in leftover and ">" not in leftover, text

@@ -34,7 +34,9 @@ def test_every_request_url_is_the_events_path() -> None:
     assert all(url == f"https://papers.example.com{EVENTS_PATH}" for url in urls)
     assert settings["interactivity"]["is_enabled"] is True
     assert app["features"]["app_home"]["home_tab_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "link_shared"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened", "link_shared", "reaction_added", "reaction_removed"
+    ]  # fmt: skip
 
 
 # The keys Slack's manifest schema knows under `features` and in a shortcut

@@ -1,5 +1,5 @@
-"""Button listeners: under search results, digests and unfurled paper cards, "Next 5", and the
-Home tab's "Edit"."""
+"""Button listeners: under search results, digests and unfurled paper cards, "Next 5", *Share*,
+and the Home tab's "Edit"."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from bot.listeners.actions import (
     next_page,
     not_interested,
     save,
+    share,
 )
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     modules = (next_page, more_like_this, save, not_interested, digest_feedback, edit_settings)
-    for module in (*modules, cards):
+    for module in (*modules, cards, share):
         module.register(app, services)

@@ -27,6 +27,7 @@ from bot.subcommands import (
     Follow,
     Mute,
     OpenSettings,
+    SetVisibility,
     ShowSaved,
     Subcommand,
     Subscribe,
@@ -186,6 +187,18 @@ def _saved(services: Services, command: ShowSaved, call: Caller) -> None:
         reply(call.respond, message)
 
 
+def _visibility(services: Services, command: SetVisibility, call: Caller) -> None:
+    target = call.target()
+    changed = services.store.profiles.set_visible(target, command.visible, now=services.clock())
+    if command.visible:
+        text = ("Your name is shown on paper cards in this workspace among those who saved or "
+                "liked the paper (`/papers visibility off` hides it).")  # fmt: skip
+    else:
+        text = ("Your name is hidden on paper cards: you are still counted in \"saved by 3 "
+                "people here\", never named (`/papers visibility on` shows it again).")  # fmt: skip
+    call.say(text if changed else f"Nothing changed. {text}")
+
+
 def _hint(services: Services, target: str) -> str:
     if services.store.subscriptions.get(target) is not None:
         return ""
@@ -200,4 +213,5 @@ _HANDLERS: dict[type, Callable[[Services, Subcommand, Caller], None]] = {
     Mute: _mute,
     AddSeed: _add_seed,
     ShowSaved: _saved,
+    SetVisibility: _visibility,
 }

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners.events import app_home_opened, link_shared
+from bot.listeners.events import app_home_opened, link_shared, reactions
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     app_home_opened.register(app, services)
     link_shared.register(app, services)
+    reactions.register(app, services)
