@@ -27,11 +27,9 @@ def react(
     a message whose reactions only its owner's count)."""
     if message.owner is not None and message.owner != reactor:
         return False
-    earlier = store.messages.verdicts(message, reactor, action)
-    prior = earlier[0] if earlier else _placement(store, reactor, message.paper_id, now)
-    if not store.messages.add_reaction(Reaction(message, reactor, name, action, prior, now)):
-        return False
-    if earlier:
+    prior = _placement(store, reactor, message.paper_id, now)
+    earlier = store.messages.add_reaction(Reaction(message, reactor, name, action, prior, now))
+    if earlier is None or earlier:
         return False
     if action == "save":
         store.profiles.save_paper(reactor, message.paper_id, now=now)
@@ -43,7 +41,7 @@ def unreact(store: Store, message: PaperMessage, reactor: str, name: str, *, now
     """`reactor` took emoji `name` off `message`: undo what it taught, unless another of
     their emoji on it still says the same; False if nothing was undone."""
     removed = store.messages.remove_reaction(message, reactor, name)
-    if removed is None or store.messages.verdicts(message, reactor, removed.action):
+    if removed is None:
         return False
     paper_id, prior = message.paper_id, removed.prior
     taught = datetime.fromisoformat(prior["taught"])

@@ -3,17 +3,19 @@ taking it off puts back, on every database the product supports."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import alembic.command
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, func, inspect, select
 
 from recommender.errors import InvalidFeedback, InvalidTarget
 from recommender.profiles import Profile
 from recommender.reactions import react, unreact
 from recommender.store import Store
 from recommender.store.messages import PaperMessage
+from recommender.store.schema import feedback
 from tests.test_store import _migrate
 
 NOW = datetime(2025, 7, 25, 9, 0, tzinfo=UTC)
@@ -47,6 +49,24 @@ def test_a_like_teaches_once_however_often_it_comes(store: Store):
     assert store.profiles.get(ANN).liked == (PAPER,)
     assert store.profiles.fans(PAPER, prefix="user:T1:") == 1
     assert store.profiles.get(BOB) is None
+
+
+def test_two_emoji_of_one_verdict_put_on_at_once_teach_once(store: Store):
+    start = threading.Barrier(4)
+    results: list[bool] = []
+
+    def put(name: str) -> None:
+        start.wait()
+        results.append(react(store, CARD, ANN, name, "more", now=NOW))
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in ("+1", "heart", "fire", "star")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, False, False, True]
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(feedback)) == 1
 
 
 def test_taking_a_like_off_puts_the_profile_back_once_no_emoji_says_it(store: Store):

@@ -6,14 +6,17 @@ reaction on it can teach; a reaction on any other message is none of the app's b
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, delete, select, text, update
 
 from recommender.errors import InvalidFeedback
 from recommender.profiles import check_action, check_target
+from recommender.store.db import serialized
 from recommender.store.schema import paper_messages, reactions
 
 # What posted a message that names one paper.
@@ -78,45 +81,69 @@ class Messages:
         return PaperMessage(row["team"], row["channel"], row["ts"], row["paper_id"],
                             row["kind"], row["owner"])  # fmt: skip
 
-    def add_reaction(self, reaction: Reaction) -> bool:
-        """Remember that `reaction` taught; False (and nothing changes) if it was already."""
+    def add_reaction(self, reaction: Reaction) -> list[dict] | None:
+        """Remember that `reaction` was put on: None if it was already (nothing changes),
+        else the `prior` of the same person's earlier reactions of the same verdict on the
+        message (the first of them is stored as this one's too)."""
         check_action(reaction.action)
         message = reaction.message
-        row = {"team": message.team, "channel": message.channel, "ts": message.ts,
-               "target": reaction.target, "reaction": reaction.name,
-               "paper_id": message.paper_id, "action": reaction.action,
-               "prior": reaction.prior, "at": reaction.at}  # fmt: skip
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(reactions.insert().values(**row))
-        except IntegrityError:
-            return False
-        return True
+        with _locked(self.engine, message, reaction.target) as conn:
+            own = _own(message, reaction.target, reaction.name)
+            if conn.execute(select(reactions.c.action).where(*own)).first():
+                return None
+            earlier = _verdicts(conn, message, reaction.target, reaction.action)
+            row = {"team": message.team, "channel": message.channel, "ts": message.ts,
+                   "target": reaction.target, "reaction": reaction.name,
+                   "paper_id": message.paper_id, "action": reaction.action,
+                   "prior": earlier[0] if earlier else reaction.prior,
+                   "at": reaction.at}  # fmt: skip
+            conn.execute(reactions.insert().values(**row))
+        return earlier
 
     def remove_reaction(self, message: PaperMessage, target: str, name: str) -> Reaction | None:
-        """Forget `target`'s `name` reaction on `message`: what it was, or None if none was."""
-        key = (*_key(reactions, message.team, message.channel, message.ts),
-               reactions.c.target == target, reactions.c.reaction == name)  # fmt: skip
-        with self.engine.begin() as conn:
+        """Forget `target`'s `name` reaction on `message`: what it was if that leaves none
+        of theirs of its verdict on the message (what to undo), else None."""
+        with _locked(self.engine, message, target) as conn:
+            key = _own(message, target, name)
             row = conn.execute(select(reactions).where(*key)).mappings().first()
-            if row is None or not conn.execute(delete(reactions).where(*key)).rowcount:
+            if row is None:
+                return None
+            conn.execute(delete(reactions).where(*key))
+            if _verdicts(conn, message, target, row["action"]):
                 return None
         return Reaction(message, target, name, row["action"], row["prior"], row["at"])
 
-    def verdicts(self, message: PaperMessage, target: str, action: str) -> list[dict]:
-        """The `prior` of each of `target`'s reactions on `message` that stand for `action`,
-        the earliest first."""
-        query = (
-            select(reactions.c.prior)
-            .where(
-                *_key(reactions, message.team, message.channel, message.ts),
-                reactions.c.target == target,
-                reactions.c.action == action,
-            )
-            .order_by(reactions.c.at, reactions.c.reaction)
+
+@contextmanager
+def _locked(engine: Engine, message: PaperMessage, target: str) -> Iterator[Connection]:
+    """A transaction in which no other changes `target`'s reactions on `message`: two emoji
+    of one verdict put on at once must not both count as the first."""
+    with serialized(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            name = f"{message.team}:{message.channel}:{message.ts}:{target}".encode()
+            key = int.from_bytes(hashlib.sha256(name).digest()[:8], "big", signed=True)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        yield conn
+
+
+def _verdicts(conn: Connection, message: PaperMessage, target: str, action: str) -> list[dict]:
+    """The `prior` of each of `target`'s reactions on `message` that stand for `action`."""
+    query = (
+        select(reactions.c.prior)
+        .where(
+            *_key(reactions, message.team, message.channel, message.ts),
+            reactions.c.target == target,
+            reactions.c.action == action,
         )
-        with self.engine.connect() as conn:
-            return list(conn.scalars(query))
+        .order_by(reactions.c.at, reactions.c.reaction)
+    )
+    return list(conn.scalars(query))
+
+
+def _own(message: PaperMessage, target: str, name: str) -> tuple:
+    """Where `target`'s reaction `name` on `message` is."""
+    return (*_key(reactions, message.team, message.channel, message.ts),
+            reactions.c.target == target, reactions.c.reaction == name)  # fmt: skip
 
 
 def _key(table, team: str, channel: str, ts: str) -> tuple:

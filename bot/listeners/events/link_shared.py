@@ -45,11 +45,11 @@ def answer(
             where = {"unfurl_id": event["unfurl_id"], "source": event.get("source", "composer")}
         else:
             where = {"channel": event["channel"], "ts": event["message_ts"]}
-        client.chat_unfurl(**where, unfurls=unfurls)
         named = set(wanted.values())
         if "ts" in where and len(named) == 1:
             message = PaperMessage(team, where["channel"], where["ts"], named.pop(), "unfurl")
             services.store.messages.record(message, now=services.clock())
+        client.chat_unfurl(**where, unfurls=unfurls)
 
 
 def register(app: App, services: Services) -> None:
