@@ -131,6 +131,12 @@ def test_a_person_who_turned_visibility_off_is_counted_but_not_named(
     assert texts(body["unfurls"][f"https://arxiv.org/abs/{STORED}"])[1].endswith(
         " · saved by 2 people here: <@U0ALICE>"
     )
+    again = slack.command("visibility off", user="U0BOB")
+    assert slack.fake.wait_for_reply(again.response_url)[0]["text"].startswith("Nothing changed.")
+    back = slack.command("visibility on", user="U0BOB")
+    [reply] = slack.fake.wait_for_reply(back.response_url)
+    assert reply["text"].startswith("Your name is shown on paper cards")
+    assert profiles.visible(BOB) is True
 
 
 def test_a_title_that_pings_pings_no_one(
