@@ -57,12 +57,15 @@ def paper_card(paper: Paper, fans: Fans) -> dict:
     return {"blocks": _card_blocks(paper, fans, [])}
 
 
-def shared_card(paper: Paper, fans: Fans, sharer: str) -> dict:
+def shared_card(paper: Paper, fans: int, sharer: str) -> dict:
     """The message *Share* posts: the card, "shared by" the person (a user id from Slack's
-    signed payload), as the root of a thread to discuss it in."""
+    signed payload), as the root of a thread to discuss it in.
+
+    It counts the `fans` but names none: a mention in a posted message notifies the person
+    named, and a share should not ping everyone who once saved the paper."""
     shared = context_block(f"shared by <@{sharer}> · Discuss in thread")
     text = f"{escape(truncate(paper.title, TITLE_CHARS))} (shared by <@{sharer}>)"
-    return {"text": text, "blocks": _card_blocks(paper, fans, [shared])}
+    return {"text": text, "blocks": _card_blocks(paper, Fans(fans), [shared])}
 
 
 def _card_blocks(paper: Paper, fans: Fans, extra: list[dict]) -> list[dict]:

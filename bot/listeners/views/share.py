@@ -15,12 +15,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import notice, paper_title
-from bot.cards import fans_of, shared_card
+from bot.cards import shared_card
 from bot.errors import NotAllowed
 from bot.listeners.replies import caller, errors_messaged
 from bot.services import Services
 from bot.settings_blocks import FormErrors
 from bot.share_modal import SHARE_VIEW, ShareRequest, read_share
+from bot.targets import people_prefix
 from recommender.store.messages import PaperMessage
 
 # The context key by which the ack function hands the checked request to the lazy one.
@@ -55,7 +56,8 @@ def post_share(services: Services, context: BoltContext, client: WebClient, logg
         if paper is None:
             client.chat_postMessage(channel=user, **notice(GONE))
             return
-        card = shared_card(paper, fans_of(services.store, team, paper.id), user)
+        fans = services.store.profiles.fans(paper.id, prefix=people_prefix(team))
+        card = shared_card(paper, fans, user)
         try:
             posted = client.chat_postMessage(
                 channel=request.channel, **card, unfurl_links=False, unfurl_media=False
