@@ -14,6 +14,11 @@ _SMALL_WORDS = frozenset({"a", "an", "the", "on", "of", "in", "for", "to", "towa
 MAX_AUTHORS = 10
 
 
+def bibtex_file(papers: list[Paper]) -> str:
+    """The entries of `papers` as the text of one .bib file."""
+    return "\n\n".join(bibtex(paper) for paper in papers) + "\n"
+
+
 def bibtex(paper: Paper) -> str:
     """One `@misc` entry: title, authors, year, and for arXiv papers eprint, class and URL."""
     fields = [

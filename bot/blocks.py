@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from bot.bibtex import bibtex
-from bot.mrkdwn import escape, link, short_authors, truncate
-from bot.search import BUTTON_VALUE_LIMIT, PAGE_SIZE, Page, SearchRequest
+from bot.mrkdwn import escape, link, mention, short_authors, truncate
+from bot.search import PAGE_SIZE, Page, SearchRequest
 from bot.targets import is_channel_target
 from recommender.digest import Digest, Pick
 from recommender.models import Paper
+from recommender.profiles import POSITIVE_ACTIONS
+from recommender.store.profiles import Press
 
 MORE_LIKE_THIS = "paper_more_like_this"
 SAVE = "paper_save"
 NOT_INTERESTED = "paper_not_interested"
 NEXT_PAGE = "results_next_page"
 SHARE = "paper_share"
+UNDO = "paper_undo"
 
 TITLE_CHARS = 300
 SNIPPET_CHARS = 200
@@ -39,31 +43,88 @@ _SENTENCE_END = re.compile(
 )
 
 
-def results_message(page: Page) -> dict:
-    """The reply to a search, "More like this" or "Next 5": up to five papers with buttons."""
+def results_message(
+    page: Page,
+    *,
+    search_id: str,
+    pressed: Mapping[str, Press] | None = None,
+    revision: str = "",
+) -> dict:
+    """The reply to a search, "More like this" or "Next 5": up to five papers, each with its
+    buttons, or the note of what the reader pressed on it (`pressed`, by paper id) and Undo.
+
+    `search_id` names the stored search, which the buttons carry (in their block ids, and
+    in *Next 5*'s value) so that the card is rebuilt from the store; `revision` (the press
+    that rebuilt it) gives the blocks fresh ids, as Slack asks of an updated message.
+    """
     if not page.papers:
         return _no_results(page.request)
     blocks = [section_block(_heading(page))]
-    for paper in page.papers:
-        blocks += [{"type": "divider"}, *paper_blocks(paper)]
+    for number, paper in enumerate(page.papers):
+        block_id = card_block_id(search_id, page.request.offset, revision, number)
+        press = (pressed or {}).get(paper.id)
+        blocks += [{"type": "divider"}, *paper_blocks(paper, block_id, press)]
     if page.has_more:
-        blocks += _next_button(page.request)
+        blocks += _next_button(search_id, page.request.next_page().offset)
     return {"text": _fallback(page), "blocks": blocks}
 
 
-def paper_blocks(paper: Paper) -> list[dict]:
+def card_block_id(search_id: str, offset: int, revision: str, number: int) -> str:
+    """The block id of a result's buttons or note: the stored search and the page it is on."""
+    return f"results:{search_id}:{offset}:{revision}:{number}"
+
+
+def card_of(block_id: str) -> tuple[str, int] | None:
+    """(search id, offset) of a `card_block_id`; None for a block id that is not one."""
+    kind, _, rest = block_id.partition(":")
+    search_id, _, rest = rest.partition(":")
+    offset = rest.partition(":")[0]
+    if kind != "results" or not search_id or not offset.isdigit():
+        return None
+    return search_id, int(offset)
+
+
+def paper_blocks(paper: Paper, block_id: str, press: Press | None = None) -> list[dict]:
     """One paper: its linked title (marked if withdrawn) and snippet, a context line, and the
-    feedback buttons."""
+    feedback buttons, or the note of the reader's press with Undo."""
     lines = [f"*{paper_title(paper)}*{withdrawn_mark(paper)}"]
     line = snippet(paper)
     if line:
         lines.append(escape(line))
     blocks = [section_block("\n".join(lines)), *_translated(paper)]
-    about = _about(paper)
+    about = byline(paper)
     if about:
         blocks.append({"type": "context", "elements": [mrkdwn_text(about)]})
+    if press is not None:
+        return [*blocks, note_block(press_note(press), paper, UNDO, block_id)]
     buttons = feedback_buttons(paper, (MORE_LIKE_THIS, SAVE, NOT_INTERESTED))
-    return [*blocks, {"type": "actions", "elements": [*buttons, share_button(paper)]}]
+    buttons.append(share_button(paper))
+    return [*blocks, {"type": "actions", "block_id": block_id, "elements": buttons}]
+
+
+def press_note(press: Press, *, channel: bool = False) -> str:
+    """What a press did, in words: the person's own, or (`channel`) who did it for the channel."""
+    if press.action == "save":
+        return "🔖 Saved: `/papers saved` lists your saved papers."
+    wanted = press.action in POSITIVE_ACTIONS
+    if channel and press.presser is not None:
+        who = mention(press.presser)
+        if wanted:
+            return f"👍 {who} asked for more papers like this one for this channel."
+        return f"👎 {who} marked this not interesting for this channel."
+    whose = "this channel's" if channel else "your"
+    more = "more" if wanted else "fewer"
+    return f"{'👍' if wanted else '👎'} Noted: {more} papers like this one in {whose} next digests."
+
+
+def note_block(note: str, paper: Paper, undo: str, block_id: str) -> dict:
+    """The note that replaces a paper's buttons once pressed (`note`: escaped mrkdwn), with
+    an Undo button of action id `undo` that brings them back."""
+    button = {
+        **button_element("Undo", undo, paper.id),
+        "accessibility_label": truncate(f"Undo: {paper.title}", ACCESSIBILITY_CHARS),
+    }
+    return {**section_block(note), "block_id": block_id, "accessory": button}
 
 
 def feedback_buttons(paper: Paper, action_ids: tuple[str, str, str]) -> list[dict]:
@@ -167,11 +228,10 @@ def _no_results(request: SearchRequest) -> dict:
     return {"text": text, "blocks": blocks}
 
 
-def _next_button(request: SearchRequest) -> list[dict]:
-    value = request.next_page().encode()
-    if len(value) > BUTTON_VALUE_LIMIT:
-        return []  # a query this long cannot ride in a button; the first page still shows
-    button = button_element(f"Next {PAGE_SIZE}", NEXT_PAGE, value)
+def _next_button(search_id: str, offset: int) -> list[dict]:
+    """*Next 5*: its value names the stored search and the page, so a query of any length
+    pages on (a button's value holds at most 2,000 characters)."""
+    button = button_element(f"Next {PAGE_SIZE}", NEXT_PAGE, f"{search_id}:{offset}")
     return [{"type": "divider"}, {"type": "actions", "elements": [button]}]
 
 
@@ -192,7 +252,7 @@ def withdrawn_mark(paper: Paper) -> str:
     return " · ⚠️ _withdrawn_" if paper.withdrawn else ""
 
 
-def _about(paper: Paper) -> str:
+def byline(paper: Paper) -> str:
     """Authors · date · categories · arXiv id, as far as they are known ("" if none is)."""
     parts = [escape(truncate(short_authors(paper.authors), AUTHORS_CHARS))]
     if paper.published:
@@ -244,6 +304,7 @@ def button_element(label: str, action_id: str, value: str) -> dict:
 DIGEST_MORE = "digest_more_like_this"
 DIGEST_SAVE = "digest_save"
 DIGEST_NOT_INTERESTED = "digest_not_interested"
+DIGEST_UNDO = "digest_undo"
 # A digest is split rather than go past Slack's 50 blocks a message, or past about 12,000
 # characters of blocks: far below where Slack truncates, and still a screenful or two.
 MESSAGE_BLOCKS = 50
@@ -271,9 +332,20 @@ def digest_sizes(digest: Digest, *, day: date, channel: bool = False) -> list[in
 
 
 def digest_messages(
-    digest: Digest, sizes: list[int], *, day: date, channel: bool = False
+    digest: Digest,
+    sizes: list[int],
+    *,
+    day: date,
+    channel: bool = False,
+    pressed: Mapping[str, Press] | None = None,
+    revision: str = "",
 ) -> list[dict]:
-    """The digest as messages of `sizes` picks each (see `digest_sizes`)."""
+    """The digest as messages of `sizes` picks each (see `digest_sizes`).
+
+    A pick pressed on (`pressed`, by paper id) shows the note of that press with Undo in
+    place of its buttons; `revision` (the press that rebuilt the message) gives the blocks
+    fresh ids, as Slack asks of an updated message.
+    """
     messages, start = [], 0
     for number, size in enumerate(sizes, 1):
         picks = digest.picks[start : start + size]
@@ -283,7 +355,8 @@ def digest_messages(
         else:
             blocks = [context_block(f"Continued ({number}/{len(sizes)})")]
         for pick in picks:
-            blocks += _pick_blocks(pick, channel)
+            press = (pressed or {}).get(pick.paper.id)
+            blocks += _pick_blocks(pick, channel, press, revision)
         if number == len(sizes):
             blocks += _digest_foot(channel)
         text = _digest_text(digest, day) + (f" ({number}/{len(sizes)})" if len(sizes) > 1 else "")
@@ -302,20 +375,9 @@ class BlockKitDigests:
         return digest_messages(digest, sizes, day=day, channel=is_channel_target(target))
 
 
-def digest_block_id(paper_id: str) -> str:
-    """The block id of a paper's buttons in a digest, which feedback replaces in place."""
-    return f"digest:{paper_id}"
-
-
-def noted(blocks: list[dict], paper_id: str, note: str) -> list[dict]:
-    """A digest's blocks with one paper's buttons replaced by `note` (escaped mrkdwn)."""
-    block_id = digest_block_id(paper_id)
-    return [
-        {**context_block(note), "block_id": block_id}
-        if block.get("block_id") == block_id
-        else block
-        for block in blocks
-    ]
+def digest_block_id(paper_id: str, revision: str = "") -> str:
+    """The block id of a paper's buttons (or note) in a digest, fresh for each `revision`."""
+    return f"digest:{paper_id}" + (f":{revision}" if revision else "")
 
 
 def _digest_head(digest: Digest, day: date) -> list[dict]:
@@ -330,7 +392,9 @@ def _digest_head(digest: Digest, day: date) -> list[dict]:
     ]
 
 
-def _pick_blocks(pick: Pick, channel: bool) -> list[dict]:
+def _pick_blocks(
+    pick: Pick, channel: bool, press: Press | None = None, revision: str = ""
+) -> list[dict]:
     paper = pick.paper
     why = escape(pick.explanation.text(channel=channel))
     lines = [f"*{paper_title(paper)}*", escape(snippet(paper)), f"↳ {why}"]
@@ -339,14 +403,15 @@ def _pick_blocks(pick: Pick, channel: bool) -> list[dict]:
         section_block("\n".join(line for line in lines if line)),
         *_translated(paper),
     ]
-    about = _about(paper)
+    about = byline(paper)
     if about:
         blocks.append(context_block(about))
+    block_id = digest_block_id(paper.id, revision)
+    if press is not None:
+        note = press_note(press, channel=channel)
+        return [*blocks, note_block(note, paper, DIGEST_UNDO, block_id)]
     buttons = feedback_buttons(paper, (DIGEST_MORE, DIGEST_SAVE, DIGEST_NOT_INTERESTED))
-    return [
-        *blocks,
-        {"type": "actions", "block_id": digest_block_id(paper.id), "elements": buttons},
-    ]
+    return [*blocks, {"type": "actions", "block_id": block_id, "elements": buttons}]
 
 
 def _digest_foot(channel: bool) -> list[dict]:
@@ -400,14 +465,18 @@ def _chars(blocks: list[dict]) -> int:
 # Saved papers ----------------------------------------------------------------------------
 
 SAVED_SHOWN = 30
+SAVED_NEXT = "saved_next_page"
+SAVED_BIB = "saved_bib_file"
 # A response URL takes five replies: one lists the papers, the others carry BibTeX.
 BIBTEX_REPLIES = 4
 # A section's text holds at most 3,000 characters; code blocks are cut a little below.
 SECTION_CHARS = 2900
 
 
-def saved_messages(papers: list[Paper], total: int) -> list[dict]:
-    """The saved papers, the most recent first, then their BibTeX in code blocks."""
+def saved_messages(papers: list[Paper], total: int, *, offset: int = 0) -> list[dict]:
+    """A page of the saved papers (`offset` more recent ones before it), the most recent
+    first, then their BibTeX in code blocks; buttons for the next page and for all of them
+    as one .bib file."""
     if not papers:
         text = "You have no saved papers yet. Press *Save* under a paper in a search or a digest."
         return [notice(text)]
@@ -419,11 +488,19 @@ def saved_messages(papers: list[Paper], total: int) -> list[dict]:
     bibtex_messages, with_bibtex = _bibtex_messages(entries)
     notes = []
     if total > len(papers):
-        notes.append(f"The {len(papers)} most recent of {total} are shown.")
+        notes.append(
+            f"Papers {offset + 1}–{offset + len(papers)} of {total}, the most recent first."
+        )
     if with_bibtex < len(papers):
         notes.append(f"BibTeX of the first {with_bibtex}: Slack takes no more replies.")
     if notes:
         blocks.append(context_block(" ".join(notes)))
+    buttons = [button_element(f"All {total} as a .bib file", SAVED_BIB, "all")]
+    if offset + len(papers) < total:
+        buttons.insert(
+            0, button_element(f"Next {SAVED_SHOWN}", SAVED_NEXT, str(offset + len(papers)))
+        )
+    blocks.append({"type": "actions", "elements": buttons})
     return [{"text": f"Your saved papers ({total})", "blocks": blocks}, *bibtex_messages]
 
 

@@ -3,8 +3,8 @@ what *Share* posts in a channel.
 
 The card's parts are the search results' (bot/blocks.py): the linked title, the gist
 (`snippet`: the source's TL;DR, else the abstract's first sentence), the authors, date and
-categories, and who here saved or liked it. Its buttons have their own action ids, answered
-by bot/listeners/actions/cards.py; *Share* is the results' (bot/listeners/actions/share.py).
+categories, and who here saved or liked it. Its buttons are the search results', and
+*Share* (bot/listeners/actions/share.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks import (
+    MORE_LIKE_THIS,
+    NOT_INTERESTED,
+    SAVE,
     TITLE_CHARS,
-    _about,
+    byline,
     context_block,
     feedback_buttons,
     paper_title,
@@ -27,10 +30,9 @@ from bot.targets import parse_target, people_prefix
 from recommender.models import Paper
 from recommender.store import Store
 
-CARD_MORE = "papers_card_more"
-CARD_SAVE = "papers_card_save"
-CARD_NOT_INTERESTED = "papers_card_not_interested"
-CARD_ACTIONS = (CARD_MORE, CARD_SAVE, CARD_NOT_INTERESTED)
+# The search results' buttons: one behaviour for each wherever it appears (a press on a
+# card no search holds answers the presser with their own note and Undo).
+CARD_ACTIONS = (MORE_LIKE_THIS, SAVE, NOT_INTERESTED)
 # At most this many of those who saved or liked a paper are named on its card.
 NAMED_FANS = 5
 
@@ -73,7 +75,7 @@ def _card_blocks(paper: Paper, fans: Fans, extra: list[dict]) -> list[dict]:
     gist = snippet(paper)
     if gist:
         lines.append(escape(gist))
-    about = [part for part in (_about(paper), _fans(fans)) if part]
+    about = [part for part in (byline(paper), _fans(fans)) if part]
     blocks = [section_block("\n".join(lines))]
     if about:
         blocks.append(context_block(" · ".join(about)))

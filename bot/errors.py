@@ -35,3 +35,7 @@ class NotInstalled(PapersError):
 
 class NotAllowed(PapersError):
     """Someone tried to change settings that are not theirs (or a view was tampered with)."""
+
+
+class UnknownDigest(PapersError):
+    """A button of a digest message the delivery ledger does not hold (not one it posted)."""

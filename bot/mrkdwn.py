@@ -8,6 +8,7 @@ that Slack does not auto-link bare URLs or `@here` either.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -17,6 +18,8 @@ from recommender.text import truncate as truncate
 # Characters a URL keeps as they are; `|`, `<`, `>` and spaces are percent-encoded because
 # they would end the `<url|label>` control sequence early.
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+# A Slack user id: U or W, then capitals and digits.
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 def escape(text: str) -> str:
@@ -37,3 +40,9 @@ def short_authors(authors: Sequence[str], *, keep: int = 3) -> str:
     if len(names) <= keep + 1:
         return ", ".join(names)
     return ", ".join(names[:keep]) + " et al."
+
+
+def mention(user_id: str) -> str:
+    """`<@U…>`, which Slack shows as the person's name; anything not a user id is escaped
+    text, so that no id can smuggle in a link or a `<!channel>`."""
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else escape(user_id)

@@ -31,6 +31,7 @@ SCOPES = (
     "im:history",
     "links:read",
     "links:write",
+    "files:write",
     "reactions:read",
 )
 INSTALL_PATH = "/slack/install"

@@ -1,4 +1,5 @@
-"""The search behind `/papers <query>`, "More like this" and "Next 5": parse, page, encode.
+"""The search behind `/papers <query>`, "More like this" and "Next 5": parse, page, encode
+(for `store.searches`, which result cards are rebuilt from: `bot.redraw`).
 
 The ranking itself is `Engine.search` / `Engine.similar`, the same the CLI and the digest use;
 this module only turns Slack text into a request and a request into one page of papers.
@@ -22,9 +23,7 @@ from recommender.models import Paper
 from recommender.store import Store
 
 PAGE_SIZE = 5
-# Slack refuses a button whose value is longer than this.
-BUTTON_VALUE_LIMIT = 2000
-# The version of the encoded state in "Next 5" buttons; a change makes old buttons stale.
+# The version of the encoded request in the store's searches; a change makes old ones stale.
 STATE_VERSION = 1
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
@@ -66,10 +65,10 @@ class SearchRequest:
         return replace(self, offset=self.offset + PAGE_SIZE)
 
     def encode(self) -> str:
-        """The request as a button value: compact JSON of the fields that are set.
+        """The request as stored text: compact JSON of the fields that are set.
 
-        The filters ride as flat `category`, `since` (a date) and `author` fields, as before
-        the request held a `Filters`, so the buttons of messages already posted still work.
+        The filters are flat `category`, `since` (a date) and `author` fields, as in the
+        button values of before the request held a `Filters`.
         """
         since = self.filters.since.date().isoformat() if self.filters.since else None
         fields = {
@@ -85,7 +84,7 @@ class SearchRequest:
 
     @classmethod
     def decode(cls, value: str) -> SearchRequest:
-        """The request a button carries; StaleButton if the value is not one `encode` made."""
+        """The request `encode` made; StaleButton if the value is not one it made."""
         try:
             fields = json.loads(value)
             if not isinstance(fields, dict) or fields.pop("v", None) != STATE_VERSION:

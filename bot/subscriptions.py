@@ -121,12 +121,12 @@ def add_seed(store: Store, target: str, paper_id: str, *, now: datetime) -> Pape
     return paper
 
 
-def save_paper(store: Store, presser: str, paper_id: str, *, learner: str, now: datetime) -> bool:
-    """Keep a paper on the presser's saved list and teach `learner`'s profile; True if new.
+def save_paper(store: Store, target: str, paper_id: str, *, presser: str, now: datetime) -> bool:
+    """Keep a paper on a person's saved list and teach their own profile; True if new.
 
-    The list is always the presser's own; the profile that learns is the presser's too,
-    except under a channel digest, where it is the channel's.
+    Saving is personal wherever the button is: under a channel's digest too, the list and
+    the profile that learns are the presser's (`target`, the verified `presser`'s own).
     """
-    added = store.profiles.save_paper(presser, paper_id, now=now)
-    record_feedback(store, learner, paper_id, "save", now=now)
+    added = store.profiles.save_paper(target, paper_id, now=now)
+    record_feedback(store, target, paper_id, "save", now=now, presser=presser, saved=added)
     return added

@@ -83,6 +83,15 @@ def failure_reason(error: Exception) -> str:
     return f"{error.__class__.__name__}: {error}"
 
 
+def planned_digest(store: Store, target: str, plan: dict[str, Any]) -> Digest:
+    """The digest a delivery's plan describes, its times in the zone of `target`'s schedule
+    (UTC without one), as its reader sees them."""
+    # Plans of version 1 do not name their target.
+    digest = Digest.from_dict({"target": target, **plan}, store)
+    schedule = store.subscriptions.get(target)
+    return digest.in_zone(schedule.zone) if schedule is not None else digest
+
+
 class Deliverer:
     """Delivers every due digest through an outlet, keeping the delivery ledger."""
 
@@ -186,9 +195,8 @@ class Deliverer:
         return {**digest.to_dict(), "sizes": self.outlet.sizes(digest, day, target)}
 
     def render(self, target: str, day: date, plan: dict[str, Any]) -> tuple[Digest, list[Any]]:
-        """The digest a plan describes, and its messages."""
-        # Plans of version 1 do not name their target.
-        digest = Digest.from_dict({"target": target, **plan}, self.store)
+        """The digest a plan describes, and its messages (times in the target's zone)."""
+        digest = planned_digest(self.store, target, plan)
         return digest, self.outlet.render(digest, plan["sizes"], day, target)
 
     def _digest(self, target: str, now: datetime) -> Digest:

@@ -9,8 +9,8 @@ store by key, so a retry shows them as the store has them now.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, tzinfo
 from typing import Any
 
 from recommender.ids import is_arxiv_id
@@ -125,10 +125,14 @@ class Digest:
     def nothing_new(self) -> bool:
         return self.new == 0
 
+    def in_zone(self, zone: tzinfo) -> Digest:
+        """The digest with its window's start in the reader's zone, which `headline` says."""
+        return self if self.since is None else replace(self, since=self.since.astimezone(zone))
+
     def headline(self) -> str:
         if self.since is None:
             return "Nothing new yet: the archive holds no papers."
-        when = f"{self.since:%Y-%m-%d %H:%M} UTC"
+        when = f"{self.since:%Y-%m-%d %H:%M %Z}"
         if self.nothing_new:
             return (
                 f"Nothing new since {when}: no papers were announced or ingested since "

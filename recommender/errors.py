@@ -64,6 +64,18 @@ class InvalidFeedback(PapersError):
     """A feedback action the profiles do not know (see `recommender.profiles.ACTIONS`)."""
 
 
+class NothingToUndo(PapersError):
+    """An undo of a press that is not there (undone already, or never made)."""
+
+
+class NotYourPress(PapersError):
+    """An undo by someone other than whoever pressed the button."""
+
+    def __init__(self, presser: str) -> None:
+        super().__init__("only the person who pressed it can undo it")
+        self.presser = presser
+
+
 class InvalidCategory(PapersError):
     """A wanted category that is not an arXiv category; the message says what is wrong."""
 

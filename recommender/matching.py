@@ -33,7 +33,8 @@ last announcement day, `first_window`), leaves out those sent before or rated, a
 that nothing ties to the profile (no keyword, no followed author, dense similarity under
 `min_similarity`), then picks by MMR so that the picks are not near-duplicates. The feedback
 evaluation ranks with the same `Matcher.rank`, and its simulated ratings go through
-`profiles.apply_feedback`, as a button press does (`record_feedback`).
+`profiles.apply_feedback`, as a button press does (`record_feedback`; `undo_feedback`
+takes one back).
 """
 
 from __future__ import annotations
@@ -49,10 +50,17 @@ from threadpoolctl import threadpool_limits
 from recommender.candidates import Pool
 from recommender.digest import Digest, Explanation, Neighbour, Pick
 from recommender.engine import Engine
-from recommender.errors import EmptyProfile, ProfileNotFound
+from recommender.errors import EmptyProfile, NothingToUndo, NotYourPress, ProfileNotFound
 from recommender.learning import Learning, Preparer, ProfileModel
-from recommender.profiles import Profile, apply_feedback, require_interests
+from recommender.profiles import (
+    Profile,
+    apply_feedback,
+    placement,
+    require_interests,
+    restore_placement,
+)
 from recommender.store import Store
+from recommender.store.profiles import Press
 from recommender.text import tokenize
 
 log = logging.getLogger(__name__)
@@ -345,18 +353,61 @@ def diversify(
 
 
 def record_feedback(
-    store: Store, target: str, paper_id: str, action: str, *, now: datetime
+    store: Store,
+    target: str,
+    paper_id: str,
+    action: str,
+    *,
+    now: datetime,
+    presser: str | None = None,
+    saved: bool = False,
 ) -> Profile:
-    """A button press: log it, and update the target's stored profile at once.
+    """A button press: update the target's stored profile at once, and log it.
 
     A target without a profile gets one (without a subscription), so that what someone
     taught before subscribing is there when they subscribe. A "save" is learned here as a
-    like; keeping the paper on the saved list is `store.profiles.save_paper`'s.
+    like; keeping the paper on the saved list is `store.profiles.save_paper`'s, and
+    `saved` says whether that press put it there. The log keeps who pressed (`presser`)
+    and what the press changed, which `undo_feedback` puts back.
     """
-    store.profiles.log_feedback(target, paper_id, action, now=now)
-    return store.profiles.update(
-        target, lambda profile: apply_feedback(profile, paper_id, action), now=now, create=True
+    # Where the paper was is read inside the update's transaction, where no other press
+    # can change it in between.
+    before: list[str | None] = []
+
+    def learn(profile: Profile) -> Profile:
+        before.append(placement(profile, paper_id))
+        return apply_feedback(profile, paper_id, action)
+
+    profile = store.profiles.update(target, learn, now=now, create=True)
+    prior = {"place": before[-1], "saved": saved}
+    store.profiles.log_feedback(target, paper_id, action, now=now, presser=presser, prior=prior)
+    return profile
+
+
+def undo_feedback(
+    store: Store, target: str, paper_id: str, *, presser: str | None, now: datetime
+) -> Press:
+    """Take back `target`'s latest press on a paper: the profile and the saved list as they
+    were before it; the press undone (NothingToUndo if there is none, NotYourPress if
+    someone else pressed it)."""
+    press = store.profiles.presses(target, [paper_id]).get(paper_id)
+    if press is None:
+        raise NothingToUndo(f"there is nothing to undo on {paper_id}: it was undone already")
+    if press.presser is not None and press.presser != presser:
+        raise NotYourPress(press.presser)
+    if not store.profiles.mark_undone(press, now=now):
+        raise NothingToUndo(f"there is nothing to undo on {paper_id}: it was undone already")
+    # A press logged before presses kept what they changed: its rating goes, and a save.
+    prior = press.prior or {"place": None, "saved": press.action == "save"}
+    store.profiles.update(
+        target,
+        lambda profile: restore_placement(profile, paper_id, prior["place"]),
+        now=now,
+        create=True,
     )
+    if prior["saved"]:
+        store.profiles.unsave_paper(target, paper_id)
+    return press
 
 
 def _one_blas_thread():

@@ -216,6 +216,32 @@ def apply_feedback(profile: Profile, paper_id: str, action: str) -> Profile:
     )
 
 
+def placement(profile: Profile, paper_id: str) -> str | None:
+    """Where `paper_id` is in the profile: "seed", "liked", "disliked", or None."""
+    for place in ("seeds", "liked", "disliked"):
+        if paper_id in getattr(profile, place):
+            return "seed" if place == "seeds" else place
+    return None
+
+
+def restore_placement(profile: Profile, paper_id: str, place: str | None) -> Profile:
+    """The profile with `paper_id` back where `placement` found it before a press.
+
+    Only what a press changes is put back (`apply_feedback` adds to liked or disliked and
+    may drop a seed); a restored rating goes to the end of its list.
+    """
+    liked = [i for i in profile.liked if i != paper_id]
+    disliked = [i for i in profile.disliked if i != paper_id]
+    seeds = profile.seeds
+    if place == "liked":
+        liked.append(paper_id)
+    elif place == "disliked":
+        disliked.append(paper_id)
+    elif place == "seed" and paper_id not in seeds:
+        seeds = (*seeds, paper_id)
+    return replace(profile, liked=liked, disliked=disliked, seeds=seeds)
+
+
 def check_action(action: str) -> str:
     """`action` if it is one of ACTIONS, else InvalidFeedback."""
     if action not in ACTIONS:

@@ -6,6 +6,7 @@ import alembic.config
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select
 
 from recommender.errors import InvalidCategory
@@ -226,6 +227,13 @@ def _migrate(database_url: str, command, revision: str) -> None:
     engine.dispose()
 
 
+def _before(revision: str) -> str:
+    """The revision that `revision` migrates from."""
+    config = alembic.config.Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_revision(revision).down_revision
+
+
 def test_upgrading_to_digest_windows_starts_them_at_the_last_sent_paper(database_url: str):
     # A database of the previous revision, whose windows were the last sent papers.
     _migrate(database_url, alembic.command.upgrade, "0004")
@@ -417,7 +425,7 @@ def test_watermark_and_changes_since(store: Store):
 
 
 def test_the_fans_indexes_come_and_go_with_their_migration_and_keep_every_row(database_url: str):
-    _migrate(database_url, alembic.command.upgrade, "0007")
+    _migrate(database_url, alembic.command.upgrade, _before("0012"))
     before = Store(create_engine(database_url))  # the previous revision, not migrated
     before.profiles.save_paper("user:T1:U1", "2507.07186", now=NOW)
     before.profiles.log_feedback("user:T1:U2", "2507.07186", "like", now=NOW)
@@ -428,7 +436,7 @@ def test_the_fans_indexes_come_and_go_with_their_migration_and_keep_every_row(da
     indexes = {"ix_feedback_paper_id", "ix_saved_paper_id"}
     engine = create_engine(database_url)
     assert indexes <= _index_names(engine)
-    _migrate(database_url, alembic.command.downgrade, "0007")
+    _migrate(database_url, alembic.command.downgrade, _before("0012"))
     assert not indexes & _index_names(engine)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(feedback)) == 1

@@ -32,5 +32,6 @@ def demo(context: Context, profiles_dir: Path) -> None:
     preview_team_digests(context, engine, profiles_dir)
     page = run(engine, context.store, SearchRequest(query=DEMO_SEARCH))
     click.echo(f"\n── /papers {DEMO_SEARCH} " + "─" * 40)
-    click.echo(render_text(results_message(page)["blocks"]))
+    # Not kept in the store: the console has no buttons to page or press.
+    click.echo(render_text(results_message(page, search_id="demo")["blocks"]))
     click.echo(f"\nstore: {context.settings.database_url} ({context.store.count()} papers)")

@@ -3,8 +3,9 @@
 `Store` opens and migrates the database; its own methods are the papers' (`papers.py`), and
 each other concern is a part of it on the same engine: `store.profiles` (profiles, feedback,
 saved papers), `store.sent` (the sent ledger), `store.subscriptions`, `store.deliveries`
-(the delivery ledger), `store.jobs` (job runs, leases) and `store.messages` (messages that
-name one paper, and the reactions on them that taught).
+(the delivery ledger), `store.jobs` (job runs, leases), `store.searches` (searches made in
+Slack) and `store.messages` (messages that name one paper, and the reactions on them that
+taught).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from recommender.store.ledger import Sent
 from recommender.store.messages import Messages
 from recommender.store.papers import Papers
 from recommender.store.profiles import Profiles
+from recommender.store.searches import Searches
 from recommender.store.subscriptions import Subscriptions
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -89,6 +91,11 @@ class Store(Papers):
     def deliveries(self) -> Deliveries:
         """The ledger of digests delivered, over the subscriptions."""
         return Deliveries(self.engine, self.subscriptions)
+
+    @cached_property
+    def searches(self) -> Searches:
+        """Search requests whose result cards are rebuilt and paged."""
+        return Searches(self.engine)
 
     @cached_property
     def jobs(self) -> Jobs:

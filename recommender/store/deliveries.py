@@ -99,6 +99,21 @@ class Deliveries:
             row = conn.execute(query).mappings().first()
         return None if row is None else _delivery(row)
 
+    def find_post(self, target: str, post: dict[str, Any]) -> tuple[Delivery, int] | None:
+        """The delivery of `target` one of whose messages is `post` (what the outlet's `post`
+        returned, e.g. its channel and ts), and which message of it; None if none is."""
+        query = (
+            select(deliveries.c.digest_date, deliveries.c.posted)
+            .where(deliveries.c.target == target)
+            .order_by(deliveries.c.digest_date.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        for day, posted in rows:
+            if post in posted:
+                return self.get(target, day), posted.index(post)
+        return None
+
     def begin(self, target: str, day: date, plan: dict[str, Any], *, now: datetime) -> Delivery:
         """Claim a delivery: a new row holding `plan`, or the pending one of an earlier try
         (whose plan wins, so a retry posts what the first try meant to; a try that failed

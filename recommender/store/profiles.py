@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, union
+from sqlalchemy import Engine, delete, func, select, union, update
 from sqlalchemy.exc import IntegrityError
 
 from recommender.profiles import (
@@ -17,6 +19,21 @@ from recommender.profiles import (
 )
 from recommender.store.db import serialized
 from recommender.store.schema import feedback, hidden_people, profiles, saved
+
+
+@dataclass(frozen=True)
+class Press:
+    """One logged button press that was not undone: what, on which paper, by whom (the
+    Slack user; None for presses logged before presses named one), and what it changed
+    (`prior`: the paper's place in the profile before, and whether it was newly saved)."""
+
+    id: int
+    target: str
+    paper_id: str
+    action: str
+    at: datetime
+    presser: str | None = None
+    prior: dict[str, Any] | None = None
 
 
 class Profiles:
@@ -79,12 +96,51 @@ class Profiles:
                 conn.execute(profiles.update().where(profiles.c.target == target).values(**values))
         return updated
 
-    def log_feedback(self, target: str, paper_id: str, action: str, *, now: datetime) -> None:
-        """Log one button press (`recommender.profiles.ACTIONS`) of `target` on a paper."""
+    def log_feedback(
+        self,
+        target: str,
+        paper_id: str,
+        action: str,
+        *,
+        now: datetime,
+        presser: str | None = None,
+        prior: dict[str, Any] | None = None,
+    ) -> None:
+        """Log one button press (`recommender.profiles.ACTIONS`) of `target` on a paper,
+        with who pressed and what it changed (see `Press`)."""
         check_action(action)
-        row = {"target": target, "paper_id": paper_id, "action": action, "at": now}
+        row = {"target": target, "paper_id": paper_id, "action": action, "at": now,
+               "presser": presser, "prior": prior}  # fmt: skip
         with self.engine.begin() as conn:
             conn.execute(feedback.insert().values(**row))
+
+    def presses(self, target: str, paper_ids: Iterable[str]) -> dict[str, Press]:
+        """The latest press of `target` on each of `paper_ids` that was not undone (papers
+        without one are left out)."""
+        ids = list(dict.fromkeys(paper_ids))
+        query = (
+            select(feedback)
+            .where(
+                feedback.c.target == target,
+                feedback.c.paper_id.in_(ids),
+                feedback.c.undone.is_(None),
+            )
+            .order_by(feedback.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return {row["paper_id"]: _press(row) for row in rows}
+
+    def mark_undone(self, press: Press, *, now: datetime) -> bool:
+        """Mark `press` undone; False if it already was (someone undid it just before)."""
+        with self.engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(feedback)
+                    .where(feedback.c.id == press.id, feedback.c.undone.is_(None))
+                    .values(undone=now)
+                ).rowcount
+            )
 
     def save_paper(self, target: str, paper_id: str, *, now: datetime) -> bool:
         """Remember that `target` saved `paper_id`; False when it had saved it before."""
@@ -95,18 +151,6 @@ class Profiles:
         except IntegrityError:
             return False
         return True
-
-    def unlog_feedback(self, target: str, paper_id: str, action: str, *, at: datetime) -> None:
-        """Strike the press of `target` on a paper logged `at` (one taken back, as a reaction)."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(feedback).where(
-                    feedback.c.target == target,
-                    feedback.c.paper_id == paper_id,
-                    feedback.c.action == action,
-                    feedback.c.at == at,
-                )
-            )
 
     def unsave_paper(self, target: str, paper_id: str) -> bool:
         """Take `paper_id` off `target`'s saved list; False if it was not on it."""
@@ -173,5 +217,18 @@ class Profiles:
             feedback.c.paper_id == paper_id,
             feedback.c.action.in_(sorted(POSITIVE_ACTIONS)),
             feedback.c.target.startswith(prefix, autoescape=True),
+            feedback.c.undone.is_(None),
         )
         return union(savers, likers)
+
+
+def _press(row) -> Press:
+    return Press(
+        id=row["id"],
+        target=row["target"],
+        paper_id=row["paper_id"],
+        action=row["action"],
+        at=row["at"],
+        presser=row["presser"],
+        prior=row["prior"],
+    )

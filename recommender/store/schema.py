@@ -99,6 +99,11 @@ feedback = Table(
     Column("paper_id", String(64), nullable=False, index=True),
     Column("action", String(20), nullable=False),
     Column("at", UTCDateTime, nullable=False),
+    # Who pressed (in a channel, one person for the channel), what the press changed, and
+    # when it was undone: an undone press is history, not feedback.
+    Column("presser", String(200)),
+    Column("prior", JSON),
+    Column("undone", UTCDateTime),
 )
 
 # What each target was sent: a paper is never recommended twice to the same target.
@@ -118,6 +123,16 @@ digest_windows = Table(
     metadata,
     Column("target", String(200), primary_key=True),
     Column("until", UTCDateTime, nullable=False),
+)
+
+# Each search of `/papers`, "More like this" and "Next 5": its result card is rebuilt from
+# here after a press, and its "Next 5" button names it, however long the query.
+searches = Table(
+    "searches",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("request", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False, index=True),
 )
 
 saved = Table(

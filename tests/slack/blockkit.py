@@ -39,7 +39,9 @@ def check_limits(message: dict) -> None:
             assert 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS
         if block["type"] == "actions":
             assert 0 < len(block["elements"]) <= MAX_ACTIONS_ELEMENTS
-            for button in block["elements"]:
+        accessory = [block["accessory"]] if "accessory" in block else []
+        for button in [*block.get("elements", []), *accessory]:
+            if button["type"] == "button":
                 assert 0 < len(button["text"]["text"]) <= MAX_BUTTON_LABEL
                 assert 0 < len(button["value"]) <= MAX_BUTTON_VALUE
                 assert 0 < len(button["action_id"]) <= MAX_ACTION_ID
@@ -52,7 +54,7 @@ def check_limits(message: dict) -> None:
 
 def check_inert(message: dict, *, mentions: tuple[str, ...] = ()) -> None:
     """No text can ping or link: no `<` but our own arXiv links and the mentions of these
-    user ids (from Slack's signed payloads, never from feeds), and Slack adds none (verbatim)."""
+    verified user ids, and Slack adds none (verbatim)."""
     for text in texts(message):
         if text["type"] == "mrkdwn":
             assert text.get("verbatim") is True, text

@@ -25,6 +25,8 @@ from bot.web import Limits, WSGIApp, make_server
 
 TEAM_ID = "T0TEAM"
 _EVENT_IDS = itertools.count(1)
+# Slack's action_ts differs for each click.
+_ACTION_TS = itertools.count(1)
 BOT_USER_ID = "U0BOT"
 # How long a test waits for something that should happen at once; only a failing test waits.
 PATIENCE = 30.0
@@ -81,6 +83,7 @@ def _default_reply(call: Call, serial: int) -> Reply:
                              "ts": f"{int(time.time())}.{serial:06d}"},
         "chat.update": {"channel": call.body.get("channel"), "ts": call.body.get("ts")},
         "users.info": {"user": _user(call.body.get("user", ""))},
+        "files.completeUploadExternal": {"files": [{"id": "F0FILE"}]},
     }.get(call.method, {})  # fmt: skip
     return Reply(body={"ok": True, **body})
 
@@ -168,6 +171,9 @@ class FakeSlack:
             reply = _default_reply(call, len(self.calls))
             if call.method == "conversations.history":
                 reply = Reply(body={"ok": True, "messages": self._history(call.body)})
+            if call.method == "files.getUploadURLExternal":
+                upload = f"{self.base}/upload/{len(self.calls)}"
+                reply = Reply(body={"ok": True, "upload_url": upload, "file_id": "F0FILE"})
             if scripted is not None and scripted.drop and scripted.body["ok"]:
                 reply = replace(reply, drop=True)
             elif scripted is not None:
@@ -205,7 +211,10 @@ class FakeSlack:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {key.lower(): value for key, value in self.headers.items()}
-                self._answer(Call(self.path, headers, _parse_body(raw, headers), time.monotonic()))
+                # A file's bytes, posted to the upload URL files.getUploadURLExternal gave.
+                uploaded = self.path.startswith("/upload/")
+                body = {"content": raw.decode()} if uploaded else _parse_body(raw, headers)
+                self._answer(Call(self.path, headers, body, time.monotonic()))
 
             def _answer(self, call: Call) -> None:
                 reply = fake._record(call)
@@ -290,14 +299,19 @@ class SlackSender:
         with the `channel` and `ts` Slack gave it."""
         container = {"type": "message", "message_ts": message["ts"],
                      "channel_id": message["channel"], "is_ephemeral": False}  # fmt: skip
-        block_id = next(
-            block["block_id"]
-            for block in message["blocks"]
-            if any(e.get("value") == value for e in block.get("elements", []))
-        )
+        block_id = _block_of(message, action_id, value)
         extra = {"message": {"type": "message", "user": BOT_USER_ID, **message},
                  "channel": {"id": message["channel"], "name": "directmessage"}}  # fmt: skip
         return self._block_actions(action_id, value, user, container, extra, block_id=block_id)
+
+    def click_in_reply(
+        self, action_id: str, value: str, *, reply: dict, user: str = "U0ALICE"
+    ) -> Answer:
+        """A click on a button of `reply`, an ephemeral message the app sent to `user`
+        (Slack sends no copy of an ephemeral message with the click)."""
+        container = {"type": "message", "channel_id": "C0GENERAL", "is_ephemeral": True}
+        block_id = _block_of(reply, action_id, value)
+        return self._block_actions(action_id, value, user, container, {}, block_id=block_id)
 
     def click_home(self, action_id: str, value: str, *, user: str = "U0ALICE") -> Answer:
         """A click on a button of `user`'s App Home tab (no response URL there)."""
@@ -417,7 +431,7 @@ class SlackSender:
                     "action_id": action_id,
                     "block_id": block_id,
                     "value": value,
-                    "action_ts": "1700000000.000001",
+                    "action_ts": f"1700000000.{next(_ACTION_TS):06d}",
                 }
             ],
             **extra,
@@ -453,6 +467,17 @@ class SlackSender:
                 return Answer(response.status, response.read().decode(), response_url)
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.read().decode(), response_url)
+
+
+def _block_of(message: dict, action_id: str, value: str) -> str:
+    """The block id of the button of `message` with this action id and value (Slack makes
+    one up for a block sent without)."""
+    return next(
+        block.get("block_id", "slack-made")
+        for block in message["blocks"]
+        for element in [*block.get("elements", []), block.get("accessory") or {}]
+        if element.get("action_id") == action_id and element.get("value") == value
+    )
 
 
 @contextmanager

@@ -11,13 +11,15 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.blocks import (
+    DIGEST_UNDO,
     MESSAGE_CHARS,
     NEXT_PAGE,
     SAVED_SHOWN,
+    UNDO,
+    card_of,
     digest_messages,
     digest_sizes,
     help_message,
-    noted,
     results_message,
     saved_messages,
     snippet,
@@ -27,6 +29,7 @@ from recommender.digest import Digest, Explanation, Pick
 from recommender.engine import Filters
 from recommender.models import Paper
 from recommender.sources import digest_tldr
+from recommender.store.profiles import Press
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.golden import assert_golden
 from tests.support import SINCE, UNTIL, WHYS
@@ -76,9 +79,20 @@ SEARCH = SearchRequest(
     filters=Filters(category="cs.CL", since=datetime(2025, 7, 1, tzinfo=UTC)),
 )
 
+WHEN = datetime(2025, 12, 10, 9, 30, tzinfo=UTC)
+
+
+def press(paper: Paper, action: str, presser: str | None = "U0ANN") -> Press:
+    return Press(1, "user:T1:U0ANN", paper.id, action, WHEN, presser)
+
+
+def card(page: Page, **pressed) -> dict:
+    """The result card of `page` as the stored search "s1" shows it."""
+    return results_message(page, search_id="s1", **pressed)
+
 
 def test_search_results() -> None:
-    message = results_message(Page(SEARCH, PAPERS, has_more=True, total=12))
+    message = card(Page(SEARCH, PAPERS, has_more=True, total=12))
     assert_golden("search_results", message)
     check_limits(message)
     check_inert(message)
@@ -86,7 +100,7 @@ def test_search_results() -> None:
 
 def test_second_page_of_papers_like_one() -> None:
     request = SearchRequest(like="2507.07186", offset=5)
-    message = results_message(Page(request, PAPERS[1:3], has_more=False, seed=PAPERS[0]))
+    message = card(Page(request, PAPERS[1:3], has_more=False, seed=PAPERS[0]))
     assert_golden("similar_results_page_2", message)
     check_limits(message)
     check_inert(message)
@@ -102,7 +116,7 @@ def test_second_page_of_papers_like_one() -> None:
     ],
 )
 def test_no_results(name: str, request_: SearchRequest) -> None:
-    message = results_message(Page(request_, (), has_more=False))
+    message = card(Page(request_, (), has_more=False))
     assert_golden(name, message)
     check_limits(message)
     check_inert(message)
@@ -114,8 +128,7 @@ def test_help() -> None:
     check_limits(message)
 
 
-def test_next_button_carries_the_next_page() -> None:
-    message = results_message(Page(SEARCH, PAPERS, has_more=True))
+def next_button(message: dict) -> dict:
     [button] = [
         element
         for block in message["blocks"]
@@ -123,19 +136,37 @@ def test_next_button_carries_the_next_page() -> None:
         for element in block["elements"]
         if element["action_id"] == NEXT_PAGE
     ]
-    assert SearchRequest.decode(button["value"]) == replace(SEARCH, offset=5)
+    return button
+
+
+def test_next_button_names_the_stored_search_and_the_next_page() -> None:
+    message = card(Page(replace(SEARCH, offset=5), PAPERS, has_more=True))
+    assert next_button(message)["value"] == "s1:10"
+    assert {card_of(b["block_id"]) for b in message["blocks"] if "block_id" in b} == {("s1", 5)}
 
 
 def test_no_next_button_without_a_next_page() -> None:
-    message = results_message(Page(SEARCH, PAPERS, has_more=False))
+    message = card(Page(SEARCH, PAPERS, has_more=False))
     assert NEXT_PAGE not in str(message)
 
 
-def test_a_query_too_long_for_a_button_still_shows_its_first_page() -> None:
+def test_a_query_too_long_for_a_button_still_pages() -> None:
     request = SearchRequest(query="word " * 600)
-    message = results_message(Page(request, PAPERS, has_more=True))
-    assert NEXT_PAGE not in str(message)
+    message = card(Page(request, PAPERS, has_more=True))
+    assert next_button(message)["value"] == "s1:5"
     check_limits(message)
+
+
+def test_a_pressed_result_shows_its_note_and_undo_in_place_of_its_buttons() -> None:
+    pressed = {PAPERS[0].id: press(PAPERS[0], "save"), PAPERS[2].id: press(PAPERS[2], "more")}
+    message = card(Page(SEARCH, PAPERS[:3], has_more=True), pressed=pressed, revision="7.1")
+    assert_golden("search_results_pressed", message)
+    notes = [b for b in message["blocks"] if b.get("accessory", {}).get("action_id") == UNDO]
+    assert [b["accessory"]["value"] for b in notes] == [PAPERS[0].id, PAPERS[2].id]
+    ids = [b["block_id"] for b in message["blocks"] if "block_id" in b]
+    assert len(set(ids)) == 3 and all(":7.1:" in block_id for block_id in ids)
+    check_limits(message)
+    check_inert(message)
 
 
 def test_worst_case_feed_text_stays_within_limits_and_inert() -> None:
@@ -147,7 +178,7 @@ def test_worst_case_feed_text_stays_within_limits_and_inert() -> None:
         authors=("<" * 500,) * 50,
         categories=("<!channel>",) * 20,
     )
-    message = results_message(Page(SearchRequest(query="<" * 5000), (huge,) * 5, has_more=True))
+    message = card(Page(SearchRequest(query="<" * 5000), (huge,) * 5, has_more=True))
     check_limits(message)
     check_inert(message)
 
@@ -222,16 +253,42 @@ def test_twenty_short_picks_split_by_blocks() -> None:
     assert sizes == [11, 9]  # 4 blocks a pick; the first message also has the header
 
 
-def test_noted_replaces_only_that_papers_buttons() -> None:
-    [message] = messages(digest_of(PAPERS[:2]))
-    blocks = noted(message["blocks"], "2507.07186", "👍 Noted")
-    changed = [i for i, (a, b) in enumerate(zip(message["blocks"], blocks, strict=True)) if a != b]
-    assert len(changed) == 1
-    assert blocks[changed[0]] == {
-        "type": "context",
-        "block_id": "digest:2507.07186",
-        "elements": [{"type": "mrkdwn", "text": "👍 Noted", "verbatim": True}],
-    }
+@pytest.mark.parametrize(
+    ("action", "presser", "note"),
+    [
+        ("not_interested", "U0ANN", "👎 <@U0ANN> marked this not interesting for this channel."),
+        ("more", "U0ANN", "👍 <@U0ANN> asked for more papers like this one for this channel."),
+        ("more", None, "👍 Noted: more papers like this one in this channel's next digests."),
+        ("not_interested", "<!channel>", "👎 &lt;!channel&gt; marked this not interesting"),
+    ],
+)
+def test_a_channel_digest_names_who_pressed(action: str, presser: str | None, note: str) -> None:
+    digest = digest_of(PAPERS[:2])
+    pressed = {PAPERS[0].id: press(PAPERS[0], action, presser)}
+    [message] = digest_messages(digest, [2], day=DAY, channel=True, pressed=pressed, revision="9")
+    [block] = [b for b in message["blocks"] if "accessory" in b]
+    assert block["text"]["text"].startswith(note)
+    assert block["accessory"]["action_id"] == DIGEST_UNDO
+    assert block["block_id"] == "digest:2507.07186:9"
+    check_limits(message)
+    check_inert(message, mentions=("U0ANN",))
+
+
+def test_a_pressed_digest_pick_shows_its_note_with_fresh_block_ids() -> None:
+    digest = digest_of(PAPERS)
+    pressed = {PAPERS[1].id: press(PAPERS[1], "not_interested")}
+    sizes = digest_sizes(digest, day=DAY)
+    [before] = digest_messages(digest, sizes, day=DAY)
+    [after] = digest_messages(digest, sizes, day=DAY, pressed=pressed, revision="1700000000.2")
+    assert_golden("digest_pressed", after)
+    changed = [i for i, (a, b) in enumerate(zip(before["blocks"], after["blocks"], strict=True))
+               if a != b]  # fmt: skip
+    ids_before = {b["block_id"] for b in before["blocks"] if "block_id" in b}
+    ids_after = {b["block_id"] for b in after["blocks"] if "block_id" in b}
+    assert len(ids_after) == 5 and not ids_before & ids_after
+    assert sorted(after["blocks"][i]["type"] for i in changed) == ["actions"] * 4 + ["section"]
+    check_limits(after)
+    check_inert(after)
 
 
 def test_saved_papers_with_bibtex() -> None:
@@ -263,7 +320,7 @@ def test_many_saved_papers_split_into_messages() -> None:
 
 def test_a_withdrawn_paper_is_marked_in_search_results_and_saved_papers() -> None:
     withdrawn = replace(PAPERS[0], extras={"withdrawn": True})
-    message = results_message(Page(SEARCH, (withdrawn, PAPERS[2]), has_more=False))
+    message = card(Page(SEARCH, (withdrawn, PAPERS[2]), has_more=False))
     first, second = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"][1:]
     assert first.startswith("*<https://arxiv.org/abs/2507.07186|Planted") and "_withdrawn_" in first
     assert "withdrawn" not in second
@@ -277,7 +334,7 @@ def test_a_withdrawn_paper_is_marked_in_search_results_and_saved_papers() -> Non
 
 def test_a_paper_known_by_title_links_to_its_source_page_or_an_arxiv_search() -> None:
     page = replace(PAPERS[1], extras={"url": "https://openreview.net/forum?id=x1|<!here>"})
-    message = results_message(Page(SEARCH, (page, PAPERS[1]), has_more=False))
+    message = card(Page(SEARCH, (page, PAPERS[1]), has_more=False))
     first, second = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"][1:]
     assert first.startswith("*<https://openreview.net/forum?id=x1%7C%3C!here%3E|WUSH: Near")
     assert second.startswith("*<https://arxiv.org/search/?query=%22WUSH%3A+Near-Optimal")
@@ -292,7 +349,7 @@ def test_a_chinese_tldr_digest_paper_shows_its_english_abstract_and_the_tldr_as_
     first_sentence = snippet(paper)
     assert first_sentence and paper.abstract.startswith(first_sentence)
     assert not re.search(r"[\u4e00-\u9fff]", first_sentence)  # no Chinese in the snippet
-    search = results_message(Page(SEARCH, (paper,), has_more=False))
+    search = card(Page(SEARCH, (paper,), has_more=False))
     digest = messages(digest_of((paper,), WHYS[:1]))[0]
     for message in (search, digest):
         section = next(b for b in message["blocks"] if first_sentence[:40] in json.dumps(b))

@@ -15,6 +15,7 @@ from bot.targets import channel_target, user_target
 from recommender.delivery import Deliverer
 from recommender.matching import Matcher
 from recommender.models import Paper
+from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NINE_UTC, NOW, Sleeps, add_papers, subscribe
 from tests.slack.harness import (
@@ -167,6 +168,18 @@ def test_a_day_with_nothing_new_gets_a_short_message_not_silence(
     assert headline.startswith("Nothing new since 2025-12-10 12:00 UTC")
 
 
+def test_the_headline_gives_the_time_in_the_readers_zone(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    # Before, it was in UTC whatever the reader's zone.
+    subscribe(services, ALICE, schedule=Schedule(at="13:00", tz="Europe/Berlin"))
+    deliverer.deliver_due(NOW)
+    deliverer.deliver_due(NOW + timedelta(days=1))
+    message = fake_slack.calls_to("chat.postMessage")[-1].body
+    headline = message["blocks"][1]["text"]["text"]
+    assert headline.startswith("Nothing new since 2025-12-10 13:00 CET")
+
+
 def test_one_failing_target_does_not_stop_the_others(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
@@ -258,9 +271,10 @@ def test_feedback_on_a_digest_is_learned_and_shown_in_place(
     assert (update.body["channel"], update.body["ts"]) == (message["channel"], message["ts"])
     assert paper not in buttons(update.body, DIGEST_NOT_INTERESTED)
     assert len(buttons(update.body, DIGEST_NOT_INTERESTED)) == 4
-    [note] = [b for b in update.body["blocks"] if b.get("block_id") == f"digest:{paper}"]
-    assert note["elements"][0]["text"].startswith("👎 Noted: fewer papers like this one")
+    [note] = [b for b in update.body["blocks"] if b.get("accessory", {}).get("value") == paper]
+    assert note["text"]["text"].startswith("👎 Noted: fewer papers like this one")
     assert services.store.profiles.get(ALICE).disliked == (paper,)
+    check_limits(update.body)
 
 
 def test_save_in_a_channel_digest_keeps_the_buttons_for_the_others(
@@ -273,10 +287,13 @@ def test_save_in_a_channel_digest_keeps_the_buttons_for_the_others(
     paper = buttons(message, DIGEST_SAVE)[0]
     answer = slack.click_in_message(DIGEST_SAVE, paper, message=message, user="U0BOB")
     [reply] = fake_slack.wait_for_reply(answer.response_url)
-    assert reply["response_type"] == "ephemeral" and reply["text"].startswith("Saved *")
+    assert reply["response_type"] == "ephemeral" and reply["text"].startswith("🔖 Saved")
     assert fake_slack.calls_to("chat.update") == []
-    assert services.store.profiles.saved(user_target(TEAM_ID, "U0BOB")) == [paper]
-    assert services.store.profiles.get(channel).liked == (paper,)
+    bob = user_target(TEAM_ID, "U0BOB")
+    assert services.store.profiles.saved(bob) == [paper]
+    # Saving is personal: Bob's profile learns, the channel's does not.
+    assert services.store.profiles.get(bob).liked == (paper,)
+    assert services.store.profiles.get(channel).liked == ()
 
 
 def test_a_liked_paper_explains_the_next_digest(

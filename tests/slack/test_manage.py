@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 
+from bot.blocks import SAVED_BIB, SAVED_NEXT, paper_title
 from bot.services import Services
 from bot.targets import channel_target, user_target
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NOW
-from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender
+from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender, direct_channel
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
 GENERAL = channel_target(TEAM_ID, "C0GENERAL")
@@ -184,6 +188,85 @@ def test_saved_lists_the_papers_with_their_bibtex(
     for message in (listing, bibtex):
         check_limits(message)
         check_inert(message)
+
+
+def save_many(services: Services, count: int) -> list[str]:
+    """`count` papers saved by Alice a minute apart; their ids, the most recent first."""
+    papers = services.store.by_keys(services.store.keys()[:count]).values()
+    ids = [paper.id for paper in papers]
+    for minute, paper_id in enumerate(ids):
+        services.store.profiles.save_paper(ALICE, paper_id, now=NOW + timedelta(minutes=minute))
+    return ids[::-1]
+
+
+def button(message: dict, action_id: str) -> dict:
+    return next(
+        element
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    )
+
+
+def test_saved_pages_past_thirty(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    # Before, the list stopped at the 30 most recent with no way on.
+    ids = save_many(services, 35)
+    first = fake_slack.wait_for_reply(slack.command("saved").response_url, count=2)[0]
+    assert "Papers 1–30 of 35" in json.dumps(first, ensure_ascii=False)
+    answer = slack.click_in_reply(SAVED_NEXT, "30", reply=first)
+    second, bibtex = fake_slack.wait_for_reply(answer.response_url, count=2)
+    assert second["replace_original"] is True and bibtex["replace_original"] is False
+    listed = "".join(block["text"]["text"] for block in second["blocks"] if "text" in block)
+    oldest = [paper_title(services.store.get(paper_id)) for paper_id in ids[30:]]
+    assert [listed.index(title) for title in oldest] == sorted(listed.index(t) for t in oldest)
+    assert listed.count("• *") == 5
+    assert "Papers 31–35 of 35" in json.dumps(second, ensure_ascii=False)
+    assert SAVED_NEXT not in json.dumps(second)
+    for message in (first, second, bibtex):
+        check_limits(message)
+        check_inert(message)
+
+
+def test_a_saved_next_button_we_did_not_make(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    [reply] = fake_slack.wait_for_reply(slack.click(SAVED_NEXT, "-5").response_url)
+    assert reply["text"] == (
+        ":warning: this button is from an older message; type `/papers saved` again"
+    )
+
+
+def test_all_saved_papers_as_one_bib_file(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    save_many(services, 35)
+    first = fake_slack.wait_for_reply(slack.command("saved").response_url, count=2)[0]
+    answer = slack.click_in_reply(SAVED_BIB, button(first, SAVED_BIB)["value"], reply=first)
+    [reply] = fake_slack.wait_for_reply(answer.response_url)
+    assert reply["text"] == (
+        "Sent: your 35 saved papers as `saved-papers.bib` in our direct messages."
+    )
+    [asked] = fake_slack.calls_to("files.getUploadURLExternal")
+    assert asked.body["filename"] == "saved-papers.bib"
+    [upload] = [call for call in fake_slack.calls if call.path.startswith("/upload/")]
+    assert upload.body["content"].count("@misc{") == 35
+    [done] = fake_slack.calls_to("files.completeUploadExternal")
+    assert done.body["channel_id"] == direct_channel("U0ALICE")
+
+
+def test_a_bib_file_without_the_files_permission_says_what_to_do(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    save_many(services, 2)
+    fake_slack.script(
+        "files.getUploadURLExternal", Reply(body={"ok": False, "error": "missing_scope"})
+    )
+    first = fake_slack.wait_for_reply(slack.command("saved").response_url, count=2)[0]
+    [reply] = fake_slack.wait_for_reply(
+        slack.click_in_reply(SAVED_BIB, "all", reply=first).response_url
+    )
+    assert reply["text"].startswith("I cannot send files in this workspace: whoever installed")
 
 
 def test_saved_with_nothing_saved(slack: SlackSender, fake_slack: FakeSlack) -> None:

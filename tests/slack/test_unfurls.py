@@ -8,8 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.blocks import SHARE
-from bot.cards import CARD_MORE, CARD_NOT_INTERESTED, CARD_SAVE
+from bot.blocks import MORE_LIKE_THIS, NOT_INTERESTED, SAVE, SHARE, UNDO
 from bot.services import Services
 from bot.targets import user_target
 from recommender.http import HttpClient
@@ -96,7 +95,7 @@ def test_a_paper_link_unfurls_into_a_card(
     assert about.startswith("Itay Itzhak, Yonatan Belinkov")
     assert "cs.CL" in about and "saved by" not in about
     actions = [button["action_id"] for button in card["blocks"][-1]["elements"]]
-    assert actions == [CARD_MORE, CARD_SAVE, CARD_NOT_INTERESTED, SHARE]
+    assert actions == [MORE_LIKE_THIS, SAVE, NOT_INTERESTED, SHARE]  # the search results' own
     assert fake_arxiv.asked == []  # the archive had it
 
 
@@ -255,37 +254,44 @@ URL = f"https://arxiv.org/abs/{STORED}"
 def test_save_on_a_card_saves_for_the_presser_alone(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    answer = slack.click_in_unfurl(CARD_SAVE, STORED, url=URL, user="U0BOB")
+    answer = slack.click_in_unfurl(SAVE, STORED, url=URL, user="U0BOB")
     [reply] = fake_slack.wait_for_reply(answer.response_url)
+    # The card is everyone's: the presser alone gets the note, with Undo.
     assert reply["response_type"] == "ephemeral" and reply["replace_original"] is False
-    assert reply["text"].startswith("🔖 Saved *<https://arxiv.org/abs/2507.07186|")
+    assert reply["text"] == "🔖 Saved: `/papers saved` lists your saved papers."
+    [note] = reply["blocks"]
+    assert note["text"]["text"].startswith("*<https://arxiv.org/abs/2507.07186|")
+    assert note["accessory"]["action_id"] == UNDO
     check_limits(reply)
     check_inert(reply)
     assert services.store.profiles.saved(BOB) == [STORED]
     assert services.store.profiles.saved(ALICE) == []
     assert STORED in services.store.profiles.get(BOB).liked
-    again = slack.click_in_unfurl(CARD_SAVE, STORED, url=URL, user="U0BOB")
-    assert "was already saved" in fake_slack.wait_for_reply(again.response_url)[0]["text"]
+    again = slack.click_in_unfurl(SAVE, STORED, url=URL, user="U0BOB")
+    fake_slack.wait_for_reply(again.response_url)
+    assert services.store.profiles.saved(BOB) == [STORED]
 
 
 def test_more_like_this_on_a_card_lists_similar_papers_to_the_presser(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    answer = slack.click_in_unfurl(CARD_MORE, STORED, url=URL)
-    [reply] = fake_slack.wait_for_reply(answer.response_url)
+    answer = slack.click_in_unfurl(MORE_LIKE_THIS, STORED, url=URL)
+    note, reply = fake_slack.wait_for_reply(answer.response_url, count=2)
+    assert note["text"].startswith("👍 Noted: more papers like this one")
     assert reply["response_type"] == "ephemeral"
     assert reply["blocks"][0]["text"]["text"].startswith("Papers like *<https://arxiv.org/abs/")
-    check_limits(reply)
-    check_inert(reply)
+    for message in (note, reply):
+        check_limits(message)
+        check_inert(message)
     assert STORED in services.store.profiles.get(ALICE).liked
 
 
 def test_not_interested_on_a_card_teaches_the_presser(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    answer = slack.click_in_unfurl(CARD_NOT_INTERESTED, STORED, url=URL)
+    answer = slack.click_in_unfurl(NOT_INTERESTED, STORED, url=URL)
     [reply] = fake_slack.wait_for_reply(answer.response_url)
-    assert reply["text"].startswith("👎 Noted: fewer papers like *<https://arxiv.org/abs/")
+    assert reply["text"].startswith("👎 Noted: fewer papers like this one in your next digests")
     check_limits(reply)
     assert services.store.profiles.get(ALICE).disliked == (STORED,)
     assert services.store.profiles.get(BOB) is None
@@ -294,7 +300,7 @@ def test_not_interested_on_a_card_teaches_the_presser(
 def test_a_card_button_for_a_paper_gone_from_the_archive_says_so(
     slack: SlackSender, fake_slack: FakeSlack, services: Services
 ) -> None:
-    answer = slack.click_in_unfurl(CARD_SAVE, "2507.00000", url=URL)
+    answer = slack.click_in_unfurl(SAVE, "2507.00000", url=URL)
     [reply] = fake_slack.wait_for_reply(answer.response_url)
     assert reply["text"] == "That paper is no longer in the archive."
     assert services.store.profiles.saved(ALICE) == []

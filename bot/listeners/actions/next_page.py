@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from logging import Logger
 
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltContext, Respond
 
-from bot.blocks import NEXT_PAGE, results_message
-from bot.listeners.replies import acknowledge, errors_replied, reply
-from bot.search import SearchRequest, run
+from bot.blocks import NEXT_PAGE
+from bot.errors import StaleButton
+from bot.listeners.replies import acknowledge, caller, errors_replied, reply
+from bot.redraw import results_card
 from bot.services import Services
+from bot.targets import user_target
 
 
-def answer(services: Services, action: dict, respond: Respond, logger: Logger) -> None:
-    """Decode the search the button carries and replace the message with its next page."""
+def answer(
+    services: Services, action: dict, context: BoltContext, respond: Respond, logger: Logger
+) -> None:
+    """Replace the message with the page the button names of its stored search."""
     with errors_replied(respond, logger):
-        request = SearchRequest.decode(action["value"])
-        page = run(services.engine, services.store, request)
-        reply(respond, results_message(page), replace_original=True)
+        search_id, _, offset = action["value"].partition(":")
+        if not search_id or not offset.isdigit():
+            raise StaleButton("this button is from an older message; run the search again")
+        reader = user_target(*caller(context))
+        revision = action["action_ts"]
+        card = results_card(services, search_id, int(offset), reader=reader, revision=revision)
+        reply(respond, card, replace_original=True)
 
 
 def register(app: App, services: Services) -> None:
-    def next_page(action: dict, respond: Respond, logger: Logger) -> None:
-        answer(services, action, respond, logger)
+    def next_page(action: dict, context: BoltContext, respond: Respond, logger: Logger) -> None:
+        answer(services, action, context, respond, logger)
 
     app.action(NEXT_PAGE)(ack=acknowledge, lazy=[next_page])

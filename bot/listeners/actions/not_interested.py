@@ -6,9 +6,9 @@ from logging import Logger
 
 from slack_bolt import App, BoltContext, Respond
 
-from bot.blocks import NOT_INTERESTED, notice
+from bot.blocks import NOT_INTERESTED
 from bot.listeners.replies import acknowledge, caller, errors_replied, pressed_paper, reply
-from bot.mrkdwn import escape, truncate
+from bot.redraw import after_press
 from bot.services import Services
 from bot.targets import user_target
 from recommender.matching import record_feedback
@@ -17,15 +17,17 @@ from recommender.matching import record_feedback
 def answer(
     services: Services, action: dict, context: BoltContext, respond: Respond, logger: Logger
 ) -> None:
-    """Record the verdict on the paper whose button was pressed, and confirm it."""
+    """Record the verdict on the paper whose button was pressed, and show it on the card."""
     with errors_replied(respond, logger):
         paper = pressed_paper(services.store, action, respond)
         if paper is None:
             return
-        target = user_target(*caller(context))
+        team, user = caller(context)
+        reader = user_target(team, user)
         now = services.clock()
-        record_feedback(services.store, target, paper.id, "not_interested", now=now)
-        reply(respond, notice(f"Noted: *{escape(truncate(paper.title, 150))}* is not for you."))
+        record_feedback(services.store, reader, paper.id, "not_interested", now=now, presser=user)
+        message, in_place = after_press(services, action, reader, paper)
+        reply(respond, message, replace_original=in_place)
 
 
 def register(app: App, services: Services) -> None:

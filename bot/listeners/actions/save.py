@@ -6,9 +6,9 @@ from logging import Logger
 
 from slack_bolt import App, BoltContext, Respond
 
-from bot.blocks import SAVE, notice
+from bot.blocks import SAVE
 from bot.listeners.replies import acknowledge, caller, errors_replied, pressed_paper, reply
-from bot.mrkdwn import escape, truncate
+from bot.redraw import after_press
 from bot.services import Services
 from bot.subscriptions import save_paper
 from bot.targets import user_target
@@ -17,16 +17,17 @@ from bot.targets import user_target
 def answer(
     services: Services, action: dict, context: BoltContext, respond: Respond, logger: Logger
 ) -> None:
-    """Save the paper for the person in the verified payload, and say so."""
+    """Save the paper for the person in the verified payload, and show it on the card."""
     with errors_replied(respond, logger):
         paper = pressed_paper(services.store, action, respond)
         if paper is None:
             return
         # Whose list it is comes from Slack's signed payload, never from the button's value.
-        target = user_target(*caller(context))
-        added = save_paper(services.store, target, paper.id, learner=target, now=services.clock())
-        title = escape(truncate(paper.title, 150))
-        reply(respond, notice(f"Saved *{title}*." if added else f"*{title}* was already saved."))
+        team, user = caller(context)
+        reader = user_target(team, user)
+        save_paper(services.store, reader, paper.id, presser=user, now=services.clock())
+        message, in_place = after_press(services, action, reader, paper)
+        reply(respond, message, replace_original=in_place)
 
 
 def register(app: App, services: Services) -> None:

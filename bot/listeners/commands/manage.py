@@ -14,11 +14,12 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import subscriptions
-from bot.blocks import SAVED_SHOWN, notice, paper_title, saved_messages
+from bot.blocks import notice, paper_title
 from bot.errors import UsageError
 from bot.listeners.replies import caller, reply
 from bot.mrkdwn import escape, truncate
 from bot.people import FALLBACK_TZ, slack_time_zone
+from bot.redraw import saved_page
 from bot.services import Services
 from bot.settings_blocks import when
 from bot.show_settings import open_settings
@@ -178,12 +179,7 @@ def _add_seed(services: Services, command: AddSeed, call: Caller) -> None:
 
 
 def _saved(services: Services, command: ShowSaved, call: Caller) -> None:
-    store = services.store
-    ids = store.profiles.saved(call.target())
-    keys = store.keys_of(ids[:SAVED_SHOWN])
-    papers = store.by_keys(keys.values())
-    shown = [papers[keys[i]] for i in ids[:SAVED_SHOWN] if i in keys and keys[i] in papers]
-    for message in saved_messages(shown, total=len(ids)):
+    for message in saved_page(services, call.target()):
         reply(call.respond, message)
 
 

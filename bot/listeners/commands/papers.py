@@ -7,12 +7,14 @@ from logging import Logger
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import help_message, results_message
+from bot.blocks import help_message
 from bot.listeners.commands import manage
-from bot.listeners.replies import acknowledge, errors_replied, reply
-from bot.search import SearchRequest, ShowHelp, run
+from bot.listeners.replies import acknowledge, caller, errors_replied, reply
+from bot.redraw import new_search
+from bot.search import SearchRequest, ShowHelp
 from bot.services import Services
 from bot.subcommands import parse
+from bot.targets import user_target
 
 COMMAND = "/papers"
 
@@ -31,7 +33,8 @@ def answer(
         if isinstance(request, ShowHelp):
             reply(respond, help_message())
         elif isinstance(request, SearchRequest):
-            reply(respond, results_message(run(services.engine, services.store, request)))
+            reader = user_target(*caller(context))
+            reply(respond, new_search(services, request, reader=reader))
         else:
             manage.answer(services, request, manage.Caller.of(command, context, client, respond))
 

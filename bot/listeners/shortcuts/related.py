@@ -8,11 +8,11 @@ from logging import Logger
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import results_message
 from bot.linked import nothing_to_relate, read_message, related_request
 from bot.listeners.replies import acknowledge, caller, errors_replied, reply_or_message
-from bot.search import run
+from bot.redraw import new_search
 from bot.services import Services
+from bot.targets import user_target
 
 RELATED = "papers_related"
 
@@ -32,7 +32,7 @@ def answer(
         if request is None:
             answer = nothing_to_relate(message)
         else:
-            answer = results_message(run(services.engine, services.store, request))
+            answer = new_search(services, request, reader=user_target(*caller(context)))
         reply_or_message(respond, client, caller(context)[1], answer, logger)
 
 

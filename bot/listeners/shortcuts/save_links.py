@@ -31,7 +31,7 @@ def answer(
         target, now = user_target(team, user), services.clock()
         added, kept = [], []
         for paper in message.papers.values():
-            new = save_paper(services.store, target, paper.id, learner=target, now=now)
+            new = save_paper(services.store, target, paper.id, presser=user, now=now)
             (added if new else kept).append(paper)
         reply_or_message(respond, client, user, saved_notice(message, added, kept), logger)
 

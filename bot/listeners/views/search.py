@@ -12,12 +12,13 @@ from logging import Logger
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks import results_message
 from bot.listeners.replies import caller, errors_messaged
-from bot.search import SearchRequest, run
+from bot.redraw import new_search
+from bot.search import SearchRequest
 from bot.search_modal import SEARCH_VIEW, read_search
 from bot.services import Services
 from bot.settings_blocks import FormErrors
+from bot.targets import user_target
 
 # The context key by which the ack function hands the checked search to the lazy one.
 REQUEST = "papers_search_request"
@@ -40,10 +41,11 @@ def send_results(
     """The first page of results, in the submitter's direct message with the app."""
     if not context.get(REQUEST):
         return
-    user = caller(context)[1]
+    team, user = caller(context)
     with errors_messaged(client, user, logger):
-        page = run(services.engine, services.store, SearchRequest.decode(context[REQUEST]))
-        client.chat_postMessage(channel=user, **results_message(page))
+        request = SearchRequest.decode(context[REQUEST])
+        results = new_search(services, request, reader=user_target(team, user))
+        client.chat_postMessage(channel=user, **results)
 
 
 def register(app: App, services: Services) -> None:

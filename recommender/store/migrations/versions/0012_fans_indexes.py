@@ -11,7 +11,7 @@ Create Date: 2026-12-03
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
