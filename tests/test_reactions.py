@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 
 from recommender.errors import InvalidFeedback, InvalidTarget
+from recommender.matching import record_feedback
 from recommender.profiles import Profile
 from recommender.reactions import react, unreact
 from recommender.store import Store
@@ -104,6 +105,14 @@ def test_taking_off_a_like_leaves_a_later_dislike_standing(store: Store):
     react(store, CARD, ANN, "-1", "not_interested", now=LATER)
     unreact(store, CARD, ANN, "+1", now=LATER)
     assert store.profiles.get(ANN).disliked == (PAPER,)
+
+
+def test_taking_an_emoji_off_leaves_a_button_pressed_since(store: Store):
+    react(store, CARD, ANN, "+1", "more", now=NOW)
+    record_feedback(store, ANN, PAPER, "not_interested", now=LATER, presser="ANN")
+    unreact(store, CARD, ANN, "+1", now=LATER)
+    assert store.profiles.get(ANN).disliked == (PAPER,)
+    assert store.profiles.presses(ANN, [PAPER])[PAPER].action == "not_interested"
 
 
 def test_only_the_owner_teaches_through_an_owned_message(store: Store):
