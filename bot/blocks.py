@@ -25,6 +25,7 @@ MORE_LIKE_THIS = "paper_more_like_this"
 SAVE = "paper_save"
 NOT_INTERESTED = "paper_not_interested"
 NEXT_PAGE = "results_next_page"
+SHARE = "paper_share"
 UNDO = "paper_undo"
 
 TITLE_CHARS = 300
@@ -97,6 +98,7 @@ def paper_blocks(paper: Paper, block_id: str, press: Press | None = None) -> lis
     if press is not None:
         return [*blocks, note_block(press_note(press), paper, UNDO, block_id)]
     buttons = feedback_buttons(paper, (MORE_LIKE_THIS, SAVE, NOT_INTERESTED))
+    buttons.append(share_button(paper))
     return [*blocks, {"type": "actions", "block_id": block_id, "elements": buttons}]
 
 
@@ -127,7 +129,7 @@ def note_block(note: str, paper: Paper, undo: str, block_id: str) -> dict:
 
 def feedback_buttons(paper: Paper, action_ids: tuple[str, str, str]) -> list[dict]:
     """*More like this*, *Save* and *Not interested*, each with these action ids, labelled
-    for screen readers with the paper's title: a message holds 15 buttons of three names."""
+    for screen readers with the paper's title: a message holds 20 buttons of four names."""
     labels = ("More like this", "Save", "Not interested")
     return [
         {
@@ -136,6 +138,14 @@ def feedback_buttons(paper: Paper, action_ids: tuple[str, str, str]) -> list[dic
         }
         for label, action_id in zip(labels, action_ids, strict=True)
     ]
+
+
+def share_button(paper: Paper) -> dict:
+    """*Share*: post the paper in a channel the presser picks (bot/listeners/actions/share.py)."""
+    return {
+        **button_element("Share", SHARE, paper.id),
+        "accessibility_label": truncate(f"Share: {paper.title}", ACCESSIBILITY_CHARS),
+    }
 
 
 def snippet(paper: Paper) -> str:

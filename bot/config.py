@@ -10,6 +10,7 @@ from enum import Enum
 from pathlib import Path
 
 from bot.errors import MissingSetting, SettingsError
+from bot.reactions import DEFAULT, DEFAULT_REACTIONS, parse_reactions
 from recommender.delivery import GRACE
 from recommender.embed import DEFAULT_MODEL, PRECISIONS
 from recommender.lease import LEASE_TTL
@@ -58,6 +59,8 @@ class Settings:
     slack_client_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = "https://slack.com/api/"
     port: int = 3000
+    # Which emoji on a message naming one paper stand for which verdict (bot/reactions.py).
+    reactions: Mapping[str, str] = field(default_factory=lambda: DEFAULT_REACTIONS)
     slack_mode: SlackMode = field(init=False)
 
     def __post_init__(self) -> None:
@@ -130,6 +133,7 @@ class Settings:
             slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             slack_api_url=env.get("SLACK_API_URL", defaults.slack_api_url),
             port=_number(env, "PORT", defaults.port),
+            reactions=_reactions(env, "PAPERS_REACTIONS", DEFAULT),
         )
 
 
@@ -161,4 +165,12 @@ def _sources(env: Mapping[str, str], name: str, default: str) -> tuple[Source, .
     try:
         return tuple(parse_sources(value))
     except SourceError as error:
+        raise SettingsError(f"{name}={value!r}: {error}") from None
+
+
+def _reactions(env: Mapping[str, str], name: str, default: str) -> Mapping[str, str]:
+    value = env.get(name, default)
+    try:
+        return parse_reactions(value)
+    except SettingsError as error:
         raise SettingsError(f"{name}={value!r}: {error}") from None

@@ -33,6 +33,7 @@ SCOPES = (
     "links:write",
     "files:write",
     "files:read",
+    "reactions:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

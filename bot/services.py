@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.reactions import DEFAULT_REACTIONS
 from bot.search import Searcher
 from recommender.delivery import GRACE
 from recommender.lookup import PaperLookup
@@ -33,7 +34,8 @@ class Services:
     the next digest is what the scheduler does. `views_key` seals the private metadata of
     modals (bot/sealed.py); `create_app` derives it from the app's secrets so that every
     web process agrees on it. `lookup` fetches from arXiv the papers that people link to
-    and the archive lacks (None: the archive's papers only).
+    and the archive lacks (None: the archive's papers only). `reactions`: which emoji
+    stand for which verdict (PAPERS_REACTIONS).
     """
 
     store: Store
@@ -45,6 +47,7 @@ class Services:
     grace: timedelta = GRACE
     views_key: bytes = field(default_factory=_random_key, repr=False)
     lookup: PaperLookup | None = None
+    reactions: Mapping[str, str] = field(default_factory=lambda: DEFAULT_REACTIONS)
 
     def today(self) -> date:
         return self.clock().date()

@@ -92,6 +92,13 @@ class ShowSaved:
 
 
 @dataclass(frozen=True)
+class SetVisibility:
+    """`visibility on|off`: whether the caller is named on cards among those who saved or
+    liked a paper (they are counted either way)."""
+
+    visible: bool
+
+
 class ImportLibrary:
     """`import`: the modal that takes a library (BibTeX, a list of ids or titles)."""
 
@@ -109,6 +116,7 @@ Subcommand = (
     | Unfollow
     | Unmute
     | ImportLibrary
+    | SetVisibility
 )
 Parsed = Subcommand | SearchRequest | ShowHelp
 
@@ -216,6 +224,16 @@ def _unmute(rest: str) -> Unmute:
     return Unmute(term)
 
 
+def _visibility(rest: str) -> SetVisibility:
+    word = rest.lower()
+    if word not in ("on", "off"):
+        raise UsageError(
+            "use `/papers visibility off` to be counted but not named on paper cards "
+            "as someone who saved or liked a paper, `/papers visibility on` to be named again"
+        )
+    return SetVisibility(word == "on")
+
+
 def _channel(rest: str) -> Subcommand:
     name, _, more = rest.partition(" ")
     name, more = name.lower(), more.strip()
@@ -250,6 +268,7 @@ _PERSONAL = {
     "follow": _follow,
     "mute": _mute,
     "seed": _add_seed,
+    "visibility": _visibility,
     # The old name of `seed`, kept for those who learned it; "like" is what the buttons do.
     "like": _add_seed,
     # `unlike` takes back a seed or a like: both say "I want this".

@@ -121,3 +121,27 @@ def test_the_web_catches_its_index_up_every_thirty_seconds_unless_told() -> None
     assert Settings.from_env({"PAPERS_INDEX_REFRESH_SECONDS": "0"}).index_refresh_seconds == 0
     with pytest.raises(SettingsError, match="PAPERS_INDEX_REFRESH_SECONDS='soon' is not a number"):
         Settings.from_env({"PAPERS_INDEX_REFRESH_SECONDS": "soon"})
+
+
+def test_reactions_are_read_and_default_to_the_six_emoji() -> None:
+    assert dict(Settings.from_env({}).reactions) == {
+        "+1": "more", "heart": "more", "fire": "more", "star": "more",
+        "-1": "not_interested", "bookmark": "save",
+    }  # fmt: skip
+    settings = Settings.from_env({"PAPERS_REACTIONS": ":tada:=more, eyes = save"})
+    assert dict(settings.reactions) == {"tada": "more", "eyes": "save"}
+    assert dict(Settings.from_env({"PAPERS_REACTIONS": ""}).reactions) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("tada", "'tada' is not emoji=verdict"),
+        ("tada=love", "'tada=love': the verdict must be one of more, not_interested, save"),
+        ("tada=more,tada=save", "'tada=save': :tada: is given twice"),
+        ("<!here>=more", "is not emoji=verdict"),
+    ],
+)
+def test_a_bad_reaction_names_the_variable_and_the_pair(value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=f"PAPERS_REACTIONS=.*{message}"):
+        Settings.from_env({"PAPERS_REACTIONS": value})

@@ -36,6 +36,7 @@ def serve(context: Context, socket: bool, host: str) -> None:
         sources=settings.sources,
         grace=timedelta(hours=settings.delivery_grace_hours),
         lookup=lookup,
+        reactions=settings.reactions,
     )
     follower = None
     if refresh := settings.index_refresh_seconds:

@@ -3,8 +3,9 @@
 `Store` opens and migrates the database; its own methods are the papers' (`papers.py`), and
 each other concern is a part of it on the same engine: `store.profiles` (profiles, feedback,
 saved papers), `store.sent` (the sent ledger), `store.subscriptions`, `store.deliveries`
-(the delivery ledger), `store.jobs` (job runs, leases) and `store.searches` (searches made
-in Slack).
+(the delivery ledger), `store.jobs` (job runs, leases), `store.searches` (searches made in
+Slack) and `store.messages` (messages that name one paper, and the reactions on them that
+taught).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from recommender.store.db import connect, serialized
 from recommender.store.deliveries import Deliveries
 from recommender.store.jobs import Jobs
 from recommender.store.ledger import Sent
+from recommender.store.messages import Messages
 from recommender.store.papers import Papers
 from recommender.store.profiles import Profiles
 from recommender.store.searches import Searches
@@ -99,3 +101,8 @@ class Store(Papers):
     def jobs(self) -> Jobs:
         """Scheduled job runs and the scheduler's lease."""
         return Jobs(self.engine)
+
+    @cached_property
+    def messages(self) -> Messages:
+        """Messages that name one paper, and the reactions on them that taught."""
+        return Messages(self.engine)

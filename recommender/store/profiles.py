@@ -18,7 +18,7 @@ from recommender.profiles import (
     profile_from_dict,
 )
 from recommender.store.db import serialized
-from recommender.store.schema import feedback, profiles, saved
+from recommender.store.schema import feedback, hidden_people, profiles, saved
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,45 @@ class Profiles:
     def fans(self, paper_id: str, *, prefix: str) -> int:
         """How many targets whose names start with `prefix` (the people of one workspace)
         saved `paper_id` or liked it (a positive press), each counted once."""
+        people = self._fans(paper_id, prefix).subquery()
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(people)) or 0
+
+    def visible_fans(self, paper_id: str, *, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` of the `fans` who let the workspace see what they read, by name."""
+        people = self._fans(paper_id, prefix).subquery()
+        hidden = select(hidden_people.c.target)
+        query = (
+            select(people.c.target)
+            .where(people.c.target.not_in(hidden))
+            .order_by(people.c.target)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def set_visible(self, target: str, visible: bool, *, now: datetime) -> bool:
+        """Let the people of `target`'s workspace see what it saved and liked, or not;
+        False if that was the setting already."""
+        check_target(target)
+        if visible:
+            query = delete(hidden_people).where(hidden_people.c.target == target)
+            with self.engine.begin() as conn:
+                return bool(conn.execute(query).rowcount)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(hidden_people.insert().values(target=target, since=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def visible(self, target: str) -> bool:
+        """Whether `target` is named among those who saved or liked a paper (the default)."""
+        query = select(hidden_people.c.target).where(hidden_people.c.target == target)
+        with self.engine.connect() as conn:
+            return conn.scalar(query) is None
+
+    def _fans(self, paper_id: str, prefix: str):
         savers = select(saved.c.target).where(
             saved.c.paper_id == paper_id, saved.c.target.startswith(prefix, autoescape=True)
         )
@@ -180,9 +219,7 @@ class Profiles:
             feedback.c.target.startswith(prefix, autoescape=True),
             feedback.c.undone.is_(None),
         )
-        people = union(savers, likers).subquery()
-        with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(people)) or 0
+        return union(savers, likers)
 
 
 def _press(row) -> Press:

@@ -230,3 +230,43 @@ subscription_changes = Table(
     Column("before", JSON, nullable=False),
     Column("undoes", Integer),
 )
+
+# Messages that name one paper (an unfurled link, a shared card, a digest pick): a reaction
+# on one teaches. `kind` says what posted it; `owner`, when set, is the one person whose
+# reactions on it teach (a personal digest's), else whoever reacts teaches their own profile.
+paper_messages = Table(
+    "paper_messages",
+    metadata,
+    Column("team", String(50), primary_key=True),
+    Column("channel", String(50), primary_key=True),
+    Column("ts", String(50), primary_key=True),
+    Column("paper_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("owner", String(200)),
+    Column("posted", UTCDateTime, nullable=False),
+)
+
+# Each reaction that taught, one row per person and emoji on a message: a retried event finds
+# its row and does nothing; `prior` is where the paper stood before (what removing it restores).
+reactions = Table(
+    "reactions",
+    metadata,
+    Column("team", String(50), primary_key=True),
+    Column("channel", String(50), primary_key=True),
+    Column("ts", String(50), primary_key=True),
+    Column("target", String(200), primary_key=True),
+    Column("reaction", String(100), primary_key=True),
+    Column("paper_id", String(64), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("prior", JSON, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# People who turned their visibility off: they still count in "saved by 3 people here", but
+# are never named. Everyone else of the workspace is named (the default is on).
+hidden_people = Table(
+    "hidden_people",
+    metadata,
+    Column("target", String(200), primary_key=True),
+    Column("since", UTCDateTime, nullable=False),
+)

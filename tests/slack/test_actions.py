@@ -269,6 +269,6 @@ def test_each_button_tells_a_screen_reader_which_paper_it_is_for(
         if element["action_id"] != NEXT_PAGE
     ]
     labels = [button["accessibility_label"] for button in buttons]
-    assert len(buttons) == 15 and len(set(labels)) == 15
+    assert len(buttons) == 20 and len(set(labels)) == 20  # four buttons for each of five
     assert labels[0].startswith("More like this: ") and labels[1].startswith("Save: ")
     check_limits(reply)

@@ -40,6 +40,8 @@ def test_every_request_url_is_the_events_path() -> None:
         "file_shared",
         "app_uninstalled",
         "tokens_revoked",
+        "reaction_added",
+        "reaction_removed",
     ]
 
 

@@ -15,6 +15,7 @@ from bot.subcommands import (
     Mute,
     OpenSettings,
     RemoveSeed,
+    SetVisibility,
     ShowSaved,
     Subscribe,
     Unfollow,
@@ -40,6 +41,8 @@ TODAY = date(2025, 12, 10)
         ("unsubscribe", Unsubscribe()),
         ("settings", OpenSettings()),
         ("saved", ShowSaved()),
+        ("visibility off", SetVisibility(False)),
+        ("Visibility ON", SetVisibility(True)),
         ('follow "Yonatan Belinkov"', Follow("Yonatan Belinkov")),
         ("follow Ada Lovelace", Follow("Ada Lovelace")),
         ("mute reinforcement learning", Mute("reinforcement learning")),
@@ -102,6 +105,8 @@ def test_subcommands(text: str, wanted: object) -> None:
         ("channel subscribe at 09:00", "say what this channel wants to read"),
         ("channel follow Ada", "use `/papers channel subscribe"),
         ("channel", "use `/papers channel subscribe"),
+        ("visibility", "use `/papers visibility off`"),
+        ("visibility maybe", "use `/papers visibility off`"),
     ],
 )
 def test_bad_subcommands_say_what_to_do(text: str, message: str) -> None:

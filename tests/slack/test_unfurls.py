@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.blocks import MORE_LIKE_THIS, NOT_INTERESTED, SAVE, UNDO
+from bot.blocks import MORE_LIKE_THIS, NOT_INTERESTED, SAVE, SHARE, UNDO
 from bot.services import Services
 from bot.targets import user_target
 from recommender.http import HttpClient
@@ -44,14 +44,15 @@ def shared(slack: SlackSender, *urls: str, ts: str = "1700000000.000300", **send
     assert slack.event(event, **sending).status == 200
 
 
-def unfurls(fake_slack: FakeSlack, count: int = 1) -> list[dict]:
-    """The bodies of the first `count` chat.unfurl calls, each card checked."""
+def unfurls(fake_slack: FakeSlack, count: int = 1, *, mentions: tuple[str, ...] = ()) -> list[dict]:
+    """The bodies of the first `count` chat.unfurl calls, each card checked (naming only
+    the people of `mentions`)."""
     fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.unfurl")) >= count)
     bodies = [call.body for call in fake_slack.calls_to("chat.unfurl")]
     for body in bodies:
         for card in body["unfurls"].values():
             check_limits(card)
-            check_inert({"text": "", **card})
+            check_inert({"text": "", **card}, mentions=mentions)
     return bodies
 
 
@@ -94,7 +95,7 @@ def test_a_paper_link_unfurls_into_a_card(
     assert about.startswith("Itay Itzhak, Yonatan Belinkov")
     assert "cs.CL" in about and "saved by" not in about
     actions = [button["action_id"] for button in card["blocks"][-1]["elements"]]
-    assert actions == [MORE_LIKE_THIS, SAVE, NOT_INTERESTED]  # the search results' own
+    assert actions == [MORE_LIKE_THIS, SAVE, NOT_INTERESTED, SHARE]  # the search results' own
     assert fake_arxiv.asked == []  # the archive had it
 
 
@@ -108,10 +109,33 @@ def test_the_card_says_how_many_people_here_saved_or_liked_it(
     profiles.save_paper(user_target("T0OTHER", "U0DAN"), STORED, now=NOW)  # another workspace
     profiles.log_feedback(f"channel:{TEAM_ID}:C0GENERAL", STORED, "more", now=NOW)  # no person
     shared(slack, f"https://arxiv.org/abs/{STORED}")
-    [body] = unfurls(fake_slack)
+    [body] = unfurls(fake_slack, mentions=("U0ALICE", "U0BOB"))
     assert texts(body["unfurls"][f"https://arxiv.org/abs/{STORED}"])[1].endswith(
-        " · saved by 2 people here"
+        " · saved by 2 people here: <@U0ALICE>, <@U0BOB>"
     )
+
+
+def test_a_person_who_turned_visibility_off_is_counted_but_not_named(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    profiles = services.store.profiles
+    profiles.save_paper(ALICE, STORED, now=NOW)
+    profiles.log_feedback(BOB, STORED, "more", now=NOW)
+    answer = slack.command("visibility off", user="U0BOB")
+    [reply] = slack.fake.wait_for_reply(answer.response_url)
+    assert "Your name is hidden on paper cards" in reply["text"]
+    assert profiles.visible(BOB) is False and profiles.visible(ALICE) is True
+    shared(slack, f"https://arxiv.org/abs/{STORED}")
+    [body] = unfurls(fake_slack, mentions=("U0ALICE",))
+    assert texts(body["unfurls"][f"https://arxiv.org/abs/{STORED}"])[1].endswith(
+        " · saved by 2 people here: <@U0ALICE>"
+    )
+    again = slack.command("visibility off", user="U0BOB")
+    assert slack.fake.wait_for_reply(again.response_url)[0]["text"].startswith("Nothing changed.")
+    back = slack.command("visibility on", user="U0BOB")
+    [reply] = slack.fake.wait_for_reply(back.response_url)
+    assert reply["text"].startswith("Your name is shown on paper cards")
+    assert profiles.visible(BOB) is True
 
 
 def test_a_title_that_pings_pings_no_one(

@@ -32,6 +32,7 @@ from bot.subcommands import (
     Mute,
     OpenSettings,
     RemoveSeed,
+    SetVisibility,
     ShowSaved,
     Subcommand,
     Subscribe,
@@ -289,6 +290,18 @@ def _saved(services: Services, command: ShowSaved, call: Caller) -> None:
         reply(call.respond, message)
 
 
+def _visibility(services: Services, command: SetVisibility, call: Caller) -> None:
+    target = call.target()
+    changed = services.store.profiles.set_visible(target, command.visible, now=services.clock())
+    if command.visible:
+        text = ("Your name is shown on paper cards in this workspace among those who saved or "
+                "liked the paper (`/papers visibility off` hides it).")  # fmt: skip
+    else:
+        text = ("Your name is hidden on paper cards: you are still counted in \"saved by 3 "
+                "people here\", never named (`/papers visibility on` shows it again).")  # fmt: skip
+    call.say(text if changed else f"Nothing changed. {text}")
+
+
 def _hint(services: Services, target: str) -> str:
     if services.store.subscriptions.get(target) is not None:
         return ""
@@ -308,4 +321,5 @@ _HANDLERS: dict[type, Callable[[Services, Subcommand, Caller], None]] = {
     Unfollow: _unfollow,
     Unmute: _unmute,
     ImportLibrary: _import,
+    SetVisibility: _visibility,
 }

@@ -4,6 +4,10 @@ Slack sends the event for links to the manifest's `unfurl_domains`. Links that c
 arXiv id, and papers that neither the archive holds nor arXiv gives in time, are left as
 Slack shows them: nothing is ever posted in the channel about them. A retry of the event
 is dropped at the gate (bot/gate.py); unfurling again would only show the same card.
+
+A posted message that links exactly one paper is recorded (`store.messages`), so that a
+reaction on it teaches the reactor (bot/listeners/events/reactions.py); with several papers
+an emoji could not say which one it is about.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from logging import Logger
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.cards import paper_card
+from bot.cards import fans_of, paper_card
 from bot.listeners.replies import acknowledge, errors_logged
 from bot.services import Services
-from bot.targets import people_prefix
 from recommender.ids import linked_arxiv_id
+from recommender.store.messages import PaperMessage
 
 
 def answer(
@@ -29,9 +33,9 @@ def answer(
                  for link in event.get("links", [])}  # fmt: skip
         wanted = {url: paper_id for url, paper_id in links.items() if paper_id}
         papers = services.linked_papers(list(dict.fromkeys(wanted.values())))
-        prefix = people_prefix(context.team_id or context.enterprise_id)
+        team = context.team_id or context.enterprise_id
         unfurls = {
-            url: paper_card(papers[paper_id], services.store.profiles.fans(paper_id, prefix=prefix))
+            url: paper_card(papers[paper_id], fans_of(services.store, team, paper_id))
             for url, paper_id in wanted.items()
             if paper_id in papers
         }
@@ -41,6 +45,10 @@ def answer(
             where = {"unfurl_id": event["unfurl_id"], "source": event.get("source", "composer")}
         else:
             where = {"channel": event["channel"], "ts": event["message_ts"]}
+        named = set(wanted.values())
+        if "ts" in where and len(named) == 1:
+            message = PaperMessage(team, where["channel"], where["ts"], named.pop(), "unfurl")
+            services.store.messages.record(message, now=services.clock())
         client.chat_unfurl(**where, unfurls=unfurls)
 
 
