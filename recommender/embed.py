@@ -161,12 +161,12 @@ class SentenceTransformerEmbedder:
 class BatchingEmbedder:
     """Embeds the texts of concurrent callers together: one model call per batch.
 
-    A web process embeds each search's query on its own; when many arrive at once, calls on
-    one thread queue behind each other, and twenty of them took sixteen times as long as one
-    (bench/README.md). Here the caller that finds the model idle embeds at once, so a lone
-    query waits for nothing; callers arriving while a batch runs form the next batch, which
-    the first of them embeds when the running one ends. Each caller gets its own rows, or
-    the batch's error. No thread of its own: batches run on the callers' threads.
+    A web process embeds each search's query; when many arrive at once, a model call each
+    queues them on the same cores, where one call for twenty took 130 ms and one for one
+    20-45 ms (bench/README.md). Here the caller that finds the model idle embeds at once, so
+    a lone query waits for nothing; callers arriving while a batch runs form the next batch,
+    which the first of them embeds when the running one ends. Each caller gets its own rows,
+    or the batch's error. No thread of its own: batches run on the callers' threads.
     """
 
     def __init__(self, embedder: Embedder) -> None:
