@@ -167,10 +167,14 @@ class BatchingEmbedder:
     a lone query waits for nothing; callers arriving while a batch runs form the next batch,
     which the first of them embeds when the running one ends. Each caller gets its own rows,
     or the batch's error. No thread of its own: batches run on the callers' threads.
+
+    A call of more than `bulk` texts (the papers of a library import) runs on its own, as
+    without the batcher: searches should not wait for it.
     """
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, *, bulk: int = 32) -> None:
         self._embedder = embedder
+        self._bulk = bulk
         self._changed = threading.Condition()
         self._queue: list[_Request] = []
         self._running = False
@@ -191,6 +195,8 @@ class BatchingEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """The rows `embedder.encode(texts)` would give, embedded with whatever else waits."""
+        if len(texts) > self._bulk:
+            return self._embedder.encode(texts)
         request = _Request(list(texts))
         with self._changed:
             self._queue.append(request)

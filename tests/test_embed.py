@@ -250,3 +250,20 @@ def test_a_failing_batch_fails_each_of_its_callers_and_only_them() -> None:
     with pytest.raises(RuntimeError, match="out of memory"):
         batcher.encode(["fifth"])
     assert batcher.waiting == 0
+
+
+def test_a_bulk_call_does_not_wait_for_the_batch_that_runs() -> None:
+    held = Held(HashEmbedder(dim=16))
+    batcher = BatchingEmbedder(held, bulk=2)
+    first = threading.Thread(target=batcher.encode, args=(["a query"],))
+    first.start()
+    held.entered.wait()
+
+    papers = ["paper one", "paper two", "paper three"]
+    vectors = batcher.encode(papers)  # while the first call is still held
+
+    assert held.calls[1] == (papers, threading.current_thread())
+    assert np.array_equal(vectors, HashEmbedder(dim=16).encode(papers))
+    held.release.set()
+    first.join()
+    assert [texts for texts, _ in held.calls] == [["a query"], papers]
