@@ -202,9 +202,10 @@ class BatchingEmbedder:
             self._queue.append(request)
             while self._running and not request.done:
                 self._changed.wait()
-            if not request.done:
+            lead = not request.done  # the model is idle: this caller embeds all that waits
+            if lead:
                 batch, self._queue, self._running = self._queue, [], True
-        if not request.done:
+        if lead:
             self._run(batch)
         return request.result()
 
