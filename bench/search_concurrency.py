@@ -42,14 +42,15 @@ def serve(args: argparse.Namespace) -> None:
     from bot.config import Settings
     from bot.serve import serve as serve_app
     from bot.services import Services
-    from recommender.embed import SentenceTransformerEmbedder
+    from recommender.embed import BatchingEmbedder, SentenceTransformerEmbedder
     from recommender.engine import Engine
     from recommender.store import Store, sqlite_url
 
     work = Path(args.cache) / f"work-{args.size}"
     store = Store.open(sqlite_url(work / "data"))
     real = SentenceTransformerEmbedder(REAL_MODEL, threads=1)  # one thread, as papers serve
-    embedder = PayingEmbedder(real, SyntheticEmbedder(corpus.real_texts()))
+    # Batched as papers serve batches queries (bot/cli/serve.py).
+    embedder = BatchingEmbedder(PayingEmbedder(real, SyntheticEmbedder(corpus.real_texts())))
     settings = Settings(data_dir=work, database_url="", slack_bot_token=TOKEN,
                         slack_signing_secret=SECRET, slack_api_url=args.api_url,
                         port=args.port)  # fmt: skip

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
@@ -269,10 +270,27 @@ def _ids(index: faiss.IndexIDMap2) -> np.ndarray:
 def _search(index: faiss.IndexIDMap2, query: np.ndarray, k: int, params) -> tuple:
     if k <= 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-    scores, labels = index.search(query, k, params=params)
+    with _one_thread():
+        scores, labels = index.search(query, k, params=params)
     # FAISS pads with -1 when it finds fewer than k (HNSW can, on a sparse graph).
     found = labels[0] != -1
     return labels[0][found].astype(np.int64), scores[0][found]
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """FAISS's OpenMP threads at one for the calling thread (the count is per thread).
+
+    A search is one query vector: a team of threads only waits on its slowest member, and
+    on two cores busy with other searches that took 20-70 ms where one thread took under
+    1 ms (bench/README.md, concurrent searches).
+    """
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _new_faiss_index(dim: int, kind: str) -> faiss.IndexIDMap2:

