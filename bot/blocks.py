@@ -190,6 +190,7 @@ def help_message() -> dict:
             "• `/papers import`: your library (BibTeX, arXiv ids, DOIs or titles) as seed papers",
             "• `/papers settings`: everything, including days, time and pauses",
             "• `/papers saved`: your saved papers, with BibTeX",
+            "• `/papers visibility off`: cards no longer name you among those who saved a paper",
             "• `/papers channel subscribe what [at 09:00]`, `/papers channel unsubscribe`, "
             "`/papers channel settings`: a digest for the channel you type it in",
         ]
