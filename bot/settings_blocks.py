@@ -1,5 +1,6 @@
 """Block Kit for a digest's settings: the modal that edits them, the App Home tab that shows
-them (with the latest picks), as plain data; and reading the submitted modal back.
+them (with the latest picks and the person's saved papers), as plain data; and reading the
+submitted modal back.
 
 Showing them in Slack is `bot/show_settings.py`'s; the submission's listener is in
 `bot/listeners/views/`. Messages' Block Kit is in `bot/blocks.py`.
@@ -12,11 +13,18 @@ names a profile field, ScheduleError a schedule setting) to the block that shows
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from bot.blocks import button_element, mrkdwn_text, paper_title, section_block
+from bot.blocks import (
+    button_element,
+    context_block,
+    mrkdwn_text,
+    paper_title,
+    section_block,
+    withdrawn_mark,
+)
 from bot.errors import UsageError
 from bot.mrkdwn import escape, truncate
 from bot.subscriptions import Subscription
@@ -44,6 +52,13 @@ TEXT_CHARS = 3000  # Slack's limit for a plain_text_input
 # Slack's limits for a multi_static_select: 100 options, each text 75 characters.
 MAX_OPTIONS, OPTION_CHARS = 100, 75
 SEEDS_LISTED, SEED_TITLE_CHARS = 10, 120
+HOME_SAVED_PAGE = "home_saved_page"
+HOME_UNSAVE = "home_unsave"
+# Saved papers a page of the Home tab shows. A Home view holds at most 100 blocks: the rest
+# of it takes at most 51 (6, Pause or Resume's 2, the channel digests' 43, the help line),
+# and a page of saved papers its count plus 4 (divider, heading, note, Previous / Next).
+HOME_SAVED_SHOWN = 10
+HOME_TITLE_CHARS = 150
 
 
 class FormErrors(UsageError):
@@ -338,12 +353,14 @@ def home_view(
     upcoming: datetime | None,
     recent: list[Paper],
     controls: tuple[list[dict], list[dict]] = ([], []),
+    saved: Sequence[dict] = (),
 ) -> dict:
     """The App Home tab: the schedule, the profile, the latest picks, and "Edit settings".
 
     `upcoming` is when the next digest goes (`Services.next_digest`); `controls` are the
     blocks of `bot/control_blocks.py` shown under the schedule (Pause or Resume) and under
-    the picks (the channel digests the person set up)."""
+    the picks (the channel digests the person set up); `saved` (`saved_blocks`) under the
+    picks, before the channel digests."""
     edit = {**button_element("Edit settings", EDIT_SETTINGS, "edit"), "style": "primary"}
     blocks = [
         {"type": "header", "text": _plain("Your paper digest")},
@@ -352,6 +369,7 @@ def home_view(
         section_block(_profile_text(current.profile)),
         {"type": "divider"},
         section_block("*Latest picks*\n" + _recent_text(recent)),
+        *saved,
         *controls[1],
         {"type": "context", "elements": [mrkdwn_text("`/papers help` lists every command.")]},
     ]
@@ -405,3 +423,41 @@ def _recent_text(recent: list[Paper]) -> str:
     if not recent:
         return "None yet: they show here after your first digest."
     return "\n".join(f"• {paper_title(replace(p, title=truncate(p.title, 150)))}" for p in recent)
+
+
+def saved_blocks(papers: list[Paper], total: int, *, offset: int) -> list[dict]:
+    """The Home tab's page of the person's saved papers (`offset` more recent ones before
+    it, `total` in all), each with *Remove*, and Previous / Next."""
+    if not papers:
+        empty = "None yet: press *Save* under a paper in a search or a digest."
+        return [{"type": "divider"}, section_block(f"*Your saved papers*\n{empty}")]
+    blocks = [{"type": "divider"}, section_block(f"*Your saved papers* ({total})")]
+    for paper in papers:
+        title = paper_title(replace(paper, title=truncate(paper.title, HOME_TITLE_CHARS)))
+        text = f"{title}{withdrawn_mark(paper)}"
+        blocks.append({**section_block(text), "accessory": _remove_button(paper, offset)})
+    if total > len(papers):
+        shown = f"Papers {offset + 1}–{offset + len(papers)} of {total}, the most recent first."
+        blocks.append(context_block(shown))
+    pages = []
+    if offset > 0:
+        previous = max(offset - HOME_SAVED_SHOWN, 0)
+        pages.append(button_element(f"Previous {HOME_SAVED_SHOWN}", HOME_SAVED_PAGE, str(previous)))
+    if offset + len(papers) < total:
+        after = str(offset + len(papers))
+        pages.append(button_element(f"Next {HOME_SAVED_SHOWN}", HOME_SAVED_PAGE, after))
+    if pages:
+        blocks.append({"type": "actions", "block_id": "home_saved_pages", "elements": pages})
+    return blocks
+
+
+def _remove_button(paper: Paper, offset: int) -> dict:
+    """*Remove*, which takes the paper off the presser's list and shows the same page again;
+    there is no Undo, so Slack asks first."""
+    confirm = {
+        "title": _plain("Remove this paper?"),
+        "text": _plain("It comes off your saved list. Save it again to get it back."),
+        "confirm": _plain("Remove"),
+        "deny": _plain("Keep it"),
+    }
+    return {**button_element("Remove", HOME_UNSAVE, f"{offset}:{paper.id}"), "confirm": confirm}

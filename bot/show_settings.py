@@ -13,9 +13,16 @@ from slack_sdk import WebClient
 from bot import subscriptions
 from bot.control_blocks import channel_blocks, own_digest_blocks
 from bot.people import FALLBACK_TZ, slack_time_zone
+from bot.redraw import saved_papers
 from bot.sealed import seal
 from bot.services import Services
-from bot.settings_blocks import home_view, import_modal, settings_modal
+from bot.settings_blocks import (
+    HOME_SAVED_SHOWN,
+    home_view,
+    import_modal,
+    saved_blocks,
+    settings_modal,
+)
 from bot.targets import is_channel_target, user_target
 from recommender.delivery import recent_picks
 
@@ -64,9 +71,12 @@ def open_import(
     client.views_open(trigger_id=trigger_id, view=import_modal(metadata=metadata))
 
 
-def publish_home(services: Services, client: WebClient, *, team: str, user: str) -> None:
+def publish_home(
+    services: Services, client: WebClient, *, team: str, user: str, saved_offset: int = 0
+) -> None:
     """Show `user` their schedule, profile and latest picks in the app's Home tab, with
-    Pause or Resume, and the channel digests they set up."""
+    Pause or Resume, their saved papers from the `saved_offset`-th most recent, and the
+    channel digests they set up."""
     store, target = services.store, user_target(team, user)
     now = services.clock()
     current = subscriptions.current(store, target)
@@ -82,5 +92,18 @@ def publish_home(services: Services, client: WebClient, *, team: str, user: str)
         if is_channel_target(owned.target)
     ]
     controls = (own, channel_blocks(channels))
-    view = home_view(current, now=now, upcoming=upcoming, recent=recent, controls=controls)
+    saved = _saved_page(services, target, saved_offset)
+    view = home_view(
+        current, now=now, upcoming=upcoming, recent=recent, controls=controls, saved=saved
+    )
     client.views_publish(user_id=user, view=view)
+
+
+def _saved_page(services: Services, target: str, offset: int) -> list[dict]:
+    """The Home tab's page of `target`'s saved papers at `offset`; past the end (the list
+    shrank since the button was drawn), its last page."""
+    ids = services.store.profiles.saved(target)
+    last = (len(ids) - 1) // HOME_SAVED_SHOWN * HOME_SAVED_SHOWN if ids else 0
+    offset = min(offset, last)
+    papers = saved_papers(services, ids[offset : offset + HOME_SAVED_SHOWN])
+    return saved_blocks(papers, len(ids), offset=offset)

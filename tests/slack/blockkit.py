@@ -10,6 +10,7 @@ from slack_sdk.models.views import View
 
 # https://docs.slack.dev/reference/block-kit/blocks and .../block-elements/button-element
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a modal or Home tab (.../surfaces/app-home)
 MAX_TEXT = 3000
 MAX_BUTTON_LABEL = 75
 MAX_BUTTON_VALUE = 2000
@@ -31,10 +32,10 @@ def texts(message: dict) -> Iterator[dict]:
             yield element.get("text", element) if element["type"] == "button" else element
 
 
-def check_limits(message: dict) -> None:
+def check_limits(message: dict, *, max_blocks: int = MAX_BLOCKS) -> None:
     """Fail if Slack would refuse `message` (sizes and counts of blocks, texts and buttons)."""
     blocks = message["blocks"]
-    assert 0 < len(blocks) <= MAX_BLOCKS
+    assert 0 < len(blocks) <= max_blocks
     for block in blocks:
         if block["type"] == "context":
             assert 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS
@@ -55,7 +56,7 @@ def check_limits(message: dict) -> None:
 
 def check_view(view: dict) -> None:
     """Fail if Slack would refuse the modal or Home tab `view` (slack_sdk's view model too)."""
-    check_limits(view)
+    check_limits(view, max_blocks=MAX_VIEW_BLOCKS)
     View(**view).validate_json()
 
 

@@ -19,12 +19,13 @@ from bot.control_blocks import (
     undone_notice,
     unreachable_message,
 )
-from bot.settings_blocks import home_view
+from bot.settings_blocks import HOME_SAVED_SHOWN, home_view, saved_blocks
 from bot.subscriptions import PAUSED_BY_HAND, Subscription
+from recommender.models import Paper
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from recommender.store.subscriptions import Change, Subscribed
-from tests.slack.blockkit import check_limits
+from tests.slack.blockkit import check_limits, check_view
 from tests.slack.golden import assert_golden
 
 NOW = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)
@@ -76,6 +77,18 @@ def test_the_home_tab_lists_a_bounded_number_of_channels() -> None:
     check_limits(view)
     View(**view).validate_json()
     assert f"…and {60 - CHANNELS_SHOWN} more channels." in str(view["blocks"])
+
+
+def test_the_fullest_home_tab_stays_within_a_views_blocks() -> None:
+    own = own_digest_blocks(Subscribed(BOB, NINE, owner=BOB, paused=PAUSED_BY_HAND))
+    many = [(Subscribed(f"channel:T0TEAM:C{n:04d}", NINE, owner=BOB), CHANGE) for n in range(60)]
+    papers = [Paper(id=f"2507.{n:05d}", title="A saved paper") for n in range(HOME_SAVED_SHOWN)]
+    saved = saved_blocks(papers, 100, offset=10)  # a middle page: note, Previous and Next
+    controls = (own, channel_blocks(many))
+    view = home_view(BEFORE, now=NOW, upcoming=None, recent=[], controls=controls, saved=saved)
+    # 51 blocks around the saved papers (bot/settings_blocks.py HOME_SAVED_SHOWN), 14 of them.
+    assert len(view["blocks"]) == 51 + HOME_SAVED_SHOWN + 4
+    check_view(view)
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,27 @@
-"""The App Home tab through the real app: published on `app_home_opened`, "Edit" opens the modal."""
+"""The App Home tab through the real app: published on `app_home_opened`, "Edit" opens the modal,
+Pause / Resume, and the saved papers' pages and *Remove*."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from bot.control_blocks import PAUSE, RESUME, unreachable_message
 from bot.services import Services
-from bot.settings_blocks import EDIT_SETTINGS, SETTINGS_VIEW
+from bot.settings_blocks import (
+    EDIT_SETTINGS,
+    HOME_SAVED_PAGE,
+    HOME_SAVED_SHOWN,
+    HOME_UNSAVE,
+    SETTINGS_VIEW,
+)
 from bot.subscriptions import PAUSED_BY_HAND
 from bot.targets import channel_target, user_target
 from recommender.delivery import Deliverer
 from recommender.schedule import Schedule
-from tests.slack.blockkit import check_inert, check_limits
+from tests.slack.blockkit import check_inert, check_limits, check_view
 from tests.slack.conftest import NINE_UTC, NOW, subscribe
 from tests.slack.harness import TEAM_ID, FakeSlack, Reply, SlackSender
 
@@ -243,3 +251,146 @@ def test_a_digest_unsubscribed_meanwhile_says_so(
     [told] = fake_slack.wait_for_reply(answer.response_url)
     assert told["text"].startswith(":warning: That digest is no longer subscribed")
     assert services.store.subscriptions.state(CHANNEL) is None
+
+
+# The saved papers ------------------------------------------------------------------------
+
+
+def save_many(services: Services, target: str, count: int) -> list[str]:
+    """`count` archive papers saved by `target` a minute apart; their ids, the most recent
+    first."""
+    papers = services.store.by_keys(services.store.keys()[:count]).values()
+    ids = [paper.id for paper in papers]
+    for minute, paper_id in enumerate(ids):
+        services.store.profiles.save_paper(target, paper_id, now=NOW + timedelta(minutes=minute))
+    return ids[::-1]
+
+
+def saved_shown(view: dict) -> list[str]:
+    """The ids of the saved papers a Home view lists, from their *Remove* buttons."""
+    return [
+        block["accessory"]["value"].partition(":")[2]
+        for block in view["blocks"]
+        if block.get("accessory", {}).get("action_id") == HOME_UNSAVE
+    ]
+
+
+def pages(view: dict) -> dict[str, str]:
+    """The Previous / Next buttons under the saved papers: value by label."""
+    return {
+        button["text"]["text"]: button["value"]
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for button in block["elements"]
+        if button["action_id"] == HOME_SAVED_PAGE
+    }
+
+
+def published_after(fake_slack: FakeSlack, count: int) -> dict:
+    fake_slack.wait_until(lambda: len(fake_slack.calls_to("views.publish")) >= count)
+    publish = fake_slack.calls_to("views.publish")[-1].body
+    check_view(publish["view"])
+    check_inert({"text": "", **publish["view"]})
+    return publish
+
+
+def test_the_home_tab_pages_through_the_saved_papers(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ids = save_many(services, ALICE, 23)
+    home_opened(slack)
+    view = published_after(fake_slack, 1)["view"]
+    assert saved_shown(view) == ids[:10]
+    assert pages(view) == {"Next 10": "10"}
+    assert "*Your saved papers* (23)" in json.dumps(view)
+    assert slack.click_home(HOME_SAVED_PAGE, "10").status == 200
+    view = published_after(fake_slack, 2)["view"]
+    assert saved_shown(view) == ids[10:20]
+    assert pages(view) == {"Previous 10": "0", "Next 10": "20"}
+    assert slack.click_home(HOME_SAVED_PAGE, "20").status == 200
+    publish = published_after(fake_slack, 3)
+    assert publish["user_id"] == "U0ALICE"
+    assert saved_shown(publish["view"]) == ids[20:]
+    assert pages(publish["view"]) == {"Previous 10": "10"}
+
+
+def test_an_empty_saved_list_says_how_to_save(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    home_opened(slack)
+    view = published_after(fake_slack, 1)["view"]
+    assert saved_shown(view) == [] and pages(view) == {}
+    texts = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert (
+        "*Your saved papers*\nNone yet: press *Save* under a paper in a search or a digest."
+        in texts
+    )
+
+
+def test_remove_takes_a_paper_off_the_pressers_list_and_shows_the_same_page(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ids = save_many(services, ALICE, 12)
+    gone = ids[10]
+    assert slack.click_home(HOME_UNSAVE, f"10:{gone}").status == 200
+    view = published_after(fake_slack, 1)["view"]
+    assert services.store.profiles.saved(ALICE) == [i for i in ids if i != gone]
+    assert saved_shown(view) == [ids[11]]
+    # Its last paper removed, a page past the end shows the last page there is.
+    assert slack.click_home(HOME_UNSAVE, f"10:{ids[11]}").status == 200
+    view = published_after(fake_slack, 2)["view"]
+    assert saved_shown(view) == ids[:10]
+    assert pages(view) == {}
+
+
+def test_another_persons_list_is_never_shown_nor_changed(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    alices = save_many(services, ALICE, 3)
+    bob = user_target(TEAM_ID, "U0BOB")
+    # Bob pages and removes with buttons forged to name Alice's papers: his own list it is.
+    assert slack.click_home(HOME_SAVED_PAGE, "0", user="U0BOB").status == 200
+    publish = published_after(fake_slack, 1)
+    assert publish["user_id"] == "U0BOB"
+    assert saved_shown(publish["view"]) == []
+    assert slack.click_home(HOME_UNSAVE, f"0:{alices[0]}", user="U0BOB").status == 200
+    publish = published_after(fake_slack, 2)
+    assert publish["user_id"] == "U0BOB" and saved_shown(publish["view"]) == []
+    assert services.store.profiles.saved(ALICE) == alices
+    assert services.store.profiles.saved(bob) == []
+    home_opened(slack)
+    assert saved_shown(published_after(fake_slack, 3)["view"]) == alices
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [
+        (HOME_SAVED_PAGE, "-10"),
+        (HOME_SAVED_PAGE, "ten"),
+        (HOME_SAVED_PAGE, "١٠"),  # digits, but not ASCII ones
+        (HOME_SAVED_PAGE, ""),
+        (HOME_UNSAVE, "2507.07186"),
+        (HOME_UNSAVE, "x:2507.07186"),
+        (HOME_UNSAVE, "10:"),
+    ],
+)
+def test_a_forged_offset_is_refused_and_changes_nothing(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services, action_id: str, value: str
+) -> None:
+    ids = save_many(services, ALICE, 3)
+    assert slack.click_home(action_id, value).status == 200
+    fake_slack.wait_until(lambda: fake_slack.calls_to("chat.postMessage"))
+    [told] = fake_slack.calls_to("chat.postMessage")
+    assert told.body["channel"] == "U0ALICE"
+    assert "open the Home tab again" in told.body["text"]
+    check_limits(told.body)
+    assert fake_slack.calls_to("views.publish") == []
+    assert services.store.profiles.saved(ALICE) == ids
+
+
+def test_a_page_past_the_end_shows_the_last_page(
+    slack: SlackSender, fake_slack: FakeSlack, services: Services
+) -> None:
+    ids = save_many(services, ALICE, 13)
+    assert slack.click_home(HOME_SAVED_PAGE, "9" * 40).status == 200
+    view = published_after(fake_slack, 1)["view"]
+    assert saved_shown(view) == ids[HOME_SAVED_SHOWN:]
+    assert pages(view) == {"Previous 10": "0"}

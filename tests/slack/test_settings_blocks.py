@@ -10,11 +10,15 @@ import pytest
 from bot.errors import NotAllowed
 from bot.sealed import seal, settings_target, unseal
 from bot.settings_blocks import (
+    HOME_SAVED_PAGE,
+    HOME_SAVED_SHOWN,
+    HOME_UNSAVE,
     FormErrors,
     home_view,
     import_done,
     import_modal,
     read_settings,
+    saved_blocks,
     settings_modal,
     when,
 )
@@ -77,10 +81,73 @@ def test_home() -> None:
         Paper(id="title:0e40252543b34be0", title="<!channel> WUSH"),
     ]
     upcoming = SCHEDULE.next_slot(NOW)
-    view = home_view(Subscription(PROFILE, SCHEDULE), now=NOW, upcoming=upcoming, recent=recent)
+    # The last page of 13 saved papers: ten more recent before it.
+    saved = saved_blocks([*recent, SAVED[0]], 13, offset=10)
+    view = home_view(
+        Subscription(PROFILE, SCHEDULE), now=NOW, upcoming=upcoming, recent=recent, saved=saved
+    )
     assert_golden("home", view)
-    check_limits(view)
+    check_view(view)
     check_inert({"text": "", **view})
+
+
+SAVED = [Paper(id=f"2507.{n:05d}", title=f"Saved paper {n}") for n in range(HOME_SAVED_SHOWN)]
+
+
+def page_buttons(blocks: list[dict]) -> list[tuple[str, str]]:
+    """(label, value) of the Home tab's Previous / Next under the saved papers."""
+    return [
+        (button["text"]["text"], button["value"])
+        for block in blocks
+        if block["type"] == "actions"
+        for button in block["elements"]
+        if button["action_id"] == HOME_SAVED_PAGE
+    ]
+
+
+@pytest.mark.parametrize(
+    ("shown", "total", "offset", "buttons", "note"),
+    [
+        (3, 3, 0, [], None),
+        (10, 23, 0, [("Next 10", "10")], "Papers 1–10 of 23"),
+        (10, 23, 10, [("Previous 10", "0"), ("Next 10", "20")], "Papers 11–20 of 23"),
+        (3, 23, 20, [("Previous 10", "10")], "Papers 21–23 of 23"),
+    ],
+)
+def test_saved_papers_on_the_home_tab_page_by_ten(
+    shown: int, total: int, offset: int, buttons: list, note: str | None
+) -> None:
+    blocks = saved_blocks(SAVED[:shown], total, offset=offset)
+    assert page_buttons(blocks) == buttons
+    notes = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert notes == ([] if note is None else [f"{note}, the most recent first."])
+    removes = [b["accessory"] for b in blocks if "accessory" in b]
+    assert [(r["action_id"], r["value"]) for r in removes] == [
+        (HOME_UNSAVE, f"{offset}:{paper.id}") for paper in SAVED[:shown]
+    ]
+    assert all(r["confirm"]["confirm"]["text"] == "Remove" for r in removes)
+    assert blocks[1]["text"]["text"] == f"*Your saved papers* ({total})"
+
+
+def test_no_saved_papers_says_how_to_save_one() -> None:
+    blocks = saved_blocks([], 0, offset=0)
+    assert [b["type"] for b in blocks] == ["divider", "section"]
+    assert blocks[1]["text"]["text"] == (
+        "*Your saved papers*\nNone yet: press *Save* under a paper in a search or a digest."
+    )
+    assert page_buttons(blocks) == []
+
+
+def test_a_saved_title_is_escaped_and_cut() -> None:
+    evil = Paper(
+        id="2507.00001", title="<!channel> *bold* & " + "long " * 100, extras={"withdrawn": True}
+    )
+    [_, _, section] = saved_blocks([evil], 1, offset=0)
+    text = section["text"]["text"]
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
+    assert text.endswith(" · ⚠️ _withdrawn_")
+    assert "long " * 20 in text and "long " * 30 not in text  # cut to 150 characters
+    check_inert({"text": "", "blocks": [section]})
 
 
 @pytest.mark.parametrize(
