@@ -427,8 +427,12 @@ def _recent_text(recent: list[Paper]) -> str:
 
 def saved_blocks(papers: list[Paper], total: int, *, offset: int) -> list[dict]:
     """The Home tab's page of the person's saved papers (`offset` more recent ones before
-    it, `total` in all), each with *Remove*, and Previous / Next."""
-    if not papers:
+    it, `total` in all), each with *Remove*, and Previous / Next.
+
+    A page holds the papers of the ids at `offset`, up to HOME_SAVED_SHOWN of them, that
+    the archive still has (`bot/redraw.py` `saved_papers`): fewer than that on a page that
+    is not the last is no reason to page differently."""
+    if not total:
         empty = "None yet: press *Save* under a paper in a search or a digest."
         return [{"type": "divider"}, section_block(f"*Your saved papers*\n{empty}")]
     blocks = [{"type": "divider"}, section_block(f"*Your saved papers* ({total})")]
@@ -436,16 +440,17 @@ def saved_blocks(papers: list[Paper], total: int, *, offset: int) -> list[dict]:
         title = paper_title(replace(paper, title=truncate(paper.title, HOME_TITLE_CHARS)))
         text = f"{title}{withdrawn_mark(paper)}"
         blocks.append({**section_block(text), "accessory": _remove_button(paper, offset)})
-    if total > len(papers):
-        shown = f"Papers {offset + 1}–{offset + len(papers)} of {total}, the most recent first."
-        blocks.append(context_block(shown))
+    end = min(offset + HOME_SAVED_SHOWN, total)
+    if offset > 0 or end < total:
+        blocks.append(
+            context_block(f"Papers {offset + 1}–{end} of {total}, the most recent first.")
+        )
     pages = []
     if offset > 0:
         previous = max(offset - HOME_SAVED_SHOWN, 0)
         pages.append(button_element(f"Previous {HOME_SAVED_SHOWN}", HOME_SAVED_PAGE, str(previous)))
-    if offset + len(papers) < total:
-        after = str(offset + len(papers))
-        pages.append(button_element(f"Next {HOME_SAVED_SHOWN}", HOME_SAVED_PAGE, after))
+    if end < total:
+        pages.append(button_element(f"Next {HOME_SAVED_SHOWN}", HOME_SAVED_PAGE, str(end)))
     if pages:
         blocks.append({"type": "actions", "block_id": "home_saved_pages", "elements": pages})
     return blocks
