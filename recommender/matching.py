@@ -31,6 +31,10 @@ own hybrid score, with what only a profile has added on top, in one place (`_sco
     propagation (Zhou et al., "Learning with Local and Global Consistency", NIPS 2003).
     The seeds and liked papers, excluded from the ranking, still lend their neighbours
     their (high) score.
+  - walk (the same profiles): how often a random walk that restarts at the profile's
+    papers visits each paper of the pool's symmetric nearest-neighbour graph (`Pool.links`;
+    personalised PageRank), so that papers a few links from the seeds, and those that
+    have a seed among their own nearest, rise too.
 
 A profile known only by its papers (no description or keywords: a library imported as
 seeds) fuses its two runs with a higher dense weight (`papers_dense_weight`) than the
