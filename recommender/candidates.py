@@ -83,6 +83,7 @@ class Pool:
     _postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
     _neighbours: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _links: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: Store, embedder: Embedder, bm25: BM25Index, keys: Iterable[int]) -> Pool:
@@ -110,6 +111,10 @@ class Pool:
             if row is not None:
                 mask[row] = False
         return mask
+
+    def row(self, paper_id: str) -> int | None:
+        """The row of a paper of the pool, None if it is not in the pool."""
+        return self._row_of.get(paper_id)
 
     def _index_text(self) -> None:
         for row, paper in enumerate(self.papers):
@@ -174,6 +179,21 @@ class Pool:
                 cosines[start : start + len(block)] = np.take_along_axis(block, nearest, axis=1)
             self._neighbours[k] = (rows, cosines)
         return self._neighbours[k]
+
+    def links(self, k: int, min_similarity: float) -> tuple[np.ndarray, np.ndarray]:
+        """The pool's symmetric nearest-neighbour graph as (sources, targets), each edge in
+        both directions once: a paper is linked to its `k` nearest papers at least
+        `min_similarity` close, and to those that have it among theirs."""
+        if (k, min_similarity) not in self._links:
+            rows, cosines = self.neighbours(k)
+            close = cosines >= min_similarity
+            sources = np.repeat(np.arange(len(self)), rows.shape[1])[close.ravel()]
+            targets = rows.ravel()[close.ravel()]
+            edges = np.unique(
+                np.concatenate([sources * len(self) + targets, targets * len(self) + sources])
+            )
+            self._links[(k, min_similarity)] = (edges // len(self), edges % len(self))
+        return self._links[(k, min_similarity)]
 
     def author_rows(self, names: Iterable[str]) -> dict[str, list[int]]:
         """For each followed author who wrote a paper here, the rows of their papers."""

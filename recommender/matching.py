@@ -31,6 +31,10 @@ own hybrid score, with what only a profile has added on top, in one place (`_sco
     propagation (Zhou et al., "Learning with Local and Global Consistency", NIPS 2003).
     The seeds and liked papers, excluded from the ranking, still lend their neighbours
     their (high) score.
+  - walk (the same profiles): how often a random walk that restarts at the profile's
+    papers visits each paper of the pool's symmetric nearest-neighbour graph (`Pool.links`;
+    personalised PageRank), so that papers a few links from the seeds, and those that
+    have a seed among their own nearest, rise too.
 
 A profile known only by its papers (no description or keywords: a library imported as
 seeds) fuses its two runs with a higher dense weight (`papers_dense_weight`) than the
@@ -92,6 +96,12 @@ class MatchSettings:
     # `min_similarity` count 0). With a description, it cost the feedback evaluation.
     neighbourhood_weight: float = 0.5
     neighbours: int = 10
+    # For the same profiles, each paper gains this much of its visits (times the pool's
+    # size, so 1 is a uniform visit) by a random walk with restart from the profile's
+    # papers over the pool's symmetric nearest-neighbour graph, which goes back to the
+    # restart with probability 1 - `walk_damping` at each step.
+    walk_weight: float = 0.005
+    walk_damping: float = 0.5
     disliked_weight: float = 0.15
     classifier_weight: float = 0.2
     author_boost: float = 0.3
@@ -308,6 +318,8 @@ class Matcher:
             score[rows] += settings.author_boost
         if model.query is None and len(model.positive_vectors) and settings.neighbourhood_weight:
             score += settings.neighbourhood_weight * self._around(score, pool)
+        if model.query is None and len(model.positive_vectors) and settings.walk_weight:
+            score += settings.walk_weight * len(pool) * self._walk(model, pool, similarities)
         score = np.where(allowed, score, -np.inf)
         return _Scored(score, query, nearest, nearest_index, learned)
 
@@ -319,6 +331,37 @@ class Matcher:
             return np.zeros_like(score)
         close = cosines >= self.settings.min_similarity
         return (score[rows] * close).sum(axis=1) / rows.shape[1]
+
+    def _walk(self, model: ProfileModel, pool: Pool, similarities: np.ndarray) -> np.ndarray:
+        """Personalised PageRank (Page et al. 1999; Haveliwala, "Topic-sensitive PageRank",
+        WWW 2002) from the profile's papers over the pool's symmetric nearest-neighbour
+        graph (`Pool.links`): how often a walk that restarts at those papers visits each one.
+
+        A paper of the profile that is in the pool (an evaluation's corpus) is a restart
+        row itself; one that is not (a digest's new papers) restarts at its `neighbours`
+        nearest papers of the pool at least `min_similarity` close.
+        """
+        settings = self.settings
+        sources, targets = pool.links(settings.neighbours, settings.min_similarity)
+        restart = np.zeros(len(pool))
+        for column, (_, known) in enumerate(model.positives):
+            row = pool.row(known.paper.id)
+            if row is not None:
+                restart[row] += 1.0
+                continue
+            rows = np.argsort(-similarities[:, column], kind="stable")[: settings.neighbours]
+            rows = rows[similarities[rows, column] >= settings.min_similarity]
+            restart[rows] += 1.0 / max(len(rows), 1)
+        if not restart.any():
+            return restart
+        restart /= restart.sum()
+        degree = np.maximum(np.bincount(sources, minlength=len(pool)), 1)
+        visits = restart
+        for _ in range(_WALK_STEPS):
+            flow = visits[sources] / degree[sources]
+            spread = np.bincount(targets, weights=flow, minlength=len(pool))
+            visits = (1 - settings.walk_damping) * restart + settings.walk_damping * spread
+        return visits
 
     def _fused(self, model: ProfileModel, pool: Pool, allowed: np.ndarray) -> np.ndarray:
         """The search's fusion of the profile's BM25 and dense runs over the allowed papers.
@@ -470,6 +513,9 @@ def _run(scores: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = rows[np.argsort(-scores[rows], kind="stable")]
     return rows, scores[rows]
 
+
+# Steps of the walk: the damping's 10th power (0.5 ** 10) is under a thousandth.
+_WALK_STEPS = 10
 
 _EMPTY_RUN = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
 

@@ -88,3 +88,32 @@ def test_neighbours_are_the_nearest_other_papers_by_cosine():
     assert pool.neighbours(9)[0].shape == (4, 3)  # no more than the other papers
     alone = Pool(keys=np.arange(1), papers=[], vectors=vectors[:1])
     assert alone.neighbours(10)[0].shape == (1, 0)
+
+
+def test_links_are_the_neighbours_both_ways_once():
+    # 0, 10, 30 and 90 degrees, one neighbour each: 0-1 and 1-0 (one link), 2-1, 3-2.
+    angles = np.radians([0, 10, 30, 90])
+    vectors = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    pool = Pool(keys=np.arange(4), papers=[], vectors=vectors)
+    sources, targets = pool.links(1, min_similarity=0.0)
+    assert sorted(zip(sources.tolist(), targets.tolist(), strict=True)) == [
+        (0, 1),
+        (1, 0),
+        (1, 2),
+        (2, 1),
+        (2, 3),
+        (3, 2),
+    ]
+    # 3's nearest is 60 degrees away (cosine 0.5): under 0.6 it has no link.
+    sources, targets = pool.links(1, min_similarity=0.6)
+    assert sorted(zip(sources.tolist(), targets.tolist(), strict=True)) == [
+        (0, 1),
+        (1, 0),
+        (1, 2),
+        (2, 1),
+    ]
+
+
+def test_a_paper_row_in_the_pool(pool: Pool):
+    assert [pool.row(paper.id) for paper in PAPERS] == [0, 1, 2]
+    assert pool.row("2507.99999") is None

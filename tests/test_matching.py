@@ -477,16 +477,76 @@ def test_a_paper_gains_half_its_neighbours_mean_score(world: World):
     world.ingest(EVERYTHING, MON)
     profile = Profile(liked=(QUANT[0].id,))
     pool = world.matcher.pool(world.store.keys())
-    flat = Matcher(world.matcher.engine, replace(SETTINGS, neighbourhood_weight=0.0))
+    flat = Matcher(world.matcher.engine, replace(SETTINGS, neighbourhood_weight=0.0, walk_weight=0))
     keys, scores = flat.rank(profile, pool)
     base = np.zeros(len(pool))
     base[np.searchsorted(pool.keys, keys)] = scores
     rows, cosines = pool.neighbours(10)
     assert rows.shape == (len(pool), min(10, len(pool) - 1)) and (cosines >= 0).all()
     expected = base + 0.5 * base[rows].mean(axis=1)
-    keys, scores = world.matcher.rank(profile, pool)
+    keys, scores = Matcher(world.matcher.engine, replace(SETTINGS, walk_weight=0)).rank(
+        profile, pool
+    )
     assert np.allclose(scores, expected[np.searchsorted(pool.keys, keys)], atol=1e-5)
     assert keys.tolist() == pool.keys[np.argsort(-expected, kind="stable")].tolist()
+
+
+def walk_scores(world: World, profile: Profile, pool, walk: float) -> np.ndarray:
+    """The profile's score of each row of the pool, with the walk term at weight `walk`
+    and no neighbourhood term; each paper has 2 neighbours."""
+    settings = replace(SETTINGS, neighbourhood_weight=0.0, neighbours=2, walk_weight=walk)
+    keys, scores = Matcher(world.matcher.engine, settings).rank(profile, pool)
+    out = np.zeros(len(pool))
+    out[np.searchsorted(pool.keys, keys)] = scores
+    return out
+
+
+def exact_walk(pool, restart: np.ndarray) -> np.ndarray:
+    """Personalised PageRank in closed form, (1 - d) (I - d W^T)^-1 restart with d = 0.5, W
+    the row-normalised symmetric graph of each paper's 2 nearest papers."""
+    rows, _ = pool.neighbours(2)
+    linked = np.zeros((len(pool), len(pool)))
+    linked[np.repeat(np.arange(len(pool)), 2), rows.ravel()] = 1
+    linked = np.maximum(linked, linked.T)
+    walk = linked / linked.sum(axis=1, keepdims=True)
+    return 0.5 * np.linalg.solve(np.eye(len(pool)) - 0.5 * walk.T, restart)
+
+
+def test_a_paper_gains_its_visits_by_a_walk_from_the_liked_papers(world: World):
+    """Of the liked papers in the pool, the walk restarts at their rows; the term is 0.005
+    times the pool's size times the visits (a uniform visit counts 0.005)."""
+    world.ingest(EVERYTHING + FILLER, MON)
+    profile = Profile(liked=(QUANT[0].id, SPEECH[0].id))
+    pool = world.matcher.pool(world.store.keys())
+    restart = np.zeros(len(pool))
+    restart[[pool.row(QUANT[0].id), pool.row(SPEECH[0].id)]] = 0.5
+    gained = walk_scores(world, profile, pool, 0.005) - walk_scores(world, profile, pool, 0.0)
+    alive = pool.mask_without(profile.liked)
+    expected = 0.005 * len(pool) * exact_walk(pool, restart)
+    assert np.allclose(gained[alive], expected[alive], atol=1e-5)
+    assert gained[alive].max() > 3 * gained[alive].min() > 0
+
+
+def test_a_liked_paper_outside_the_pool_starts_the_walk_at_its_nearest_papers(world: World):
+    world.ingest(EVERYTHING + FILLER, MON)
+    everything = world.matcher.pool(world.store.keys())
+    liked = everything.vectors[everything.row(QUANT[0].id)]
+    pool = world.matcher.pool(everything.keys[1:])
+    assert pool.row(QUANT[0].id) is None and everything.row(QUANT[0].id) == 0
+    restart = np.zeros(len(pool))
+    restart[np.argsort(-(pool.vectors @ liked))[:2]] = 0.5
+    profile = Profile(liked=(QUANT[0].id,))
+    gained = walk_scores(world, profile, pool, 0.005) - walk_scores(world, profile, pool, 0.0)
+    assert np.allclose(gained, 0.005 * len(pool) * exact_walk(pool, restart), atol=1e-5)
+
+
+def test_the_walk_leaves_a_profile_with_a_description_alone(world: World):
+    world.ingest(EVERYTHING + FILLER, MON)
+    profile = Profile(description="Quantization.", liked=(QUANT[0].id,))
+    pool = world.matcher.pool(world.store.keys())
+    assert walk_scores(world, profile, pool, 0.005) == pytest.approx(
+        walk_scores(world, profile, pool, 0.0)
+    )
 
 
 def ranked_with(world: World, profile: Profile, dense_weight: float, papers: float) -> list:
