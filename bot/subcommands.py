@@ -99,6 +99,7 @@ class SetVisibility:
     visible: bool
 
 
+@dataclass(frozen=True)
 class ImportLibrary:
     """`import`: the modal that takes a library (BibTeX, a list of ids or titles)."""
 
