@@ -414,6 +414,8 @@ def _pick_blocks(
         note = press_note(press, channel=channel)
         return [*blocks, note_block(note, paper, DIGEST_UNDO, block_id)]
     buttons = feedback_buttons(paper, (DIGEST_MORE, DIGEST_SAVE, DIGEST_NOT_INTERESTED))
+    if not channel:  # a channel's digest is already where its members are
+        buttons.append(share_button(paper))
     return [*blocks, {"type": "actions", "block_id": block_id, "elements": buttons}]
 
 

@@ -3,8 +3,11 @@ as the store knows it, with Undo, and in a channel with who pressed."""
 
 from __future__ import annotations
 
-from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE, DIGEST_UNDO
+from slack_sdk.models.views import View
+
+from bot.blocks import DIGEST_MORE, DIGEST_NOT_INTERESTED, DIGEST_SAVE, DIGEST_UNDO, SHARE
 from bot.services import Services
+from bot.share_modal import SHARE_VIEW
 from bot.targets import channel_target, user_target
 from recommender.delivery import Deliverer
 from tests.slack.blockkit import check_inert, check_limits
@@ -167,3 +170,31 @@ def test_a_press_on_a_message_the_ledger_does_not_hold_is_kept_and_said(
     )
     assert fake_slack.calls_to("chat.update") == []
     assert services.store.profiles.get(ALICE).disliked == (paper,)
+
+
+def test_share_is_under_each_pick_of_a_personal_digest_only(
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    subscribe(services, CHANNEL)
+    deliverer.deliver_due(NOW)
+    mine = posted(services, fake_slack, ALICE)
+    theirs = posted(services, fake_slack, CHANNEL)
+    assert shared(mine) == picks(mine) and shared(theirs) == []
+    slack.click_in_message(SHARE, picks(mine)[0], message=mine)
+    fake_slack.wait_until(lambda: fake_slack.calls_to("views.open"))
+    [call] = fake_slack.calls_to("views.open")
+    View(**call.body["view"]).validate_json()
+    assert call.body["view"]["callback_id"] == SHARE_VIEW
+    title = services.store.get(picks(mine)[0]).title
+    assert call.body["view"]["blocks"][0]["text"]["text"] == f"*{title}*"
+
+
+def shared(message: dict) -> list[str]:
+    return [
+        element["value"]
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == SHARE
+    ]
