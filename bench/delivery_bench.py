@@ -1,22 +1,28 @@
 """Delivery spread over workers: messages a second with 1, 2 and 4 `papers worker`s.
 
-    python -m bench.delivery_bench [--targets 1000] [--workers 1 2 4] [--latency 0.2]
+    python -m bench.delivery_bench [--targets 1000] [--workspaces 20] [--workers 1 2 4]
+                                   [--latency 0.2]
 
 (run from the repository root: it borrows the tests' PostgreSQL server and fake Slack.)
 A real PostgreSQL (tests/postgres.py, or --database-url for a server you run) holds the
 store; the clock's side queues one digest for each of `--targets` people due now (the
 bundled samples, indexed with the hash embedder: matching is not what is measured), and
 that queue is copied (CREATE DATABASE ... TEMPLATE) for each run, so every run posts the
-same messages. Each run starts that many real `papers worker` processes (one thread each)
+same messages. The people are spread over `--workspaces` workspaces (a hosted install's
+many teams): Slack's limit of about five messages a second per workspace, which every
+worker keeps together (the store's rate buckets), would otherwise be the whole measurement.
+Each run starts that many real `papers worker` processes (one thread each)
 against a fake Slack on loopback that takes `--latency` seconds to answer each call, and
 stops them once the ledger says every digest went out. Messages a second count from the
-first post Slack received to the last (process start-up left out); duplicates are posts
-beyond one per channel, losses digests not sent or channels never posted to.
+first post Slack received to the last (process start-up left out); duplicates are posts of
+the same part of a digest (its message metadata) beyond the first, losses digests not sent
+or channels never posted to.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -58,8 +64,9 @@ def database(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def queue(admin_url: str, targets: int, fake: FakeSlack, work: Path) -> None:
-    """The template database: samples indexed, `targets` people due now, all queued."""
+def queue(admin_url: str, targets: int, workspaces: int, fake: FakeSlack, work: Path) -> None:
+    """The template database: samples indexed, `targets` people of `workspaces` teams due
+    now, all queued."""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
@@ -72,7 +79,7 @@ def queue(admin_url: str, targets: int, fake: FakeSlack, work: Path) -> None:
     Indexer(store, work / "index", HashEmbedder()).update()
     due = Schedule(at=(clock() - timedelta(hours=1)).strftime("%H:%M"), tz="UTC")
     for n in range(targets):
-        target = f"user:T0TEAM:U{n:05d}"
+        target = f"user:T{n % workspaces:04d}:U{n:05d}"
         store.profiles.save(target, Profile(description="LLM quantization"), now=clock())
         store.subscriptions.save(target, due, now=clock())
     settings = Settings(
@@ -122,7 +129,10 @@ def run(admin_url: str, workers: int, targets: int, fake: FakeSlack, work: Path)
 def tally(fake: FakeSlack, store: Store, targets: int) -> dict:
     """Messages a second from the first post to the last; duplicates and losses."""
     posts = fake.accepted("chat.postMessage")
-    per_channel = Counter(call.body["channel"] for call in posts)
+    per_part = Counter(
+        (call.body["channel"], json.dumps(call.body["metadata"], sort_keys=True)) for call in posts
+    )
+    posted_to = {channel for channel, _ in per_part}
     channels = {f"DU{n:05d}" for n in range(targets)}
     day = clock().date()
     unsent = [t for t, d in store.deliveries.due(clock(), grace=timedelta(hours=12)) if d == day]
@@ -130,8 +140,8 @@ def tally(fake: FakeSlack, store: Store, targets: int) -> dict:
     return {
         "messages": len(posts),
         "per_s": (len(posts) - 1) / span,
-        "duplicates": sum(count - 1 for count in per_channel.values()),
-        "losses": len(channels - set(per_channel)) + len(unsent),
+        "duplicates": sum(count - 1 for count in per_part.values()),
+        "losses": len(channels - posted_to) + len(unsent),
     }
 
 
@@ -147,7 +157,8 @@ def table(results: list[dict], args: argparse.Namespace) -> str:
             f"Machine: {machine()}. Date: {datetime.now(UTC).isoformat(timespec='seconds')}. "
             f"Load average after: {os.getloadavg()[0]:.1f} (other work shares these cores).",
             "",
-            f"Command: `python -m bench.delivery_bench --targets {args.targets} --workers "
+            f"Command: `python -m bench.delivery_bench --targets {args.targets} --workspaces "
+            f"{args.workspaces} --workers "
             f"{' '.join(map(str, args.workers))} --latency {args.latency}` (real PostgreSQL, "
             f"fake Slack answering each call in {args.latency * 1000:.0f} ms).",
             "",
@@ -162,6 +173,7 @@ def table(results: list[dict], args: argparse.Namespace) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=1000)
+    parser.add_argument("--workspaces", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--latency", type=float, default=0.2, help="fake Slack's, seconds")
     parser.add_argument("--database-url", help="an admin URL of a PostgreSQL you run")
@@ -173,7 +185,7 @@ def main() -> None:
         fake.start()
         stack.callback(fake.stop)
         print(f"queuing {args.targets} digests ...", file=sys.stderr, flush=True)
-        queue(admin, args.targets, fake, work)
+        queue(admin, args.targets, args.workspaces, fake, work)
         fake.latency = args.latency
         results = []
         for workers in args.workers:

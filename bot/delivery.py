@@ -2,7 +2,7 @@
 
 A digest becomes Block Kit messages (`bot.blocks`), each posted to the target's channel or
 to the direct message with the person, at most one a second per channel and five a second
-per workspace (`Pacer`). With OAuth
+per workspace (`Pacer`), counted across every process that posts. With OAuth
 installs, each team's messages go with that team's bot token.
 
 A message whose outcome is unknown (the connection dropped before Slack's reply came, or
@@ -23,8 +23,10 @@ import http.client
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
+from typing import Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -65,45 +67,69 @@ PERMANENT = frozenset(
 )  # fmt: skip
 
 
+class Buckets(Protocol):
+    """Where a `Pacer` keeps its buckets' due times: this process's memory (`LocalBuckets`)
+    or the store (`recommender.store.pacing.Pacing`), shared by every process that posts."""
+
+    def held(self, names: Sequence[str]) -> AbstractContextManager[dict[str, float]]:
+        """The due times of `names` (0.0 for a new bucket), to change while held."""
+        ...
+
+
+class LocalBuckets:
+    """Buckets in this process's memory, for the threads of one process."""
+
+    def __init__(self) -> None:
+        self._due: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def held(self, names: Sequence[str]) -> Iterator[dict[str, float]]:
+        with self._lock:
+            due = {name: self._due.get(name, 0.0) for name in names}
+            yield due
+            self._due.update(due)
+
+
 class Pacer:
     """Slack's rate limits as token buckets, one per channel (one message every `interval`
     seconds) and one per workspace (`rate` a second, `burst` at once), shared by the
-    threads that post through it.
+    threads that post through it, and by other processes too when the buckets are the
+    store's (`slack_outlet` does so, with the wall clock, since each process's monotonic
+    clock starts anew).
 
     Each bucket is kept as the time its next message may go (the generic cell rate
-    algorithm, ITU-T I.371): a post reserves its slot under the lock and sleeps outside
-    it, so threads posting to other channels do not wait for each other. The buckets are
-    this process's: with several delivery processes, each paces its own posts.
+    algorithm, ITU-T I.371): a post reserves its slot while the buckets are held and
+    sleeps after, so posts to other channels do not wait for each other.
     """
 
     def __init__(
         self,
         sleep: Callable[[float], None],
         interval: float = PACE_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
         *,
         rate: float = WORKSPACE_RATE,
         burst: int = WORKSPACE_BURST,
+        buckets: Buckets | None = None,
     ) -> None:
         self.sleep = sleep
         self.interval = interval
-        self.monotonic = monotonic
+        self.clock = clock
         self.rate = rate
         self.burst = burst
-        self._channels: dict[str, float] = {}  # when each bucket's next message is due
-        self._teams: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.buckets = buckets or LocalBuckets()
 
     def wait(self, channel: str, team: str = "") -> None:
         """Sleep until `channel` and its workspace `team` may get their next message."""
         step = 1 / self.rate
-        with self._lock:
-            now = self.monotonic()
+        channel_key, team_key = f"channel:{channel}", f"team:{team}"
+        with self.buckets.held([channel_key, team_key]) as due:
+            now = self.clock()
             # A bucket of `burst` lets a message go up to burst - 1 steps before its slot.
-            team_at = self._teams.get(team, now) - (self.burst - 1) * step
-            at = max(now, self._channels.get(channel, now), team_at)
-            self._channels[channel] = at + self.interval
-            self._teams[team] = max(self._teams.get(team, at), at) + step
+            at = max(now, due[channel_key], due[team_key] - (self.burst - 1) * step)
+            due[channel_key] = at + self.interval
+            due[team_key] = max(due[team_key], at) + step
         if at > now:
             self.sleep(at - now)
 
@@ -113,7 +139,8 @@ class SlackOutlet(BlockKitDigests):
 
     `client` is the app's Web API client (base URL, RateLimitErrorRetryHandler); with
     `installations` (multi-workspace installs), each team's bot token comes from there.
-    `sleep` and `monotonic` pace the posts (`Pacer`); tests pass a no-op and its clock.
+    `sleep` and `clock` pace the posts (`Pacer`) in `buckets` (this process's own when
+    None); tests pass a no-op and its clock.
     """
 
     def __init__(
@@ -122,11 +149,12 @@ class SlackOutlet(BlockKitDigests):
         *,
         installations: InstallationStore | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
+        buckets: Buckets | None = None,
     ) -> None:
         self.client = client
         self.installations = installations
-        self.pacer = Pacer(sleep, monotonic=monotonic)
+        self.pacer = Pacer(sleep, clock=clock, buckets=buckets)
         # Each person's direct message channel, opened once (its id never changes).
         self._directs: dict[tuple[str, str], str] = {}
 
@@ -251,6 +279,12 @@ def digest_metadata(target: str, day: date, part: int, parts: int) -> dict:
 
 
 def slack_outlet(settings: Settings, store: Store) -> SlackOutlet:
-    """The outlet of `settings`: the bot token's workspace, or every OAuth install."""
+    """The outlet of `settings`: the bot token's workspace, or every OAuth install.
+
+    Its rate buckets are the store's, on the wall clock: the clock's delivery threads and
+    every `papers worker` together keep to one workspace's and one channel's limits.
+    """
     installs = installation_store(settings, store.engine) if oauth_enabled(settings) else None
-    return SlackOutlet(web_client(settings), installations=installs)
+    return SlackOutlet(
+        web_client(settings), installations=installs, clock=time.time, buckets=store.pacing
+    )

@@ -4,8 +4,8 @@
 each other concern is a part of it on the same engine: `store.profiles` (profiles, feedback,
 saved papers), `store.sent` (the sent ledger), `store.subscriptions`, `store.deliveries`
 (the delivery ledger), `store.jobs` (job runs, leases), `store.searches` (searches made in
-Slack) and `store.messages` (messages that name one paper, and the reactions on them that
-taught).
+Slack), `store.messages` (messages that name one paper, and the reactions on them that
+taught) and `store.pacing` (rate-limit buckets shared by the processes that post).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from recommender.store.deliveries import Deliveries
 from recommender.store.jobs import Jobs
 from recommender.store.ledger import Sent
 from recommender.store.messages import Messages
+from recommender.store.pacing import Pacing
 from recommender.store.papers import Papers
 from recommender.store.profiles import Profiles
 from recommender.store.searches import Searches
@@ -106,3 +107,8 @@ class Store(Papers):
     def messages(self) -> Messages:
         """Messages that name one paper, and the reactions on them that taught."""
         return Messages(self.engine)
+
+    @cached_property
+    def pacing(self) -> Pacing:
+        """Slack's rate-limit buckets, shared by every process that posts."""
+        return Pacing(self.engine)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     Integer,
     LargeBinary,
     MetaData,
@@ -269,4 +270,14 @@ hidden_people = Table(
     metadata,
     Column("target", String(200), primary_key=True),
     Column("since", UTCDateTime, nullable=False),
+)
+
+# Slack's rate limits as buckets shared by every process that posts (the clock's threads and
+# each `papers worker`): per bucket (a channel, a workspace), the wall-clock time in seconds
+# at which its next message is due (bot/delivery.py's `Pacer`).
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("bucket", String(120), primary_key=True),
+    Column("due", Float, nullable=False),
 )

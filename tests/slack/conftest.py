@@ -118,7 +118,7 @@ def deliverer(
     services: Services, matcher: Matcher, settings: Settings, sleeps: Sleeps
 ) -> Deliverer:
     """Digests posted to the fake Slack, paced by a sleep that does not wait."""
-    outlet = SlackOutlet(web_client(settings), sleep=sleeps, monotonic=sleeps.monotonic)
+    outlet = SlackOutlet(web_client(settings), sleep=sleeps, clock=sleeps.monotonic)
     return Deliverer(services.store, matcher, outlet, services.clock)
 
 

@@ -16,6 +16,7 @@ from recommender.delivery import Deliverer
 from recommender.matching import Matcher
 from recommender.models import Paper
 from recommender.schedule import Schedule
+from recommender.store import Store
 from tests.slack.blockkit import check_inert, check_limits
 from tests.slack.conftest import NINE_UTC, NOW, Sleeps, add_papers, subscribe
 from tests.slack.harness import (
@@ -122,7 +123,7 @@ def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
 
 def test_the_pacer_lets_a_workspace_burst_then_holds_it_to_its_rate() -> None:
     sleeps = Sleeps()
-    pacer = Pacer(sleeps, monotonic=sleeps.monotonic, rate=5.0, burst=10)
+    pacer = Pacer(sleeps, clock=sleeps.monotonic, rate=5.0, burst=10)
     for n in range(12):
         pacer.wait(f"C{n}", "T1")  # ten at once, then one every 0.2 s
     pacer.wait("D0", "T2")  # another workspace does not wait for this one
@@ -332,7 +333,7 @@ def test_each_missed_day_goes_out_once_without_repeating_a_paper(
     services: Services, matcher: Matcher, settings: Settings, sleeps: Sleeps, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
-    outlet = SlackOutlet(web_client(settings), sleep=sleeps, monotonic=sleeps.monotonic)
+    outlet = SlackOutlet(web_client(settings), sleep=sleeps, clock=sleeps.monotonic)
     grace = timedelta(days=2)  # a day and a half of downtime still delivers both days
     late = Deliverer(services.store, matcher, outlet, services.clock, grace=grace)
     assert late.deliver_due(NOW + timedelta(days=1))["delivered"] == 2
@@ -539,3 +540,19 @@ def test_an_owner_who_cannot_be_told_leaves_the_count_going(
     [opened] = fake_slack.calls_to("conversations.open")
     assert opened.body == {"users": "U0BOB"}  # the owner was to be told
     assert services.store.subscriptions.state(target).failures == 1
+
+
+def test_pacers_of_two_processes_share_the_store_s_buckets(store: Store) -> None:
+    sleeps = Sleeps()
+
+    def clock() -> float:  # time moves only by sleeping: the database's own pace counts not
+        return sum(sleeps.calls)
+
+    first, second = (
+        Pacer(sleeps, clock=clock, rate=5.0, burst=10, buckets=store.pacing) for _ in range(2)
+    )
+    for n in range(12):
+        (first if n % 2 else second).wait(f"C{n}", "T1")  # ten at once between them, then 0.2 s
+    first.wait("D0", "T2")
+    second.wait("D0", "T2")  # one channel, one a second, whichever process posts
+    assert sleeps.calls == pytest.approx([0.2, 0.2, 1.0], abs=0.02)

@@ -1,0 +1,26 @@
+"""Slack's rate-limit buckets, shared by every process that posts.
+
+Revision ID: 0017
+Revises: 0013
+Create Date: 2026-12-03
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rate_buckets",
+        sa.Column("bucket", sa.String(120), primary_key=True),
+        sa.Column("due", sa.Float, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("rate_buckets")
