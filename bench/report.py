@@ -118,6 +118,12 @@ def _targets(sizes: dict) -> list[str]:
     return lines
 
 
+def _shortened(results: dict) -> list[str]:
+    if not results.get("shortened"):
+        return []
+    return [f"Shortened (fewer samples than a full run, so noisier): {results['shortened']}.", ""]
+
+
 def _reruns(results: dict) -> list[str]:
     if not results.get("rerun"):
         return []
@@ -142,6 +148,7 @@ def section(results: dict, command: str) -> str:
         "",
         f"Command: `{command}` (bench/README.md says what each column measures).",
         "",
+        *_shortened(results),
         *_reruns(results),
         "| papers | build s | build RSS MB | add 1,000 s | add RSS MB | search p50 / p95 ms "
         "| search RSS MB | naive p50 / p95 ms | speed-up (p50) | HNSW recall@10 / @100 |",

@@ -35,7 +35,8 @@ def new_search(services: Services, request: SearchRequest, *, reader: str) -> di
     """A search's first card: the search is kept in the store, which its buttons name."""
     stored = replace(request, offset=0).encode()
     search_id = services.store.searches.add(stored, now=services.clock())
-    return results_card(services, search_id, request.offset, reader=reader)
+    # Drawn from the stored form, as its pages will be, without reading it back.
+    return _card(services, search_id, SearchRequest.decode(stored), request.offset, reader=reader)
 
 
 def results_card(
@@ -46,8 +47,20 @@ def results_card(
     stored = services.store.searches.get(search_id)
     if stored is None:
         raise StaleButton("this search is too old to page or change; run it again")
-    request = replace(SearchRequest.decode(stored), offset=offset)
-    page = run(services.engine, services.store, request)
+    request = SearchRequest.decode(stored)
+    return _card(services, search_id, request, offset, reader=reader, revision=revision)
+
+
+def _card(
+    services: Services,
+    search_id: str,
+    request: SearchRequest,
+    offset: int,
+    *,
+    reader: str,
+    revision: str = "",
+) -> dict:
+    page = run(services.engine, services.store, replace(request, offset=offset))
     pressed = services.store.profiles.presses(reader, [paper.id for paper in page.papers])
     return results_message(page, search_id=search_id, pressed=pressed, revision=revision)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select
 
+from recommender.store.db import taking_turns
 from recommender.store.schema import searches
 
 # Slack's response URLs, the only way to change an ephemeral card, live 30 minutes; a day
@@ -27,7 +28,8 @@ class Searches:
     def add(self, request: str, *, now: datetime) -> str:
         """Keep `request`; its new id (dropping searches older than `KEPT`)."""
         search_id = secrets.token_hex(8)
-        with self.engine.begin() as conn:
+        # Every search in Slack stores one, so concurrent searches write together.
+        with taking_turns(self.engine) as conn:
             conn.execute(delete(searches).where(searches.c.created < now - KEPT))
             conn.execute(searches.insert().values(id=search_id, request=request, created=now))
         return search_id
