@@ -1,7 +1,9 @@
 """Synthetic arXiv-like papers whose words, lengths and topics are learned from real abstracts.
 
 The vocabulary comes from the five bundled digests (machine learning and computer science,
-about 360 papers) and SciFact's 5,183 biomedical abstracts. Each synthetic paper takes one
+about 360 papers) and SciFact's 5,183 biomedical abstracts (`../shared/eval/scifact` beside
+the clone; without it, from the digests alone, and `SCIFACT.exists()` tells the bench to
+say so). Each synthetic paper takes one
 real paper as its topic: half its abstract words are drawn from that paper's words (so its
 term frequencies), the rest from the unigram distribution of all real text (Zipfian, as
 text is), and 3% are rare made-up words from a Zipf-distributed pool of two million, because
@@ -25,7 +27,7 @@ from recommender import SAMPLES_DIR
 from recommender.models import Paper
 from recommender.sources import parse_file
 
-SCIFACT = Path("/work/shared/eval/scifact/corpus.jsonl")
+SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact" / "corpus.jsonl"
 TOPIC_SHARE = 0.5
 RARE_SHARE = 0.03
 RARE_POOL = 2_000_000
@@ -73,6 +75,8 @@ def _real_texts() -> Iterator[tuple[str, str, bool]]:
         for paper in parse_file(path.read_bytes(), path.name).papers:
             if paper.abstract:
                 yield paper.title, paper.abstract, True
+    if not SCIFACT.exists():
+        return
     with SCIFACT.open(encoding="utf-8") as lines:
         for line in lines:
             doc = json.loads(line)

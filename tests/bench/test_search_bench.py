@@ -24,7 +24,7 @@ def test_the_quick_look_runs_into_a_cache_folder_nothing_created(tmp_path: Path)
     assert "| 300 | " in done.stdout
     assert (
         "Shortened (fewer samples than a full run, so noisier): 3 queries instead of 100; "
-        "4 abstracts embedded instead of 256." in done.stdout
+        "4 abstracts embedded instead of 256" in done.stdout
     )
     phases = [
         json.loads(line)["phase"] for line in (cache / "phases.jsonl").read_text().splitlines()
