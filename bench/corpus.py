@@ -149,7 +149,8 @@ class Generator:
 
     def _topic(self, rng: np.random.Generator) -> int:
         # Half the papers take a CS/ML digest paper as topic: arXiv is mostly CS, SciFact is not.
-        if rng.random() < 0.5:
+        others = len(self.vocab.title_words) - self.vocab.digest_papers
+        if not others or rng.random() < 0.5:
             return int(rng.integers(self.vocab.digest_papers))
         return int(rng.integers(self.vocab.digest_papers, len(self.vocab.title_words)))
 
