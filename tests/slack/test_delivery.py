@@ -28,7 +28,7 @@ from tests.slack.harness import (
 )
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
-# Wide interests and 20 picks: a digest too long for one message.
+# Wide interests and 20 picks: a header and twenty messages in its thread.
 WIDE = {"keywords": ["language model", "LLM", "speech", "quantization", "reasoning"]}
 
 
@@ -124,7 +124,7 @@ def test_a_crash_between_posts_resumes_without_duplicates(
         check_limits(message)
 
 
-def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
+def test_a_digests_messages_wait_a_second_between_posts_to_one_channel(
     deliverer: Deliverer, services: Services, sleeps: Sleeps
 ) -> None:
     subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
@@ -144,7 +144,7 @@ def test_the_pacer_lets_a_workspace_burst_then_holds_it_to_its_rate() -> None:
     assert sleeps.calls == pytest.approx([0.2, 0.2, 1.0], abs=0.02)
 
 
-def test_a_split_digest_opens_the_direct_message_once(
+def test_a_digest_of_several_messages_opens_the_direct_message_once(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
