@@ -452,18 +452,6 @@ def context_block(text: str) -> dict:
     return {"type": "context", "elements": [mrkdwn_text(text)]}
 
 
-def _chars(blocks: list[dict]) -> int:
-    """The size of `blocks` as JSON, less the buttons' screen-reader labels: the limit is
-    about what a reader scrolls through, and the labels (a few thousand characters in a
-    digest of 20) are far below where Slack would truncate."""
-    labels = sum(
-        len(element.get("accessibility_label", ""))
-        for block in blocks
-        for element in block.get("elements", [])
-    )
-    return len(json.dumps(blocks, ensure_ascii=False)) - labels
-
-
 # Saved papers ----------------------------------------------------------------------------
 
 # BibTeX is split into messages rather than go past Slack's 50 blocks, or past about 12,000
@@ -509,6 +497,11 @@ def saved_messages(papers: list[Paper], total: int, *, offset: int = 0) -> list[
         )
     blocks.append({"type": "actions", "elements": buttons})
     return [{"text": f"Your saved papers ({total})", "blocks": blocks}, *bibtex_messages]
+
+
+def _chars(blocks: list[dict]) -> int:
+    """The size of `blocks` as JSON, as a reader scrolls through it."""
+    return len(json.dumps(blocks, ensure_ascii=False))
 
 
 def _arxiv(paper: Paper) -> str:
