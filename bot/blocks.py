@@ -308,30 +308,18 @@ DIGEST_MORE = "digest_more_like_this"
 DIGEST_SAVE = "digest_save"
 DIGEST_NOT_INTERESTED = "digest_not_interested"
 DIGEST_UNDO = "digest_undo"
-# A digest is split rather than go past Slack's 50 blocks a message, or past about 12,000
-# characters of blocks: far below where Slack truncates, and still a screenful or two.
-MESSAGE_BLOCKS = 50
-MESSAGE_CHARS = 12_000
+# A title in the digest's list of picks: the list is an overview, the pick's card has it all.
+LISTED_TITLE_CHARS = 120
 
 
-def digest_sizes(digest: Digest, *, day: date, channel: bool = False) -> list[int]:
-    """How many picks each message of the digest holds: as many as fit, in order.
+def digest_sizes(digest: Digest) -> list[int]:
+    """How many pick cards each message of the digest holds: none in the first, the header
+    that lists them, then one a message, in the header's thread.
 
-    Every message is budgeted for the header, the footer and a "continued" line, so any of
-    them can be any part. A pick too big for a message on its own still gets one.
+    One pick a message is what lets a reaction, a button or a reply name one paper; the
+    header keeps a busy channel to one line and one notification a day.
     """
-    fixed = [*_digest_head(digest, day), *_digest_foot(channel), context_block("Continued (9/9)")]
-    sizes: list[int] = []
-    blocks = chars = 0
-    for pick in digest.picks:
-        group = _pick_blocks(pick, channel)
-        full = blocks + len(group) > MESSAGE_BLOCKS or chars + _chars(group) > MESSAGE_CHARS
-        if not sizes or (full and sizes[-1]):
-            sizes.append(0)
-            blocks, chars = len(fixed), _chars(fixed)
-        sizes[-1] += 1
-        blocks, chars = blocks + len(group), chars + _chars(group)
-    return sizes or [0]
+    return [0, *([1] * len(digest.picks))]
 
 
 def digest_messages(
@@ -343,7 +331,8 @@ def digest_messages(
     pressed: Mapping[str, Press] | None = None,
     revision: str = "",
 ) -> list[dict]:
-    """The digest as messages of `sizes` picks each (see `digest_sizes`).
+    """The digest as messages of `sizes` pick cards each (see `digest_sizes`), the first
+    after the header with the list of every pick.
 
     A pick pressed on (`pressed`, by paper id) shows the note of that press with Undo in
     place of its buttons; `revision` (the press that rebuilt the message) gives the blocks
@@ -351,19 +340,14 @@ def digest_messages(
     """
     messages, start = [], 0
     for number, size in enumerate(sizes, 1):
-        picks = digest.picks[start : start + size]
-        start += size
-        if number == 1:
-            blocks = _digest_head(digest, day)
-        else:
-            blocks = [context_block(f"Continued ({number}/{len(sizes)})")]
-        for pick in picks:
+        blocks = _digest_head(digest, day, channel) if number == 1 else []
+        for pick in digest.picks[start : start + size]:
             press = (pressed or {}).get(pick.paper.id)
+            blocks += [{"type": "divider"}] if blocks else []
             blocks += _pick_blocks(pick, channel, press, revision)
-        if number == len(sizes):
-            blocks += _digest_foot(channel)
-        text = _digest_text(digest, day) + (f" ({number}/{len(sizes)})" if len(sizes) > 1 else "")
+        text = _digest_text(digest, day) if number == 1 else _pick_text(digest, day, start)
         messages.append({"text": text, "blocks": blocks})
+        start += size
     return messages
 
 
@@ -372,7 +356,7 @@ class BlockKitDigests:
     Block Kit messages above, worded for a channel when the target is one."""
 
     def sizes(self, digest: Digest, day: date, target: str) -> list[int]:
-        return digest_sizes(digest, day=day, channel=is_channel_target(target))
+        return digest_sizes(digest)
 
     def render(self, digest: Digest, sizes: list[int], day: date, target: str) -> list[dict]:
         return digest_messages(digest, sizes, day=day, channel=is_channel_target(target))
@@ -383,16 +367,28 @@ def digest_block_id(paper_id: str, revision: str = "") -> str:
     return f"digest:{paper_id}" + (f":{revision}" if revision else "")
 
 
-def _digest_head(digest: Digest, day: date) -> list[dict]:
+def _digest_head(digest: Digest, day: date, channel: bool) -> list[dict]:
+    """The header: the date and count, the headline, the picks' titles numbered (each pick
+    has its card in the thread), and how to change the digest."""
     count = len(digest.picks)
     title = f"📚 {_papers(count) if count else 'Papers'} for {_day(day)} {day.year}"
     lines = [escape(digest.headline()), *(f"ℹ️ {escape(n)}" for n in digest.notices)]
     # With no picks the headline is the news itself, so it is a section, not small print.
     block = context_block if count else section_block
-    return [
+    blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
         block("\n".join(lines)),
     ]
+    if count:
+        listed = [f"{number}. {_listed(pick.paper)}" for number, pick in enumerate(digest.picks, 1)]
+        blocks += [section_block(text) for text, _ in _chunks(listed, SECTION_CHARS)]
+        blocks.append(context_block("Why each was picked, and its buttons, in the thread 🧵"))
+    return [*blocks, *_digest_foot(channel)]
+
+
+def _listed(paper: Paper) -> str:
+    """A pick in the header's list: its title, shorter than on its card, linked."""
+    return link(paper.link, truncate(paper.title, LISTED_TITLE_CHARS)) + withdrawn_mark(paper)
 
 
 def _pick_blocks(
@@ -401,11 +397,7 @@ def _pick_blocks(
     paper = pick.paper
     why = escape(pick.explanation.text(channel=channel))
     lines = [f"*{paper_title(paper)}*", escape(snippet(paper)), f"↳ {why}"]
-    blocks = [
-        {"type": "divider"},
-        section_block("\n".join(line for line in lines if line)),
-        *_translated(paper),
-    ]
+    blocks = [section_block("\n".join(line for line in lines if line)), *_translated(paper)]
     about = byline(paper)
     if about:
         blocks.append(context_block(about))
@@ -441,6 +433,11 @@ def _digest_text(digest: Digest, day: date) -> str:
     return f"{_papers(count)} for {_day(day)}"
 
 
+def _pick_text(digest: Digest, day: date, start: int) -> str:
+    """The notification text of the message whose first pick is the `start`-th (from 0)."""
+    return f"Paper {start + 1} of {len(digest.picks)} for {_day(day)}"
+
+
 def _papers(count: int) -> str:
     return f"{count} paper{'s' if count != 1 else ''}"
 
@@ -455,19 +452,12 @@ def context_block(text: str) -> dict:
     return {"type": "context", "elements": [mrkdwn_text(text)]}
 
 
-def _chars(blocks: list[dict]) -> int:
-    """The size of `blocks` as JSON, less the buttons' screen-reader labels: the limit is
-    about what a reader scrolls through, and the labels (a few thousand characters in a
-    digest of 20) are far below where Slack would truncate."""
-    labels = sum(
-        len(element.get("accessibility_label", ""))
-        for block in blocks
-        for element in block.get("elements", [])
-    )
-    return len(json.dumps(blocks, ensure_ascii=False)) - labels
-
-
 # Saved papers ----------------------------------------------------------------------------
+
+# BibTeX is split into messages rather than go past Slack's 50 blocks, or past about 12,000
+# characters of blocks: far below where Slack truncates, and still a screenful or two.
+MESSAGE_BLOCKS = 50
+MESSAGE_CHARS = 12_000
 
 SAVED_SHOWN = 30
 SAVED_NEXT = "saved_next_page"
@@ -507,6 +497,11 @@ def saved_messages(papers: list[Paper], total: int, *, offset: int = 0) -> list[
         )
     blocks.append({"type": "actions", "elements": buttons})
     return [{"text": f"Your saved papers ({total})", "blocks": blocks}, *bibtex_messages]
+
+
+def _chars(blocks: list[dict]) -> int:
+    """The size of `blocks` as JSON, as a reader scrolls through it."""
+    return len(json.dumps(blocks, ensure_ascii=False))
 
 
 def _arxiv(paper: Paper) -> str:

@@ -53,14 +53,20 @@ class ConsoleOutlet(BlockKitDigests):
     def __init__(self, out: Callable[[str], None]) -> None:
         self.out = out
 
-    def post(self, target: str, message: dict) -> dict:
-        self.out(f"── to {target} " + "─" * max(0, 56 - len(target)))
+    def post(self, target: str, message: dict, head: dict | None) -> dict:
+        """Print it; a message under the header (in Slack, in its thread) is marked so."""
+        to = f"── to {target}{' (thread)' if head is not None else ''} "
+        self.out(to + "─" * max(0, 60 - len(to)))
         self.out(render_text(message["blocks"]) + "\n")
         return {"console": True}
 
-    def find(self, target: str, message: dict, since: datetime) -> dict | None:
+    def find(self, target: str, message: dict, since: datetime, head: dict | None) -> dict | None:
         """Printed output cannot be looked up: a message claimed but not recorded is printed
         again."""
+        return None
+
+    def paper_message(self, target: str, post: dict, paper_id: str) -> None:
+        """No one reacts to printed output."""
         return None
 
     def reason(self, error: Exception) -> str:

@@ -1,15 +1,18 @@
 """Digests on Slack: the outlet through which `recommender.delivery.Deliverer` posts them.
 
-A digest becomes Block Kit messages (`bot.blocks`), each posted to the target's channel or
-to the direct message with the person, at most one a second per channel and five a second
-per workspace (`Pacer`), counted across every process that posts. With OAuth
-installs, each team's messages go with that team's bot token.
+A digest becomes Block Kit messages (`bot.blocks`) posted to the target's channel or to the
+direct message with the person: the header top-level, then each pick in the header's thread
+(not broadcast), at most one a second per channel and five a second per workspace (`Pacer`),
+counted across every process that posts. Each pick's message is recorded as naming its
+paper (`paper_message`), so that reactions on it teach the reactor. With OAuth installs,
+each team's messages go with that team's bot token.
 
 A message whose outcome is unknown (the connection dropped before Slack's reply came, or
 the process died mid-post) may have gone out: before it is posted again it is looked up in
-the channel's history by the `metadata` every digest message carries (its target, day and
-part), and not posted again if it is there. So slack_sdk's connection-error retry, which
-re-sends at once without looking, is not used for posts.
+the channel's history (a pick: in the header's thread) by the `metadata` every digest
+message carries (its target, day and part), and not posted again if it is there. So
+slack_sdk's connection-error retry, which re-sends at once without looking, is not used for
+posts.
 
 Errors after which no retry can help until someone acts (`PERMANENT`: the app is not in the
 channel, the channel is archived, the token was revoked) are told apart from the others
@@ -32,6 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.web import SlackResponse
 
 from bot.blocks import BlockKitDigests
 from bot.client import web_client
@@ -43,6 +47,7 @@ from bot.targets import Target, parse_target
 from recommender.delivery import failure_reason
 from recommender.digest import Digest
 from recommender.store import Store
+from recommender.store.messages import PaperMessage
 
 log = logging.getLogger(__name__)
 
@@ -166,23 +171,25 @@ class SlackOutlet(BlockKitDigests):
             for part, message in enumerate(messages, 1)
         ]
 
-    def post(self, target: str, message: dict) -> dict:
-        """Post it; if the reply is lost, look it up before posting it again."""
+    def post(self, target: str, message: dict, head: dict | None) -> dict:
+        """Post it, into the thread of `head` (the header's post) if given; if the reply is
+        lost, look it up before posting it again."""
         where = parse_target(target)
         client = self.client_for(where.team)
         channel = self._channel(client, where)
+        thread = _thread(head)
         for _ in range(POST_TRIES - 1):
             sent = time.time()
             try:
-                return self._post(client, channel, message, where.team)
+                return self._post(client, channel, {**message, **thread}, where.team)
             except UNKNOWN_OUTCOME:
                 log.warning("no reply to a post to %s; looking it up before a retry", channel)
             # From a minute before the post: Slack's clock may lag ours.
-            found = self._lookup(client, channel, message, oldest=sent - 60)
+            found = self._lookup(client, channel, message, oldest=sent - 60, head=head)
             if found is not None:
                 return found
         # The last try: its error is the target's.
-        return self._post(client, channel, message, where.team)
+        return self._post(client, channel, {**message, **thread}, where.team)
 
     def _post(self, client: WebClient, channel: str, message: dict, team: str) -> dict:
         self.pacer.wait(channel, team)
@@ -192,25 +199,32 @@ class SlackOutlet(BlockKitDigests):
         )
         return {"channel": posted["channel"], "ts": posted["ts"]}
 
-    def find(self, target: str, message: dict, since: datetime) -> dict | None:
-        """The message as posted to `target` at or after `since`, if it is there."""
+    def find(self, target: str, message: dict, since: datetime, head: dict | None) -> dict | None:
+        """The message as posted to `target` (in `head`'s thread) at or after `since`, if
+        it is there."""
         where = parse_target(target)
         client = self.client_for(where.team)
         channel = self._channel(client, where)
-        return self._lookup(client, channel, message, oldest=since.timestamp())
+        return self._lookup(client, channel, message, oldest=since.timestamp(), head=head)
+
+    def paper_message(self, target: str, post: dict, paper_id: str) -> PaperMessage:
+        """A pick's message: reactions on it teach whoever reacts in a channel's digest, and
+        only its reader in a person's (no one else is in that conversation)."""
+        where = parse_target(target)
+        owner = None if where.is_channel else target
+        return PaperMessage(where.team, post["channel"], post["ts"], paper_id, "digest", owner)
 
     @staticmethod
-    def _lookup(client: WebClient, channel: str, message: dict, oldest: float) -> dict | None:
-        """Find `message` in `channel`'s history since `oldest` by its metadata; None also
-        when the history cannot be read."""
+    def _lookup(
+        client: WebClient, channel: str, message: dict, oldest: float, head: dict | None
+    ) -> dict | None:
+        """Find `message` in `channel`'s history (or `head`'s thread) since `oldest` by its
+        metadata; None also when the history cannot be read."""
         wanted = message.get("metadata")
         cursor = None
         for _ in range(HISTORY_PAGES):
             try:
-                page = client.conversations_history(
-                    channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True,
-                    limit=200, cursor=cursor,
-                )  # fmt: skip
+                page = _history(client, channel, oldest, cursor, head)
             except SlackApiError as error:
                 # An install without the history scopes: better twice than never.
                 log.warning("cannot look a post up in %s (%s); posting it again", channel, error)
@@ -270,6 +284,24 @@ class SlackOutlet(BlockKitDigests):
         if key not in self._directs:
             self._directs[key] = client.conversations_open(users=where.id)["channel"]["id"]
         return self._directs[key]
+
+
+def _thread(head: dict | None) -> dict:
+    """The fields that put a message into `head`'s thread, without showing it in the
+    channel too: the channel keeps one line a digest."""
+    return {} if head is None else {"thread_ts": head["ts"], "reply_broadcast": False}
+
+
+def _history(
+    client: WebClient, channel: str, oldest: float, cursor: str | None, head: dict | None
+) -> SlackResponse:
+    """A page of the channel's messages since `oldest` (its history lists no thread's
+    replies), or of the replies in `head`'s thread."""
+    common = {"channel": channel, "oldest": f"{oldest:.6f}", "include_all_metadata": True,
+              "limit": 200, "cursor": cursor}  # fmt: skip
+    if head is None:
+        return client.conversations_history(**common)
+    return client.conversations_replies(ts=head["ts"], **common)
 
 
 def digest_metadata(target: str, day: date, part: int, parts: int) -> dict:

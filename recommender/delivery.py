@@ -30,7 +30,11 @@ of its posts, and posts them as above (`deliver_claimed`). A target's later due 
 for its earlier one to go out, since a digest is matched after the one before is recorded.
 
 Where the messages go is an `Outlet`'s: `bot.delivery.SlackOutlet` posts to Slack,
-`bot.console.ConsoleOutlet` prints the same messages.
+`bot.console.ConsoleOutlet` prints the same messages. Every message after the first goes
+under it (`head`: in Slack, into its thread), and the first's post comes from the ledger,
+so a message posted after a crash still finds its place. A message that holds exactly one
+pick is recorded as naming that paper (`Outlet.paper_message`), so that a reaction on it
+teaches the reactor (`recommender.reactions`).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from recommender.models import Paper
 from recommender.store import Store
 from recommender.store.deliveries import Delivery, DeliveryClaim
 from recommender.store.jobs import Fence, LeaseLost
+from recommender.store.messages import PaperMessage
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +89,24 @@ class Outlet(Protocol[Message]):
         """The digest as messages of `sizes` picks each."""
         ...
 
-    def post(self, target: str, message: Message) -> dict[str, Any]:
-        """Send one message to `target`; return what the ledger keeps of it (JSON-able)."""
+    def post(self, target: str, message: Message, head: dict[str, Any] | None) -> dict[str, Any]:
+        """Send one message to `target`, under `head` (what `post` returned for the digest's
+        first message; None for the first itself); return what the ledger keeps of it
+        (JSON-able)."""
         ...
 
-    def find(self, target: str, message: Message, since: datetime) -> dict[str, Any] | None:
-        """The message if it reached `target` at or after `since` (what `post` returns)."""
+    def find(
+        self, target: str, message: Message, since: datetime, head: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The message if it reached `target` (under `head`) at or after `since` (what
+        `post` returns)."""
+        ...
+
+    def paper_message(
+        self, target: str, post: dict[str, Any], paper_id: str
+    ) -> PaperMessage | None:
+        """The posted message `post` of `target`'s digest that holds the one pick `paper_id`,
+        as the store records it for reactions; None where no one can react to it."""
         ...
 
     def reason(self, error: Exception) -> str:
@@ -271,24 +288,49 @@ class Deliverer:
         ledger = self.store.deliveries
         target, day = delivery.target, delivery.day
         digest, messages = self.render(target, day, delivery.plan)
-        done = len(delivery.posted)
-        if delivery.unknown and (found := self._find(target, messages[done], delivery)):
-            ledger.posted(target, day, found, now=self.clock())
-            done += 1
-        left = messages[done:]
+        posts = list(delivery.posted)
+        for part, post in enumerate(posts):  # a crash may have come before it was named
+            self._name(target, digest, delivery.plan["sizes"], part, post)
+        if delivery.unknown and (found := self._find(target, messages, posts, delivery)):
+            self._posted(delivery, digest, posts, found)
+        left = messages[len(posts) :]
         for message in left:
             ledger.claim(target, day, fence, now=self.clock())
-            ledger.posted(target, day, self.outlet.post(target, message), now=self.clock())
+            head = posts[0] if posts else None
+            self._posted(delivery, digest, posts, self.outlet.post(target, message, head))
         record_digest(self.store, digest)
         ledger.finish(target, day, now=self.clock())
         self.store.subscriptions.reached(target)
         return len(left)
 
-    def _find(self, target: str, message: Any, delivery: Delivery) -> dict[str, Any] | None:
-        """The message whose post's outcome is unknown, if it went out after its claim."""
-        found = self.outlet.find(target, message, since=delivery.updated - CLOCK_SKEW)
+    def _find(
+        self, target: str, messages: list[Any], posts: list[dict[str, Any]], delivery: Delivery
+    ) -> dict[str, Any] | None:
+        """The message after `posts`, whose post's outcome is unknown, if it went out after
+        its claim."""
+        since, head = delivery.updated - CLOCK_SKEW, posts[0] if posts else None
+        found = self.outlet.find(target, messages[len(posts)], since, head)
         log.info("a post to %s of unknown outcome was %s", target, "found" if found else "absent")
         return found
+
+    def _posted(
+        self, delivery: Delivery, digest: Digest, posts: list[dict[str, Any]], post: dict[str, Any]
+    ) -> None:
+        """Record that the next message went out as `post`, and name its paper if it has one."""
+        self.store.deliveries.posted(delivery.target, delivery.day, post, now=self.clock())
+        self._name(delivery.target, digest, delivery.plan["sizes"], len(posts), post)
+        posts.append(post)
+
+    def _name(
+        self, target: str, digest: Digest, sizes: list[int], part: int, post: dict[str, Any]
+    ) -> None:
+        """Record message `part` (from 0) as naming its paper, if it holds just one pick."""
+        if sizes[part] != 1:
+            return
+        pick = digest.picks[sum(sizes[:part])]
+        named = self.outlet.paper_message(target, post, pick.paper.id)
+        if named is not None:
+            self.store.messages.record(named, now=self.clock())
 
     def plan(self, target: str, day: date, fresh: Digest | None, now: datetime) -> dict[str, Any]:
         """The digest's plan: the one an earlier try stored, else a new one."""
@@ -379,8 +421,10 @@ class DryRun(Deliverer):
         for target, day in due:
             plan = self.plan(target, day, fresh.pop(target, None), now)
             _, messages = self.render(target, day, plan)
+            head = None
             for message in messages:
-                self.outlet.post(target, message)
+                posted = self.outlet.post(target, message, head)
+                head = posted if head is None else head
         return {"due": len(due), "previewed": len(due)}
 
 

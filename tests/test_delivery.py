@@ -21,6 +21,7 @@ from recommender.models import Paper
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
 from recommender.store import Store
+from recommender.store.messages import PaperMessage
 
 NOW = datetime(2025, 12, 10, 12, 0, tzinfo=UTC)
 DAY = NOW.date()
@@ -46,6 +47,7 @@ class Recorder:
         self.refused: set[str] = set()  # targets every post to fails
         self.gone: set[str] = set()  # targets every post to fails for good
         self.told: list[tuple[str, str, str]] = []  # (owner, target, reason) of tell_owner
+        self.heads: list[dict | None] = []  # the `head` each post went under
 
     def sizes(self, digest: Digest, day: date, target: str) -> list[int]:
         left, sizes = len(digest.picks), []
@@ -59,20 +61,25 @@ class Recorder:
         starts = [sum(sizes[:n]) for n in range(len(sizes))]
         return [ids[start : start + size] for start, size in zip(starts, sizes, strict=True)]
 
-    def post(self, target: str, message: list[str]) -> dict:
+    def post(self, target: str, message: list[str], head: dict | None) -> dict:
         self.calls += 1
         if self.calls in self.failing_calls or target in self.refused:
             raise PostFailed("connection reset")
         if target in self.gone:
             raise Gone("not_in_channel")
         self.posted.append((target, message))
+        self.heads.append(head)
         return {"n": len(self.posted)}
 
-    def find(self, target: str, message: list[str], since: datetime) -> dict | None:
+    def find(self, target: str, message: list[str], since: datetime, head: dict | None
+             ) -> dict | None:  # fmt: skip
         for n, posted in enumerate(self.posted, 1):
             if posted == (target, message):
                 return {"n": n}
         return None
+
+    def paper_message(self, target: str, post: dict, paper_id: str) -> PaperMessage:
+        return PaperMessage("T1", "C1", f"{post['n']}.000100", paper_id, "digest", owner=target)
 
     def reason(self, error: Exception) -> str:
         return f"fake: {error}" if isinstance(error, PostFailed) else failure_reason(error)
@@ -162,6 +169,27 @@ def test_a_crash_between_posts_resumes_the_planned_digest(
     planned = [pick["id"] for pick in store.deliveries.get(ALICE, DAY).plan["picks"]]
     assert posted_ids(outlet, ALICE) == planned and "2512.00001" not in planned
     assert store.deliveries.get(ALICE, DAY).attempts == 2
+    # The retry's posts go under the first message, as the ledger recorded it.
+    assert outlet.heads == [None, {"n": 1}, {"n": 1}, {"n": 1}, {"n": 1}]
+    # Each message of one pick names its paper, so that a reaction on it can teach.
+    named = [store.messages.find("T1", "C1", f"{n}.000100") for n in range(1, 6)]
+    assert [message.paper_id for message in named] == planned
+    assert {(message.kind, message.owner) for message in named} == {("digest", ALICE)}
+
+
+def test_a_post_recorded_just_before_a_crash_still_names_its_paper(
+    deliverer: Deliverer, store: Store, outlet: Recorder
+) -> None:
+    subscribe(store, ALICE)
+    outlet.per_message = 1
+    plan = deliverer.plan(ALICE, DAY, None, NOW)
+    store.deliveries.begin(ALICE, DAY, plan, now=NOW)
+    store.deliveries.claim(ALICE, DAY, None, now=NOW)
+    _, messages = deliverer.render(ALICE, DAY, plan)
+    store.deliveries.posted(ALICE, DAY, outlet.post(ALICE, messages[0], None), now=NOW)
+    assert store.messages.find("T1", "C1", "1.000100") is None  # the crash came here
+    assert deliverer.deliver_due(NOW + timedelta(minutes=5))["messages"] == 4
+    assert store.messages.find("T1", "C1", "1.000100").paper_id == plan["picks"][0]["id"]
 
 
 def test_one_failing_target_does_not_stop_the_others(
@@ -254,9 +282,9 @@ def test_a_deliverer_that_lost_the_lease_stops_before_its_next_post(
     outlet.per_message = 1
     real_post = outlet.post
 
-    def post_then_lose_the_lease(target: str, message: list[str]) -> dict:
+    def post_then_lose_the_lease(target: str, message: list[str], head: dict | None) -> dict:
         Lease(store.jobs, "run-once:b").take(NOW, force=True)
-        return real_post(target, message)
+        return real_post(target, message, head)
 
     outlet.post = post_then_lose_the_lease
     with pytest.raises(LeaseLost):

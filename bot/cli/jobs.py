@@ -150,7 +150,6 @@ def preview_team_digests(context: Context, engine: Engine, profiles_dir: Path) -
     now, matcher = context.now(), Matcher(engine)
     for path in sorted(profiles_dir.glob("*.yaml")):
         digest = matcher.digest(file_target(path), load_profile(path), now=now)
-        sizes = digest_sizes(digest, day=now.date(), channel=True)
-        for message in digest_messages(digest, sizes, day=now.date(), channel=True):
+        for message in digest_messages(digest, digest_sizes(digest), day=now.date(), channel=True):
             click.echo(f"\n── #{path.stem} " + "─" * 40)
             click.echo(render_text(message["blocks"]))

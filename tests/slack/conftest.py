@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -133,3 +133,13 @@ def subscribe(
     """A subscribed target, due at NOW (12:00 UTC) with its 09:00 UTC schedule."""
     services.store.profiles.save(target, Profile(description=description, **profile), now=NOW)
     services.store.subscriptions.save(target, schedule, now=NOW)
+
+
+def digest_posts(
+    services: Services, fake_slack: FakeSlack, target: str, day: date | None = None
+) -> list[dict]:
+    """The messages of `target`'s digest of `day` as Slack keeps them: what the app posted,
+    with the channel and ts Slack gave it; the header first, then each pick in its thread."""
+    sent = {message["ts"]: message for message in fake_slack.posted()}
+    posts = services.store.deliveries.get(target, day or NOW.date()).posted
+    return [{**sent[post["ts"]], **post} for post in posts]

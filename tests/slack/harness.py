@@ -137,6 +137,15 @@ class FakeSlack:
             pairs = zip(self.calls, self.answers, strict=True)
             return [c for c, r in pairs if c.method == method and r.status == 200 and r.body["ok"]]
 
+    def posted(self) -> list[dict]:
+        """What the app posted with chat.postMessage and the fake accepted, each with the
+        `ts` the fake gave it, in order."""
+        with self._changed:
+            pairs = zip(self.calls, self.answers, strict=True)
+            return [{**call.body, "ts": reply.body["ts"]} for call, reply in pairs
+                    if call.method == "chat.postMessage" and reply.status == 200
+                    and reply.body["ok"]]  # fmt: skip
+
     def replies_to(self, response_url: str) -> list[dict]:
         """What the app posted to `response_url` so far."""
         path = response_url.removeprefix(self.base)
@@ -173,7 +182,7 @@ class FakeSlack:
             script = self._scripts.get(call.method)
             scripted = script.pop(0) if script else None
             reply = _default_reply(call, len(self.calls))
-            if call.method == "conversations.history":
+            if call.method in ("conversations.history", "conversations.replies"):
                 reply = Reply(body={"ok": True, "messages": self._history(call.body)})
             if call.method == "files.getUploadURLExternal":
                 upload = f"{self.base}/upload/{len(self.calls)}"
@@ -187,21 +196,29 @@ class FakeSlack:
 
     def _history(self, query: dict) -> list[dict]:
         """What conversations.history lists: the messages the fake accepted in the channel
-        at or after `oldest`, newest first, with their metadata if asked for."""
+        at or after `oldest`, newest first, with their metadata if asked for; a thread's
+        replies are not among them (unless broadcast), as in Slack. What
+        conversations.replies lists (`query` has the thread's `ts`): that thread's parent
+        and replies at or after `oldest`, oldest first."""
         metadata = str(query.get("include_all_metadata")).lower() in ("true", "1")
+        thread = query.get("ts")
         messages = []
         for call, reply in zip(self.calls, self.answers, strict=False):
             posted = call.method == "chat.postMessage" and reply.status == 200 and reply.body["ok"]
             if not posted or call.body.get("channel") != query.get("channel"):
                 continue
-            ts = reply.body["ts"]
-            if float(ts) < float(query.get("oldest") or 0):
+            ts, parent = reply.body["ts"], call.body.get("thread_ts")
+            broadcast = str(call.body.get("reply_broadcast")).lower() in ("true", "1")
+            listed = thread in (ts, parent) if thread else parent is None or broadcast
+            if not listed or float(ts) < float(query.get("oldest") or 0):
                 continue
             message = {"type": "message", "ts": ts, "text": call.body.get("text", "")}
+            if parent is not None:
+                message["thread_ts"] = parent
             if metadata and "metadata" in call.body:
                 message["metadata"] = call.body["metadata"]
             messages.append(message)
-        return messages[::-1]
+        return messages if thread else messages[::-1]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -305,6 +322,8 @@ class SlackSender:
         with the `channel` and `ts` Slack gave it."""
         container = {"type": "message", "message_ts": message["ts"],
                      "channel_id": message["channel"], "is_ephemeral": False}  # fmt: skip
+        if "thread_ts" in message:  # a reply in a thread, as a digest's pick
+            container["thread_ts"] = message["thread_ts"]
         block_id = _block_of(message, action_id, value)
         extra = {"message": {"type": "message", "user": BOT_USER_ID, **message},
                  "channel": {"id": message["channel"], "name": "directmessage"}}  # fmt: skip

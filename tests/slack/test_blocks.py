@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.blocks import (
     DIGEST_UNDO,
+    LISTED_TITLE_CHARS,
     MESSAGE_CHARS,
     NEXT_PAGE,
     SAVED_SHOWN,
@@ -24,6 +25,7 @@ from bot.blocks import (
     saved_messages,
     snippet,
 )
+from bot.mrkdwn import link, truncate
 from bot.search import Page, SearchRequest
 from recommender.digest import Digest, Explanation, Pick
 from recommender.engine import Filters
@@ -211,18 +213,34 @@ def digest_of(papers, whys=WHYS, *, new: int = 120, notices: tuple[str, ...] = (
 
 
 def messages(digest: Digest, *, channel: bool = False) -> list[dict]:
-    return digest_messages(
-        digest, digest_sizes(digest, day=DAY, channel=channel), day=DAY, channel=channel
-    )
+    return digest_messages(digest, digest_sizes(digest), day=DAY, channel=channel)
 
 
 def test_digest() -> None:
-    [message] = messages(
-        digest_of(PAPERS, notices=("seed 2501.00001 is not in the archive (yet)",))
-    )
-    assert_golden("digest", message)
-    check_limits(message)
-    check_inert(message)
+    digest = digest_of(PAPERS, notices=("seed 2501.00001 is not in the archive (yet)",))
+    header, *picks = messages(digest)
+    assert_golden("digest", {"messages": [header, *picks]})
+    listed = [b["text"]["text"] for b in header["blocks"] if b["type"] == "section"]
+    assert listed == [
+        "\n".join(
+            f"{n}. {link(p.link, truncate(p.title, LISTED_TITLE_CHARS))}"
+            for n, p in enumerate(PAPERS, 1)
+        )
+    ]
+    assert [b["type"] for b in header["blocks"]].count("actions") == 0  # the picks have them
+    assert [buttons_of(pick) for pick in picks] == [[p.id] * 4 for p in PAPERS]
+    assert [pick["text"] for pick in picks] == [
+        f"Paper {n} of 5 for Wed 10 Dec" for n in range(1, 6)
+    ]
+    for message in (header, *picks):
+        check_limits(message)
+        check_inert(message)
+
+
+def buttons_of(message: dict) -> list[str]:
+    """The values (paper ids) of a message's buttons."""
+    actions = [b for b in message["blocks"] if b["type"] == "actions"]
+    return [element["value"] for block in actions for element in block["elements"]]
 
 
 def test_digest_with_nothing_new() -> None:
@@ -232,25 +250,29 @@ def test_digest_with_nothing_new() -> None:
     check_inert(message)
 
 
-def test_a_long_digest_is_split_into_messages_within_limits() -> None:
+def test_a_long_digest_has_its_header_and_each_pick_within_limits() -> None:
     huge = Paper(id="2511.99999", title="<" * 5000, abstract="&" * 5000, authors=("<" * 500,) * 50)
     many = [replace(huge, id=f"2511.{n:05d}") for n in range(20)]
     whys = [Explanation(keywords=("<kw>",) * 10, authors=("<a>",) * 10)] * 20
     digest = digest_of(many, whys)
-    parts = messages(digest)
-    assert len(parts) > 1
-    assert sum(len([b for b in m["blocks"] if b["type"] == "actions"]) for m in parts) == 20
-    assert [m["text"] for m in parts][-1] == f"20 papers for Wed 10 Dec ({len(parts)}/{len(parts)})"
-    for message in parts:
+    header, *picks = messages(digest)
+    assert len(picks) == 20 and all(len(set(buttons_of(pick))) == 1 for pick in picks)
+    assert (header["text"], picks[-1]["text"]) == (
+        "20 papers for Wed 10 Dec", "Paper 20 of 20 for Wed 10 Dec",
+    )  # fmt: skip
+    listed = "".join(b["text"]["text"] for b in header["blocks"] if b["type"] == "section")
+    assert listed.count("&lt;" * LISTED_TITLE_CHARS) == 0  # each title cut shorter in the list
+    assert listed.count("&lt;" * (LISTED_TITLE_CHARS - 1)) == 20
+    for message in (header, *picks):
         check_limits(message)
         check_inert(message)
         assert len(json.dumps(message["blocks"])) <= MESSAGE_CHARS + 300
 
 
-def test_twenty_short_picks_split_by_blocks() -> None:
+def test_a_digest_is_a_header_then_one_message_a_pick() -> None:
     short = [Paper(id=f"2511.{n:05d}", title=f"Paper {n}") for n in range(20)]
-    sizes = digest_sizes(digest_of(short, [Explanation()] * 20), day=DAY)
-    assert sizes == [11, 9]  # 4 blocks a pick; the first message also has the header
+    assert digest_sizes(digest_of(short, [Explanation()] * 20)) == [0] + [1] * 20
+    assert digest_sizes(Digest("user:T1:U1", SINCE, UNTIL, 0)) == [0]
 
 
 @pytest.mark.parametrize(
@@ -265,7 +287,9 @@ def test_twenty_short_picks_split_by_blocks() -> None:
 def test_a_channel_digest_names_who_pressed(action: str, presser: str | None, note: str) -> None:
     digest = digest_of(PAPERS[:2])
     pressed = {PAPERS[0].id: press(PAPERS[0], action, presser)}
-    [message] = digest_messages(digest, [2], day=DAY, channel=True, pressed=pressed, revision="9")
+    _, message, _ = digest_messages(
+        digest, [0, 1, 1], day=DAY, channel=True, pressed=pressed, revision="9"
+    )
     [block] = [b for b in message["blocks"] if "accessory" in b]
     assert block["text"]["text"].startswith(note)
     assert block["accessory"]["action_id"] == DIGEST_UNDO
@@ -277,18 +301,20 @@ def test_a_channel_digest_names_who_pressed(action: str, presser: str | None, no
 def test_a_pressed_digest_pick_shows_its_note_with_fresh_block_ids() -> None:
     digest = digest_of(PAPERS)
     pressed = {PAPERS[1].id: press(PAPERS[1], "not_interested")}
-    sizes = digest_sizes(digest, day=DAY)
-    [before] = digest_messages(digest, sizes, day=DAY)
-    [after] = digest_messages(digest, sizes, day=DAY, pressed=pressed, revision="1700000000.2")
-    assert_golden("digest_pressed", after)
-    changed = [i for i, (a, b) in enumerate(zip(before["blocks"], after["blocks"], strict=True))
-               if a != b]  # fmt: skip
-    ids_before = {b["block_id"] for b in before["blocks"] if "block_id" in b}
-    ids_after = {b["block_id"] for b in after["blocks"] if "block_id" in b}
+    sizes = digest_sizes(digest)
+    before = digest_messages(digest, sizes, day=DAY)
+    after = digest_messages(digest, sizes, day=DAY, pressed=pressed, revision="1700000000.2")
+    assert_golden("digest_pressed", after[2])  # the pressed pick's message, as redrawn
+    assert after[0] == before[0]  # the header has no buttons, nothing to redraw
+    changed = [i for i, (a, b) in enumerate(zip(before[2]["blocks"], after[2]["blocks"],
+                                                 strict=True)) if a != b]  # fmt: skip
+    assert [after[2]["blocks"][i]["type"] for i in changed] == ["section"]
+    ids_before = {b["block_id"] for m in before for b in m["blocks"] if "block_id" in b}
+    ids_after = {b["block_id"] for m in after for b in m["blocks"] if "block_id" in b}
     assert len(ids_after) == 5 and not ids_before & ids_after
-    assert sorted(after["blocks"][i]["type"] for i in changed) == ["actions"] * 4 + ["section"]
-    check_limits(after)
-    check_inert(after)
+    for message in after:
+        check_limits(message)
+        check_inert(message)
 
 
 def test_saved_papers_with_bibtex() -> None:
@@ -350,7 +376,7 @@ def test_a_chinese_tldr_digest_paper_shows_its_english_abstract_and_the_tldr_as_
     assert first_sentence and paper.abstract.startswith(first_sentence)
     assert not re.search(r"[\u4e00-\u9fff]", first_sentence)  # no Chinese in the snippet
     search = card(Page(SEARCH, (paper,), has_more=False))
-    digest = messages(digest_of((paper,), WHYS[:1]))[0]
+    digest = messages(digest_of((paper,), WHYS[:1]))[1]  # the pick's message
     for message in (search, digest):
         section = next(b for b in message["blocks"] if first_sentence[:40] in json.dumps(b))
         small = message["blocks"][message["blocks"].index(section) + 1]

@@ -49,10 +49,15 @@ def test_a_console_digest_is_printed_once(services: Services, matcher: Matcher) 
     deliverer = Deliverer(services.store, matcher, outlet, services.clock)
     assert deliverer.deliver_due(NOW)["delivered"] == 1
     assert deliverer.deliver_due(NOW + timedelta(minutes=5))["delivered"] == 0
-    heading, text = printed
-    assert heading.startswith(f"── to {ALICE} ──")
-    assert text.startswith("📚 5 papers for Wed 10 Dec 2025\n")
-    assert text.count("[More like this]  [Save]  [Not interested]") == 5
+    headings, texts = printed[::2], printed[1::2]
+    assert len(headings) == len(texts) == 6  # the header, then each pick under it
+    assert headings[0].startswith(f"── to {ALICE} ──")
+    assert all(heading.startswith(f"── to {ALICE} (thread) ──") for heading in headings[1:])
+    assert texts[0].startswith("📚 5 papers for Wed 10 Dec 2025\n")
+    assert "[More like this]" not in texts[0]
+    assert [text.count("[More like this]  [Save]  [Not interested]") for text in texts[1:]] == [
+        1
+    ] * 5
     assert services.store.deliveries.get(ALICE, NOW.date()).done
 
 

@@ -18,7 +18,7 @@ from recommender.models import Paper
 from recommender.schedule import Schedule
 from recommender.store import Store
 from tests.slack.blockkit import check_inert, check_limits
-from tests.slack.conftest import NINE_UTC, NOW, Sleeps, add_papers, subscribe
+from tests.slack.conftest import NINE_UTC, NOW, Sleeps, add_papers, digest_posts, subscribe
 from tests.slack.harness import (
     TEAM_ID,
     FakeSlack,
@@ -29,7 +29,7 @@ from tests.slack.harness import (
 )
 
 ALICE = user_target(TEAM_ID, "U0ALICE")
-# Wide interests and 20 picks: a digest too long for one message.
+# Wide interests and 20 picks: a header and twenty messages in its thread.
 WIDE = {"keywords": ["language model", "LLM", "speech", "quantization", "reasoning"]}
 
 
@@ -48,25 +48,37 @@ def test_a_digest_goes_to_the_person_by_direct_message(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE)
-    assert deliverer.deliver_due(NOW) == {"due": 1, "delivered": 1, "failed": 0, "messages": 1}
+    assert deliverer.deliver_due(NOW) == {"due": 1, "delivered": 1, "failed": 0, "messages": 6}
     [opened] = fake_slack.calls_to("conversations.open")
     assert opened.body == {"users": "U0ALICE"}
-    [post] = fake_slack.calls_to("chat.postMessage")
-    message = post.body
-    assert message["channel"] == direct_channel("U0ALICE")
-    assert (message["unfurl_links"], message["unfurl_media"]) == (False, False)
-    assert message["text"] == "5 papers for Wed 10 Dec"
-    assert message["blocks"][0]["text"]["text"] == "📚 5 papers for Wed 10 Dec 2025"
-    picks = buttons(message, DIGEST_MORE)
-    assert len(picks) == 5
-    assert "/papers settings" in message["blocks"][-1]["elements"][0]["text"]
-    check_limits(message)
-    check_inert(message)
+    header, *cards = digest_posts(services, fake_slack, ALICE)
+    assert header["text"] == "5 papers for Wed 10 Dec"
+    assert header["blocks"][0]["text"]["text"] == "📚 5 papers for Wed 10 Dec 2025"
+    assert "/papers settings" in header["blocks"][-1]["elements"][0]["text"]
+    assert buttons(header, DIGEST_MORE) == [] and "thread_ts" not in header
+    # Each pick is its own message, in the header's thread and not in the conversation.
+    assert {(card["thread_ts"], card["reply_broadcast"]) for card in cards} == {
+        (header["ts"], False)
+    }
+    picks = [paper for card in cards for paper in buttons(card, DIGEST_MORE)]
+    assert len(picks) == len(set(picks)) == len(cards) == 5
+    assert [card["text"] for card in cards] == [
+        f"Paper {n} of 5 for Wed 10 Dec" for n in range(1, 6)
+    ]
+    for message in (header, *cards):
+        assert message["channel"] == direct_channel("U0ALICE")
+        assert (message["unfurl_links"], message["unfurl_media"]) == (False, False)
+        check_limits(message)
+        check_inert(message)
     delivery = services.store.deliveries.get(ALICE, NOW.date())
-    assert delivery.done and delivery.posted == (
-        {"channel": "DU0ALICE", "ts": delivery.posted[0]["ts"]},
+    assert delivery.done and delivery.posted == tuple(
+        {"channel": "DU0ALICE", "ts": message["ts"]} for message in (header, *cards)
     )
     assert services.store.sent.papers([ALICE], picks)[ALICE] == set(picks)
+    # Each pick's message names its paper, for reactions; the header names none.
+    named = [services.store.messages.find(TEAM_ID, "DU0ALICE", card["ts"]) for card in cards]
+    assert [(m.paper_id, m.kind, m.owner) for m in named] == [(p, "digest", ALICE) for p in picks]
+    assert services.store.messages.find(TEAM_ID, "DU0ALICE", header["ts"]) is None
 
 
 def test_a_digest_run_twice_posts_once(
@@ -76,14 +88,14 @@ def test_a_digest_run_twice_posts_once(
     deliverer.deliver_due(NOW)
     again = deliverer.deliver_due(NOW + timedelta(minutes=5))
     assert again == {"due": 0, "delivered": 0, "failed": 0, "messages": 0}
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 6
 
 
 def test_a_crash_between_posts_resumes_without_duplicates(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
-    # The second message of the split digest fails once, as if the process died there.
+    # The first pick's message fails once, as if the process died there.
     fake_slack.script("chat.postMessage", None, Reply(body={"ok": False, "error": "fatal_error"}))
     first = deliverer.deliver_due(NOW)
     assert (first["delivered"], first["failed"], first["messages"]) == (0, 1, 0)
@@ -94,24 +106,26 @@ def test_a_crash_between_posts_resumes_without_duplicates(
     # New papers arrive meanwhile: the retry still posts the digest the first try planned.
     add_papers(services, [Paper(id="2512.00001", title="LLM quantization again")], now=NOW)
     second = deliverer.deliver_due(NOW + timedelta(minutes=5))
-    parts = len(services.store.deliveries.get(ALICE, NOW.date()).plan["sizes"])
-    assert parts >= 2  # a split digest (how many parts follows the text's length)
-    assert (second["delivered"], second["messages"]) == (1, parts - 1)
-    part_one, failed, part_two, *rest = fake_slack.calls_to("chat.postMessage")
-    assert failed.body == part_two.body
-    assert [post.body["text"] for post in fake_slack.accepted("chat.postMessage")] == [
-        f"20 papers for Wed 10 Dec ({part}/{parts})" for part in range(1, parts + 1)
+    assert len(services.store.deliveries.get(ALICE, NOW.date()).plan["sizes"]) == 21
+    assert (second["delivered"], second["messages"]) == (1, 20)
+    header, failed, card, *rest = fake_slack.calls_to("chat.postMessage")
+    assert failed.body == card.body
+    header, *cards = digest_posts(services, fake_slack, ALICE)
+    assert [message["text"] for message in (header, *cards)] == [
+        "20 papers for Wed 10 Dec",
+        *(f"Paper {n} of 20 for Wed 10 Dec" for n in range(1, 21)),
     ]
-    picks = [buttons(post.body, DIGEST_MORE) for post in fake_slack.accepted("chat.postMessage")]
-    every = [pick for part in picks for pick in part]
+    # The retry's picks go into the header's thread, whose ts it read from the ledger.
+    assert {card["thread_ts"] for card in cards} == {header["ts"]}
+    every = [pick for card in cards for pick in buttons(card, DIGEST_MORE)]
     assert len(every) == len(set(every)) == 20
     assert "2512.00001" not in every
     assert services.store.deliveries.get(ALICE, NOW.date()).attempts == 2
-    for post in fake_slack.accepted("chat.postMessage"):
-        check_limits(post.body)
+    for message in (header, *cards):
+        check_limits(message)
 
 
-def test_a_split_digest_waits_a_second_between_posts_to_one_channel(
+def test_a_digests_messages_wait_a_second_between_posts_to_one_channel(
     deliverer: Deliverer, services: Services, sleeps: Sleeps
 ) -> None:
     subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
@@ -131,7 +145,7 @@ def test_the_pacer_lets_a_workspace_burst_then_holds_it_to_its_rate() -> None:
     assert sleeps.calls == pytest.approx([0.2, 0.2, 1.0], abs=0.02)
 
 
-def test_a_split_digest_opens_the_direct_message_once(
+def test_a_digest_of_several_messages_opens_the_direct_message_once(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     subscribe(services, ALICE, "large language models", digest_size=20, **WIDE)
@@ -149,21 +163,29 @@ def test_a_rate_limited_post_waits_retry_after_and_posts_once(
     limited = Reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
     fake_slack.script("chat.postMessage", limited)
     assert deliverer.deliver_due(NOW)["delivered"] == 1
-    refused, accepted = fake_slack.calls_to("chat.postMessage")
+    refused, accepted, *cards = fake_slack.calls_to("chat.postMessage")
     assert accepted.at - refused.at >= 1.0
     assert refused.body == accepted.body
-    assert len(services.store.deliveries.get(ALICE, NOW.date()).posted) == 1
+    assert len(services.store.deliveries.get(ALICE, NOW.date()).posted) == 1 + len(cards) == 6
 
 
 def test_a_channel_digest_is_posted_in_the_channel(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
-    subscribe(services, channel_target(TEAM_ID, "C0PAPERS"))
+    channel = channel_target(TEAM_ID, "C0PAPERS")
+    subscribe(services, channel)
     deliverer.deliver_due(NOW)
     assert fake_slack.calls_to("conversations.open") == []
-    [post] = fake_slack.calls_to("chat.postMessage")
-    assert post.body["channel"] == "C0PAPERS"
-    assert "/papers channel settings" in post.body["blocks"][-1]["elements"][0]["text"]
+    header, *cards = digest_posts(services, fake_slack, channel)
+    assert {message["channel"] for message in (header, *cards)} == {"C0PAPERS"}
+    assert {card["thread_ts"] for card in cards} == {header["ts"]} and len(cards) == 5
+    assert "/papers channel settings" in header["blocks"][-1]["elements"][0]["text"]
+    # Whoever reacts on a pick in a channel teaches their own profile (owner None).
+    named = [services.store.messages.find(TEAM_ID, "C0PAPERS", card["ts"]) for card in cards]
+    assert [(m.kind, m.owner) for m in named] == [("digest", None)] * 5
+    for message in (header, *cards):
+        check_limits(message)
+        check_inert(message)
 
 
 def test_a_day_with_nothing_new_gets_a_short_message_not_silence(
@@ -205,8 +227,8 @@ def test_one_failing_target_does_not_stop_the_others(
     # The next tick tries again, and only the one that failed.
     assert deliverer.deliver_due(NOW + timedelta(minutes=5))["delivered"] == 1
     assert [post.body["channel"] for post in fake_slack.accepted("chat.postMessage")] == [
-        "DU0HERE",
-        "DU0GONE",
+        *["DU0HERE"] * 6,
+        *["DU0GONE"] * 6,
     ]
 
 
@@ -242,30 +264,30 @@ def test_titles_that_try_to_ping_render_inert_in_digests(
     )
     subscribe(services, ALICE, "zebrafish swimming", keywords=["zebrafish"])
     deliverer.deliver_due(NOW)
-    [post] = fake_slack.calls_to("chat.postMessage")
-    assert "&lt;!channel&gt; Zebrafish &lt;@U0BOSS&gt;" in str(post.body["blocks"])
-    check_inert(post.body)
+    header, *cards = (post.body for post in fake_slack.calls_to("chat.postMessage"))
+    [card] = [card for card in cards if buttons(card, DIGEST_MORE) == ["2512.00002"]]
+    for message in (header, card):  # in the header's list, and on the pick's card
+        assert "&lt;!channel&gt; Zebrafish &lt;@U0BOSS&gt;" in str(message["blocks"])
+    for message in (header, *cards):
+        check_inert(message)
 
 
 def test_five_hundred_subscribers_get_their_digests(
     deliverer: Deliverer, services: Services, fake_slack: FakeSlack
 ) -> None:
     people = [f"U{number:04d}" for number in range(500)]
-    for person in people:
-        subscribe(services, user_target(TEAM_ID, person))
+    for person in people:  # the fewest picks a digest has: a header and three in its thread
+        subscribe(services, user_target(TEAM_ID, person), digest_size=3)
     counts = deliverer.deliver_due(NOW)
-    assert counts == {"due": 500, "delivered": 500, "failed": 0, "messages": 500}
+    assert counts == {"due": 500, "delivered": 500, "failed": 0, "messages": 2000}
     channels = [post.body["channel"] for post in fake_slack.calls_to("chat.postMessage")]
-    assert sorted(channels) == sorted(direct_channel(person) for person in people)
+    assert sorted(channels) == sorted(direct_channel(person) for person in people * 4)
 
 
-def sent_message(services: Services, fake_slack: FakeSlack, target: str) -> dict:
-    """The digest message as Slack keeps it: what the app posted, with its channel and ts."""
-    [part] = services.store.deliveries.get(target, NOW.date()).posted
-    post = next(
-        p for p in fake_slack.calls_to("chat.postMessage") if p.body["channel"] == part["channel"]
-    )
-    return {**post.body, **part}
+def sent_message(services: Services, fake_slack: FakeSlack, target: str, pick: int = 0) -> dict:
+    """The message of the digest's `pick`-th pick (from 0) as Slack keeps it: what the app
+    posted, with its channel and ts."""
+    return digest_posts(services, fake_slack, target)[1 + pick]
 
 
 def test_feedback_on_a_digest_is_learned_and_shown_in_place(
@@ -273,15 +295,14 @@ def test_feedback_on_a_digest_is_learned_and_shown_in_place(
 ) -> None:
     subscribe(services, ALICE)
     deliverer.deliver_due(NOW)
-    message = sent_message(services, fake_slack, ALICE)
-    paper = buttons(message, DIGEST_NOT_INTERESTED)[1]
+    message = sent_message(services, fake_slack, ALICE, pick=1)
+    [paper] = buttons(message, DIGEST_NOT_INTERESTED)
     answer = slack.click_in_message(DIGEST_NOT_INTERESTED, paper, message=message)
     assert answer.status == 200
     fake_slack.wait_until(lambda: fake_slack.calls_to("chat.update"))
     [update] = fake_slack.calls_to("chat.update")
     assert (update.body["channel"], update.body["ts"]) == (message["channel"], message["ts"])
-    assert paper not in buttons(update.body, DIGEST_NOT_INTERESTED)
-    assert len(buttons(update.body, DIGEST_NOT_INTERESTED)) == 4
+    assert buttons(update.body, DIGEST_NOT_INTERESTED) == []
     [note] = [b for b in update.body["blocks"] if b.get("accessory", {}).get("value") == paper]
     assert note["text"]["text"].startswith("👎 Noted: fewer papers like this one")
     assert services.store.profiles.get(ALICE).disliked == (paper,)
@@ -337,8 +358,8 @@ def test_each_missed_day_goes_out_once_without_repeating_a_paper(
     grace = timedelta(days=2)  # a day and a half of downtime still delivers both days
     late = Deliverer(services.store, matcher, outlet, services.clock, grace=grace)
     assert late.deliver_due(NOW + timedelta(days=1))["delivered"] == 2
-    first, second = (post.body for post in fake_slack.calls_to("chat.postMessage"))
-    assert first["text"] == "5 papers for Wed 10 Dec"
+    first, *cards, second = (post.body for post in fake_slack.calls_to("chat.postMessage"))
+    assert first["text"] == "5 papers for Wed 10 Dec" and len(cards) == 5
     assert second["text"] == "Papers for Thu 11 Dec: nothing new to pick"
 
 
@@ -349,16 +370,15 @@ def test_a_post_whose_reply_is_lost_is_looked_up_and_not_posted_again(
     fake_slack.script("chat.postMessage", lost_reply())
     assert deliverer.deliver_due(NOW)["delivered"] == 1
     posts = fake_slack.accepted("chat.postMessage")
-    parts = len(services.store.deliveries.get(ALICE, NOW.date()).plan["sizes"])
-    assert parts >= 2
     assert [post.body["text"] for post in posts] == [
-        f"20 papers for Wed 10 Dec ({part}/{parts})" for part in range(1, parts + 1)
+        "20 papers for Wed 10 Dec",
+        *(f"Paper {n} of 20 for Wed 10 Dec" for n in range(1, 21)),
     ]
     [lookup] = fake_slack.calls_to("conversations.history")
     assert lookup.body["channel"] == direct_channel("U0ALICE")
     assert posts[0].body["metadata"] == {
         "event_type": "papers_digest",
-        "event_payload": {"target": ALICE, "day": "2025-12-10", "part": 1, "parts": parts},
+        "event_payload": {"target": ALICE, "day": "2025-12-10", "part": 1, "parts": 21},
     }
     delivery = services.store.deliveries.get(ALICE, NOW.date())
     assert delivery.done and [part["ts"] for part in delivery.posted] == [
@@ -372,21 +392,28 @@ def test_a_post_lost_before_slack_got_it_is_posted_again_after_looking(
     subscribe(services, ALICE)
     fake_slack.script("chat.postMessage", lost_reply(acted=False))
     assert deliverer.deliver_due(NOW)["delivered"] == 1
-    assert len(fake_slack.calls_to("chat.postMessage")) == 2
-    assert len(fake_slack.accepted("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 7
+    assert len(fake_slack.accepted("chat.postMessage")) == 6
     assert len(fake_slack.calls_to("conversations.history")) == 1
 
 
-def crash_after_posting(deliverer: Deliverer, services: Services, posted: bool) -> None:
-    """A first try that claimed Alice's message and died with its post's outcome unrecorded:
-    having posted it, or not."""
-    ledger = services.store.deliveries
-    plan = deliverer.plan(ALICE, NOW.date(), None, NOW)
-    ledger.begin(ALICE, NOW.date(), plan, now=NOW)
-    ledger.claim(ALICE, NOW.date(), None, now=NOW)
+def crash_after_posting(
+    deliverer: Deliverer, services: Services, posted: bool, part: int = 0
+) -> None:
+    """A first try that posted Alice's messages before `part` (from 0), claimed that one and
+    died with its post's outcome unrecorded: having posted it, or not."""
+    ledger, day = services.store.deliveries, NOW.date()
+    plan = deliverer.plan(ALICE, day, None, NOW)
+    ledger.begin(ALICE, day, plan, now=NOW)
+    _, messages = deliverer.render(ALICE, day, plan)
+    head = None
+    for message in messages[:part]:
+        ledger.claim(ALICE, day, None, now=NOW)
+        ledger.posted(ALICE, day, deliverer.outlet.post(ALICE, message, head), now=NOW)
+        head = ledger.get(ALICE, day).posted[0]
+    ledger.claim(ALICE, day, None, now=NOW)
     if posted:
-        _, [message] = deliverer.render(ALICE, NOW.date(), plan)
-        deliverer.outlet.post(ALICE, message)
+        deliverer.outlet.post(ALICE, messages[part], head)
 
 
 @pytest.mark.parametrize("posted", [True, False])
@@ -396,10 +423,40 @@ def test_after_a_crash_mid_post_the_message_is_looked_up_before_it_is_posted(
     subscribe(services, ALICE)
     crash_after_posting(deliverer, services, posted)
     again = deliverer.deliver_due(NOW + timedelta(minutes=5))
-    assert (again["delivered"], again["messages"]) == (1, 0 if posted else 1)
-    assert len(fake_slack.accepted("chat.postMessage")) == 1
+    assert (again["delivered"], again["messages"]) == (1, 5 if posted else 6)
+    assert len(fake_slack.accepted("chat.postMessage")) == 6
     assert len(fake_slack.calls_to("conversations.history")) == 1
     assert services.store.deliveries.get(ALICE, NOW.date()).done
+
+
+@pytest.mark.parametrize("posted", [True, False])
+def test_after_a_crash_mid_pick_the_header_s_thread_is_searched_and_the_rest_go_there(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack, posted: bool
+) -> None:
+    subscribe(services, ALICE)
+    crash_after_posting(deliverer, services, posted, part=2)  # the second pick's message
+    again = deliverer.deliver_due(NOW + timedelta(minutes=5))
+    assert (again["delivered"], again["messages"]) == (1, 3 if posted else 4)
+    [lookup] = fake_slack.calls_to("conversations.replies")
+    header, *cards = digest_posts(services, fake_slack, ALICE)
+    assert (lookup.body["channel"], lookup.body["ts"]) == ("DU0ALICE", header["ts"])
+    assert fake_slack.calls_to("conversations.history") == []
+    assert len(fake_slack.accepted("chat.postMessage")) == 6
+    assert len(cards) == 5 and {card["thread_ts"] for card in cards} == {header["ts"]}
+    named = [services.store.messages.find(TEAM_ID, "DU0ALICE", card["ts"]) for card in cards]
+    assert all(message is not None for message in named)
+
+
+def test_a_pick_whose_reply_is_lost_is_looked_up_in_the_thread(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    fake_slack.script("chat.postMessage", None, lost_reply())
+    assert deliverer.deliver_due(NOW)["delivered"] == 1
+    header, *cards = digest_posts(services, fake_slack, ALICE)
+    [lookup] = fake_slack.calls_to("conversations.replies")
+    assert lookup.body["ts"] == header["ts"] and len(cards) == 5
+    assert len(fake_slack.calls_to("chat.postMessage")) == 6  # none posted twice
 
 
 def test_without_the_history_scopes_a_lost_reply_is_posted_again_rather_than_never(
@@ -409,7 +466,7 @@ def test_without_the_history_scopes_a_lost_reply_is_posted_again_rather_than_nev
     fake_slack.script("chat.postMessage", lost_reply())
     fake_slack.script("conversations.history", Reply(body={"ok": False, "error": "missing_scope"}))
     assert deliverer.deliver_due(NOW)["delivered"] == 1
-    assert len(fake_slack.accepted("chat.postMessage")) == 2
+    assert len(fake_slack.accepted("chat.postMessage")) == 7
 
 
 def refused(error: str, status: int = 200) -> Reply:

@@ -47,7 +47,8 @@ def clock() -> datetime:
 @pytest.fixture
 def context(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Context:
     """Settings with a one-second lease, a store with the samples indexed, twelve targets
-    due now, and a Slack that takes 0.15 s to answer each call."""
+    due now (digests of three picks: a header and three replies in its thread), and a Slack
+    that takes 0.15 s to answer each call."""
     settings = Settings(
         data_dir=tmp_path,
         database_url=database_url,
@@ -63,7 +64,8 @@ def context(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Context
     Indexer(store, context.index_dir, HashEmbedder()).update()
     due = Schedule(at=(clock() - timedelta(hours=1)).strftime("%H:%M"), tz="UTC")
     for target in TARGETS:
-        store.profiles.save(target, Profile(description="LLM quantization"), now=clock())
+        profile = Profile(description="LLM quantization", digest_size=3)
+        store.profiles.save(target, profile, now=clock())
         store.subscriptions.save(target, due, now=clock())
     # The ingest in catch-up (no sources here) must find nothing to catch up.
     store.jobs.finish(store.jobs.start("ingest", now=clock()), now=clock(), status="ok")
@@ -90,6 +92,13 @@ def posts_per_channel(fake_slack: FakeSlack) -> Counter:
     return Counter(call.body["channel"] for call in fake_slack.accepted("chat.postMessage"))
 
 
+def planned_posts(store: Store, targets: list[str]) -> dict[str, int]:
+    """How many messages each target's digest of today was planned as, by channel."""
+    day = clock().date()
+    return {f"D{t.rsplit(':', 1)[1]}": len(store.deliveries.get(t, day).plan["sizes"])
+            for t in targets}  # fmt: skip
+
+
 def deliver_runs(store: Store) -> list:
     return [run for run in store.jobs.recent(limit=100) if run.job == "deliver"]
 
@@ -110,7 +119,8 @@ def test_a_second_scheduler_waits_while_the_first_catches_up_for_longer_than_its
         time.sleep(0.2)
     running.join()
     assert not any(took)
-    assert posts_per_channel(fake_slack) == {f"DU{n:04d}": 1 for n in range(12)}
+    assert posts_per_channel(fake_slack) == planned_posts(context.store, TARGETS)
+    assert set(planned_posts(context.store, TARGETS).values()) == {4}
     # The first delivered everything; the second may run once the first let go, to no effect.
     runs = deliver_runs(context.store)
     assert {run.status for run in runs} == {"ok"}
@@ -175,8 +185,10 @@ def test_a_run_once_killed_mid_delivery_does_not_block_the_next_one(
     log = tmp_path / "run-once.log"
     fake_slack.latency = 0.5
     first = papers_run_once(env, log)
-    fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 3)
-    first.kill()  # its third post is in flight: Slack has it, the reply is still to come
+    fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 2)
+    # Its second post, the first digest's pick in the thread of the header just posted, is
+    # in flight: Slack has it, the reply is still to come.
+    first.kill()
     first.wait(PATIENCE)
     assert store.jobs.holder(LEASE, now=clock()).startswith(f"run-once:{socket.gethostname()}")
     started = time.monotonic()
@@ -184,17 +196,28 @@ def test_a_run_once_killed_mid_delivery_does_not_block_the_next_one(
     assert second.wait(300) == 0, log.read_text()
     assert time.monotonic() - started < 120
     assert "took the scheduler lease over" in log.read_text()
-    # the one in flight at the kill was looked up, found, and not posted again
-    assert posts_per_channel(fake_slack) == {f"DU{n:04d}": 1 for n in range(6)}
-    assert len(fake_slack.calls_to("conversations.history")) == 1
+    # The one in flight at the kill was looked up in the header's thread, found, and not
+    # posted again; the rest went into the same thread.
+    assert posts_per_channel(fake_slack) == planned_posts(store, TARGETS[:6])
+    [lookup] = fake_slack.calls_to("conversations.replies")
+    assert fake_slack.calls_to("conversations.history") == []
     assert all(store.deliveries.get(t, clock().date()).done for t in TARGETS[:6])
+    header, *cards = [m for m in fake_slack.posted() if m["channel"] == "DU0000"]
+    assert lookup.body["ts"] == header["ts"] and cards
+    assert {card["thread_ts"] for card in cards} == {header["ts"]}
+    # Each pick's message was recorded, by whichever run posted it, for reactions.
+    for card in cards:
+        assert store.messages.find("T0TEAM", "DU0000", card["ts"]).kind == "digest"
 
 
 def test_a_long_delivery_shows_its_progress_while_it_runs(context: Context, fake_slack: FakeSlack):
     done = threading.Event()
     running = threading.Thread(target=lambda: _catch_up(clockwork(context, context.settings), done))
     running.start()
-    fake_slack.wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 4)
+    # Four digests begun, three of them posted whole.
+    fake_slack.wait_until(
+        lambda: len({call.body["channel"] for call in fake_slack.calls_to("chat.postMessage")}) >= 4
+    )
     progress = delivering(context.store.jobs.recent())
     running.join()
     assert progress["sent"] >= 3 and progress["sent"] + progress["left"] == 12

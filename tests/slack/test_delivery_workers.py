@@ -49,6 +49,15 @@ def posts_per_channel(fake_slack: FakeSlack) -> Counter:
     return Counter(call.body["channel"] for call in fake_slack.accepted("chat.postMessage"))
 
 
+def check_threads(fake_slack: FakeSlack) -> None:
+    """Every digest is its header and four messages: three picks in the header's thread."""
+    assert posts_per_channel(fake_slack) == dict.fromkeys(CHANNELS, 4)
+    for channel in CHANNELS:
+        header, *cards = [m for m in fake_slack.posted() if m["channel"] == channel]
+        assert "thread_ts" not in header
+        assert [card["thread_ts"] for card in cards] == [header["ts"]] * 3
+
+
 @pytest.fixture
 def clockwork(postgres_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Clockwork:
     """The clock's side on PostgreSQL: the samples indexed, 40 people due now, queuing their
@@ -60,8 +69,9 @@ def clockwork(postgres_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Clock
     index_dir = tmp_path / "index"
     Indexer(store, index_dir, HashEmbedder()).update()
     due = Schedule(at=(clock() - timedelta(hours=1)).strftime("%H:%M"), tz="UTC")
-    for target in TARGETS:
-        store.profiles.save(target, Profile(description="LLM quantization"), now=clock())
+    for target in TARGETS:  # digests of three picks: a header and three in its thread
+        profile = Profile(description="LLM quantization", digest_size=3)
+        store.profiles.save(target, profile, now=clock())
         store.subscriptions.save(target, due, now=clock())
     settings = Settings(
         data_dir=tmp_path, database_url=postgres_url, slack_bot_token=BOT_TOKEN,
@@ -119,7 +129,7 @@ def test_workers_post_every_digest_once_though_one_is_killed_mid_run(
             worker.terminate()
     for worker in workers[1:]:
         assert worker.wait(PATIENCE) == 0, log.read_text()
-    assert posts_per_channel(fake_slack) == dict.fromkeys(CHANNELS, 1), log.read_text()
+    check_threads(fake_slack)
     # what the killed one held was taken over (a second claim) once its claims ran out
     with store.engine.connect() as conn:
         tokens = conn.scalars(select(deliveries.c.claim_token)).all()
@@ -136,7 +146,7 @@ def test_the_clocks_own_sender_threads_drain_the_queue(clockwork: Clockwork, fak
     ]
     fake_slack.latency = 0.05
     clockwork.deliver()
-    assert posts_per_channel(fake_slack) == dict.fromkeys(CHANNELS, 1)
+    check_threads(fake_slack)
     assert all(store.deliveries.get(t, clock().date()).done for t in TARGETS)
     clockwork.deliver()  # nothing left: the next tick queues and posts nothing
-    assert posts_per_channel(fake_slack) == dict.fromkeys(CHANNELS, 1)
+    assert posts_per_channel(fake_slack) == dict.fromkeys(CHANNELS, 4)

@@ -56,7 +56,7 @@ def test_the_home_tab_shows_the_schedule_profile_and_latest_picks(
 ) -> None:
     subscribe(services, ALICE, keywords=["quantization"], authors=["Yonatan Belinkov"])
     deliverer.deliver_due(NOW)
-    [digest] = fake_slack.calls_to("chat.postMessage")
+    header, *cards = fake_slack.calls_to("chat.postMessage")  # each pick in the thread
     services.store.subscriptions.save(ALICE, Schedule(at="07:30", tz="Asia/Tokyo"), now=NOW)
     home_opened(slack)
     view = published(fake_slack)["view"]
@@ -66,7 +66,8 @@ def test_the_home_tab_shows_the_schedule_profile_and_latest_picks(
     assert "*Keywords:* quantization\n" in texts[1]
     assert "*Authors:* Yonatan Belinkov\n" in texts[1]
     latest = texts[2].split("\n")[1:]
-    picked = [b["text"]["text"] for b in digest.body["blocks"] if b["type"] == "section"]
+    picked = [b["text"]["text"] for card in cards for b in card.body["blocks"]
+              if b["type"] == "section"]  # fmt: skip
     assert len(latest) == len(picked) == 5
     assert all(line.startswith("• ") for line in latest)
     check_limits(view)

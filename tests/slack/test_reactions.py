@@ -1,5 +1,6 @@
 """Reactions as feedback through the real app: signed `reaction_added` / `reaction_removed`
-event callbacks on messages the app recorded (an unfurl of one paper), and on others."""
+event callbacks on messages the app recorded (an unfurl of one paper, a digest's pick), and
+on others (a digest's header)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from bot.blocks import DIGEST_MORE
 from bot.services import Services
-from bot.targets import user_target
+from bot.targets import channel_target, user_target
+from recommender.delivery import Deliverer
 from recommender.store.schema import feedback, paper_messages, reactions
+from tests.slack.conftest import NOW, digest_posts, subscribe
 from tests.slack.harness import PATIENCE, TEAM_ID, FakeSlack, SlackSender
 
 STORED, OTHER = "2507.07186", "2507.07188"  # two of the samples
@@ -29,12 +33,19 @@ def linked(slack: SlackSender, fake_slack: FakeSlack, *paper_ids: str, ts: str =
 
 
 def reaction(
-    slack: SlackSender, emoji: str, *, user: str, ts: str = TS, added: bool = True, **sending
+    slack: SlackSender,
+    emoji: str,
+    *,
+    user: str,
+    ts: str = TS,
+    added: bool = True,
+    channel: str = "C0GENERAL",
+    **sending,
 ) -> None:
-    """`user` puts `emoji` on (or takes it off) the message at `ts` in #general."""
+    """`user` puts `emoji` on (or takes it off) the message at `ts` in `channel`."""
     event = {"type": "reaction_added" if added else "reaction_removed", "user": user,
              "reaction": emoji, "item_user": "U0BOB",
-             "item": {"type": "message", "channel": "C0GENERAL", "ts": ts},
+             "item": {"type": "message", "channel": channel, "ts": ts},
              "event_ts": "1700000001.000100"}  # fmt: skip
     assert slack.event(event, **sending).status == 200
 
@@ -162,3 +173,83 @@ def test_a_link_typed_in_the_composer_is_not_recorded(
     fake_slack.wait_until(lambda: fake_slack.calls_to("chat.unfurl"))  # recording comes first
     with services.store.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(paper_messages)) == 0
+
+
+# Digests: a header, then each pick its own message in the header's thread -----------------
+
+PAPERS_CHANNEL = channel_target(TEAM_ID, "C0PAPERS")
+
+
+def delivered(
+    deliverer: Deliverer, services: Services, fake_slack: FakeSlack, target: str
+) -> tuple[dict, list[tuple[str, str]]]:
+    """Deliver `target`'s digest; its header, and each pick's (paper id, message ts)."""
+    deliverer.deliver_due(NOW)
+    header, *cards = digest_posts(services, fake_slack, target)
+    picks = []
+    for card in cards:
+        [paper] = {e["value"] for b in card["blocks"] if b["type"] == "actions"
+                   for e in b["elements"] if e["action_id"] == DIGEST_MORE}  # fmt: skip
+        picks.append((paper, card["ts"]))
+    return header, picks
+
+
+def test_a_like_on_a_channel_digest_pick_teaches_the_reactor_not_the_channel(
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, PAPERS_CHANNEL)
+    _, [(first, ts), (second, other), *_] = delivered(
+        deliverer, services, fake_slack, PAPERS_CHANNEL
+    )
+    before = services.store.profiles.get(PAPERS_CHANNEL)
+    reaction(slack, "+1", user="U0ALICE", channel="C0PAPERS", ts=ts)
+    reaction(slack, "-1", user="U0BOB", channel="C0PAPERS", ts=other)
+    eventually(lambda: liked(services, ALICE) == (first,) and disliked(services, BOB) == (second,))
+    assert services.store.profiles.get(PAPERS_CHANNEL) == before  # the channel learns nothing
+    assert presses(services, PAPERS_CHANNEL) == 0
+    reaction(slack, "+1", user="U0ALICE", channel="C0PAPERS", ts=ts, added=False)
+    eventually(lambda: liked(services, ALICE) == ())
+    assert disliked(services, BOB) == (second,)
+
+
+def test_a_reaction_on_a_digest_header_changes_nothing(
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, PAPERS_CHANNEL)
+    header, [(paper, ts), *_] = delivered(deliverer, services, fake_slack, PAPERS_CHANNEL)
+    assert services.store.messages.find(TEAM_ID, "C0PAPERS", header["ts"]) is None
+    reaction(slack, "+1", user="U0ALICE", channel="C0PAPERS", ts=header["ts"])
+    reaction(slack, "bookmark", user="U0ALICE", channel="C0PAPERS", ts=header["ts"])
+    reaction(slack, "-1", user="U0BOB", channel="C0PAPERS", ts=ts)  # settles
+    eventually(lambda: disliked(services, BOB) == (paper,))
+    assert services.store.profiles.get(ALICE) is None and presses(services, ALICE) == 0
+    assert services.store.profiles.saved(ALICE) == [] and taught(services) == 1
+
+
+def test_a_retried_reaction_on_a_digest_pick_teaches_once(
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, PAPERS_CHANNEL)
+    _, [(paper, ts), (other, other_ts), *_] = delivered(
+        deliverer, services, fake_slack, PAPERS_CHANNEL
+    )
+    on_pick = {"channel": "C0PAPERS", "ts": ts}
+    reaction(slack, "bookmark", user="U0ALICE", event_id="Ev0MARK", **on_pick)
+    reaction(slack, "bookmark", user="U0ALICE", event_id="Ev0MARK", retry=1, **on_pick)
+    reaction(slack, "bookmark", user="U0ALICE", event_id="Ev0MARK2", **on_pick)  # after a restart
+    reaction(slack, "-1", user="U0BOB", channel="C0PAPERS", ts=other_ts)  # settles
+    eventually(lambda: disliked(services, BOB) == (other,))
+    assert taught(services) == 2 and presses(services, ALICE) == 1
+    assert services.store.profiles.saved(ALICE) == [paper] and liked(services, ALICE) == (paper,)
+
+
+def test_a_personal_digest_pick_teaches_its_reader_alone(
+    slack: SlackSender, deliverer: Deliverer, services: Services, fake_slack: FakeSlack
+) -> None:
+    subscribe(services, ALICE)
+    _, [(paper, ts), *_] = delivered(deliverer, services, fake_slack, ALICE)
+    in_her_messages = {"channel": "DU0ALICE", "ts": ts}
+    reaction(slack, "-1", user="U0BOB", **in_her_messages)  # not his digest: nothing
+    reaction(slack, "heart", user="U0ALICE", **in_her_messages)
+    eventually(lambda: liked(services, ALICE) == (paper,))
+    assert services.store.profiles.get(BOB) is None and taught(services) == 1
