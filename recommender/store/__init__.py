@@ -5,7 +5,7 @@ each other concern is a part of it on the same engine: `store.profiles` (profile
 saved papers), `store.sent` (the sent ledger), `store.subscriptions`, `store.deliveries`
 (the delivery ledger), `store.jobs` (job runs, leases), `store.searches` (searches made in
 Slack) and `store.messages` (messages that name one paper, and the reactions on them that
-taught).
+taught), and `store.harvests` (how far each long OAI-PMH harvest has got).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from recommender.store.db import connect, serialized
 from recommender.store.deliveries import Deliveries
+from recommender.store.harvests import Harvests
 from recommender.store.jobs import Jobs
 from recommender.store.ledger import Sent
 from recommender.store.messages import Messages
@@ -106,3 +107,8 @@ class Store(Papers):
     def messages(self) -> Messages:
         """Messages that name one paper, and the reactions on them that taught."""
         return Messages(self.engine)
+
+    @cached_property
+    def harvests(self) -> Harvests:
+        """How far each long OAI-PMH harvest has got (saved with its pages' papers)."""
+        return Harvests(self.engine)
