@@ -94,7 +94,7 @@ class Backfill:
             return after
         return self.indexer.embed_missing(after=after, progress=self.on_embedded)
 
-    def _failed(self, report: IngestReport, error: FeedError) -> Harvest | None:
+    def _failed(self, report: IngestReport, error: FeedError) -> None:
         report.rejected.append(Rejection(error.origin, "request", error.reason))
         report.failure = error.reason
         return None
@@ -102,9 +102,9 @@ class Backfill:
 
 def advance(harvest: Harvest, parsed: Parsed, latest: date | None) -> Harvest:
     """`harvest` after one more page: its token (None at the end: no token, or the same
-    token again, which would loop forever: then it is finished), counts, and newest
-    datestamp. The first page
-    of a listing says how many records it will have (completeListSize)."""
+    token again, which would loop forever; then it is finished), counts, and newest
+    datestamp. The first page of a listing says how many records it will have
+    (completeListSize)."""
     token = parsed.cursor if parsed.cursor != harvest.token else None
     total = harvest.total
     if harvest.token is None and parsed.total is not None:

@@ -184,15 +184,22 @@ class Indexer:
                 return self._build(mark, progress)
             return self._catch_up(current, mark, progress)
 
-    def embed_missing(self, *, after: int = 0, progress: Progress | None = None) -> int:
+    def embed_missing(
+        self, *, after: int = 0, batches: int | None = None, progress: Progress | None = None
+    ) -> int:
         """Embed the papers with keys above `after` that have no stored vector yet,
-        `EMBED_BATCH` at a time, each batch committed (so a restart embeds only what is
-        still missing); the highest key it looked at, the `after` of the next call."""
+        `EMBED_BATCH` at a time (at most `batches` of them, if given), each batch committed
+        (so a restart embeds only what is still missing); the highest key it looked at,
+        the `after` of the next call."""
         report = IndexReport()
         name = self.embedder.name
-        while batch := self.store.unembedded_papers(name, after=after, limit=EMBED_BATCH):
+        while batches is None or batches > 0:
+            batch = self.store.unembedded_papers(name, after=after, limit=EMBED_BATCH)
+            if not batch:
+                break
             self._chunk_vectors(batch, report)
             after = batch[-1][0]
+            batches = None if batches is None else batches - 1
             if progress:
                 progress(len(batch))
         return after

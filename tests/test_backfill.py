@@ -3,10 +3,14 @@ embedding in committed batches, and searches answering while it runs."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
 import re
+import struct
 import subprocess
 import sys
+import termios
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -306,3 +310,39 @@ def test_a_backfill_killed_mid_harvest_resumes_without_duplicates_or_gaps(
     assert "harvest: 20 of 20 records, page 5" in output  # plain lines: not a terminal
     assert "oai:cs (3 page(s) this run, 12 papers embedded): added 12, updated 0" in output
     store.close()
+
+
+def test_on_a_terminal_the_backfill_shows_a_bar_with_an_eta(fake: FakeOai, tmp_path: Path):
+    env = {
+        **os.environ,
+        "PAPERS_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": "",
+        "PAPERS_OAI_URL": fake.url,
+        "PAPERS_ARXIV_INTERVAL": "0",
+    }
+    terminal, screen = pty.openpty()
+    # A new pseudo-terminal is 0 columns wide, where tqdm would draw nothing: 120 x 40.
+    fcntl.ioctl(screen, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    command = [str(Path(sys.executable).with_name("papers")), "ingest", "oai", "--no-embed"]
+    process = subprocess.Popen(
+        [*command, "--from", "2024-01-01"], env=env, stdout=subprocess.PIPE, stderr=screen
+    )
+    os.close(screen)
+    shown = b""
+    while chunk := _read(terminal):
+        shown += chunk
+    assert process.wait(60) == 0
+    os.close(terminal)
+    bar = shown.decode("utf-8", "replace")
+    # tqdm's bar against completeListSize: done/total [elapsed<ETA, rate]
+    assert re.search(r"harvest: 100%\|.*\| 10/10 \[\d\d:\d\d<\d\d:\d\d, ", bar), bar
+    assert (
+        "oai:* (3 page(s) this run, 0 papers embedded): added 10" in process.stdout.read().decode()
+    )
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # the other end closed: Linux says EIO
+        return b""
