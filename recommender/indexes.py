@@ -358,11 +358,13 @@ class IndexFollower:
         interval: timedelta,
         *,
         patience: timedelta = FOLLOW_PATIENCE,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.indexer = indexer
         self.load = load
         self.interval = interval
         self.patience = patience
+        self.monotonic = monotonic
         self._missing_since: float | None = None
         self._missing = 0
 
@@ -383,7 +385,7 @@ class IndexFollower:
         if not missing:
             self._missing_since = None
             return False
-        now = time.monotonic()
+        now = self.monotonic()
         if self._missing_since is None or missing < self._missing:
             self._missing_since = now
         self._missing = missing
