@@ -18,6 +18,11 @@ class FeedError(PapersError):
         self.reason = reason
 
 
+class BadResumptionToken(FeedError):
+    """An OAI-PMH server no longer knows the resumption token (it expired, or the server
+    restarted): the listing must be asked for again."""
+
+
 class InvalidArxivId(PapersError):
     """A string is not an arXiv identifier in either the new or the old style."""
 

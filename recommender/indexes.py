@@ -163,19 +163,53 @@ class Indexer:
         self.embedder = embedder
         self.merge_share = merge_share
 
-    def update(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+    def update(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        up_to: int | None = None,
+    ) -> IndexReport:
         """Bring the indexes up to date with the store, embedding only new or changed papers.
 
         New and changed papers go into the fresh segments; when those would pass
         `merge_share` of the papers the main ones were built from, or with `rebuild`,
-        everything is rebuilt from the store (reusing the stored embeddings).
+        everything is rebuilt from the store (reusing the stored embeddings). With `up_to`,
+        only the papers with keys up to it (those another process has embedded so far).
         """
         with _taking_turns(self.index_dir):
-            mark = self.store.watermark()
+            mark = self.store.watermark(up_to=up_to)
             current = None if rebuild else self._current()
             if current is None or self._due_for_merge(current.state, mark):
                 return self._build(mark, progress)
             return self._catch_up(current, mark, progress)
+
+    def embed_missing(
+        self, *, after: int = 0, batches: int | None = None, progress: Progress | None = None
+    ) -> int:
+        """Embed the papers with keys above `after` that have no stored vector yet,
+        `EMBED_BATCH` at a time (at most `batches` of them, if given), each batch committed
+        (so a restart embeds only what is still missing); the highest key it looked at,
+        the `after` of the next call."""
+        report = IndexReport()
+        name = self.embedder.name
+        while batches is None or batches > 0:
+            batch = self.store.unembedded_papers(name, after=after, limit=EMBED_BATCH)
+            if not batch:
+                break
+            self._chunk_vectors(batch, report)
+            after = batch[-1][0]
+            batches = None if batches is None else batches - 1
+            if progress:
+                progress(len(batch))
+        return after
+
+    def indexed_through(self) -> int:
+        """The highest key the indexes on disk hold (0 when there are none)."""
+        try:
+            return int(json.loads((self.index_dir / STATE_FILE).read_text())["max_key"])
+        except (OSError, ValueError, KeyError):
+            return 0
 
     def is_current(self) -> bool:
         """Whether the indexes on disk hold the store as it is now, from their state file
@@ -311,7 +345,10 @@ class IndexFollower:
     has `load` read the new copy, which searches meanwhile do not wait for
     (`Engine.indexes`). While some papers have no stored vector, the process that indexes
     (the clock) is computing them: it waits for them up to `patience`, so the model runs in
-    one process, and then embeds what is still missing itself.
+    one process, and then embeds what is still missing itself. Meanwhile it indexes the
+    papers embedded so far, so that a long backfill's papers become searchable as it goes;
+    and the wait starts over whenever fewer papers are missing than at the last look (the
+    other process is still at work).
     """
 
     def __init__(
@@ -321,12 +358,15 @@ class IndexFollower:
         interval: timedelta,
         *,
         patience: timedelta = FOLLOW_PATIENCE,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.indexer = indexer
         self.load = load
         self.interval = interval
         self.patience = patience
+        self.monotonic = monotonic
         self._missing_since: float | None = None
+        self._missing = 0
 
     def refresh(self) -> IndexReport | None:
         """Catch the copy up with the store now and load it; None while it waits for
@@ -335,19 +375,30 @@ class IndexFollower:
             self.load()  # another process on this disk may have written it
             return IndexReport(papers=self.indexer.store.watermark().papers)
         if self._waiting_for_embeddings():
-            return None
+            return self._follow_embedded()
         report = self.indexer.update()
         self.load()
         return report
 
     def _waiting_for_embeddings(self) -> bool:
-        if not self.indexer.store.unembedded(self.indexer.embedder.name):
+        missing = self.indexer.store.unembedded(self.indexer.embedder.name)
+        if not missing:
             self._missing_since = None
             return False
-        now = time.monotonic()
-        if self._missing_since is None:
+        now = self.monotonic()
+        if self._missing_since is None or missing < self._missing:
             self._missing_since = now
+        self._missing = missing
         return now - self._missing_since < self.patience.total_seconds()
+
+    def _follow_embedded(self) -> IndexReport | None:
+        """Index the papers another process has embedded so far; None if none are new."""
+        through = self.indexer.store.embedded_through(self.indexer.embedder.name)
+        if through <= self.indexer.indexed_through():
+            return None
+        report = self.indexer.update(up_to=through)
+        self.load()
+        return report
 
     @contextmanager
     def following(self) -> Iterator[None]:

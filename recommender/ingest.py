@@ -12,6 +12,7 @@ from recommender.limits import LIMITS, FieldLimits
 from recommender.models import Paper, Parsed, Rejection
 from recommender.sources import parse_file
 from recommender.store import Store
+from recommender.store.harvests import Harvest
 
 # Papers written per transaction: a crash loses at most the batch in flight, never half of it.
 BATCH_SIZE = 1000
@@ -73,9 +74,11 @@ def store_parsed(
     origin: str,
     now: datetime,
     limits: FieldLimits = LIMITS,
+    harvest: Harvest | None = None,
 ) -> None:
     """Write one parse result (from `origin`) into the store, one transaction per batch; a
-    paper with a field over `limits` is rejected, not stored."""
+    paper with a field over `limits` is rejected, not stored. `harvest`, where a harvest got
+    to with this page, is saved in the transaction of the page's last batch."""
     report.rejected.extend(parsed.rejected)
     papers = []
     for paper in parsed.papers:
@@ -84,8 +87,11 @@ def store_parsed(
             report.rejected.append(Rejection(origin, paper.id[: limits.id], problem))
         else:
             papers.append(paper)
-    for chunk in _chunks(tuple(papers)):
-        result = store.upsert(chunk, now=now)
+    # A harvest page with nothing to store still records how far the harvest got.
+    chunks = list(_chunks(tuple(papers))) or ([()] if harvest else [])
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        result = store.upsert(chunk, now=now, harvest=harvest if last else None)
         report.added.extend(result.added)
         report.updated.extend(result.updated)
         report.unchanged.extend(result.unchanged)

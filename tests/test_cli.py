@@ -131,7 +131,9 @@ def test_ingest_oai_follows_the_resumption_token(env, fixtures_dir, httpserver: 
     httpserver.expect_request("/oai").respond_with_handler(
         lambda request: Response(last if "resumptionToken" in request.args else listing)
     )
-    result = run(env, "ingest", "oai", "--from", "2014-10-01", "--set", "physics", "--json")
+    result = run(
+        env, "ingest", "oai", "--from", "2014-10-01", "--set", "physics", "--no-embed", "--json"
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["added"] == 6
     assert httpserver.log[1][0].args["resumptionToken"] == "726959|1001"

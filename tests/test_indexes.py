@@ -269,3 +269,26 @@ def test_is_current_reads_only_the_state_file(indexer: Indexer) -> None:
     indexer.update()
     other_model = Indexer(indexer.store, indexer.index_dir, HashEmbedder(dim=16))
     assert indexer.is_current() and not other_model.is_current()
+
+
+def test_a_follower_waits_on_while_another_process_keeps_embedding(
+    indexer: Indexer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The patience starts over whenever fewer papers are missing than at the last look
+    (a backfill is at work), and the follower indexes what is embedded meanwhile."""
+    clock = iter([0.0, 660.0, 1320.0])
+    monkeypatch.setattr(indexes, "EMBED_BATCH", 4)
+    indexer.update()
+    follower, engine = follower_of(indexer, tmp_path / "web" / "index", monotonic=clock.__next__)
+    follower.refresh()
+    add_papers(indexer.store, range(20, 28))  # keys 21 to 28
+    assert follower.refresh() is None  # at 0 s: 8 missing, none of them embedded
+    indexer.embed_missing(after=20, batches=1)  # keys 21 to 24
+    report = follower.refresh()  # at 11 min: 4 missing, fewer than before
+    assert (report.papers, report.added, report.embedded) == (24, 4, 0)
+    assert [hit.paper.id for hit in engine.search("number23", k=1)] == ["2507.00023"]
+    report = follower.refresh()  # at 22 min: still 4 missing, out of patience
+    assert (report.papers, report.added, report.embedded) == (28, 4, 4)
+    assert follower.indexer.embedder.texts[-4:] == [
+        indexes.dense_text(paper(n)) for n in range(24, 28)
+    ]

@@ -6,7 +6,8 @@ often in the two other formats arXiv serves, and both are read: `arXiv` (authors
 keyname/forenames, `created`/`updated` dates, license) and `oai_dc` (Dublin Core: creators
 as "Last, First" text, subjects by name, dates, the arXiv id in a `dc:identifier` link).
 A listing continues through resumption tokens. OAI errors come as `<error code="...">`:
-noRecordsMatch is an empty result, the others raise FeedError. A file whose records are
+noRecordsMatch is an empty result, badResumptionToken raises BadResumptionToken (the
+listing must be asked for again), the others raise FeedError. A file whose records are
 all in a metadata format we do not read is one rejection saying so, not one per record.
 See https://info.arxiv.org/help/oa/index.html and the OAI-PMH 2.0 specification.
 """
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 from xml.etree.ElementTree import Element
 
-from recommender.errors import FeedError, InvalidArxivId
+from recommender.errors import BadResumptionToken, FeedError, InvalidArxivId
 from recommender.http import Fetcher
 from recommender.ids import clean_text, parse_arxiv_id
 from recommender.models import Paper, Parsed, Rejection
@@ -59,6 +60,12 @@ def sniff(data: bytes) -> bool:
 
 def parse(data: bytes, origin: str) -> Parsed:
     """The records of one ListRecords or GetRecord response, and the token to continue with."""
+    return parse_page(data, origin)[0]
+
+
+def parse_page(data: bytes, origin: str) -> tuple[Parsed, date | None]:
+    """`parse`, and the newest datestamp among the page's records (where a listing whose
+    token the server forgot starts again)."""
     tags = {OAI + "record", OAI + "resumptionToken", OAI + "error"}
     elements, broken = xmlutil.collect(data, origin, tags)
     _raise_errors([e for e in elements if e.tag == OAI + "error"], origin)
@@ -67,7 +74,17 @@ def parse(data: bytes, origin: str) -> Parsed:
     if broken:
         rejected += (broken,)
     cursor, total = _resumption([e for e in elements if e.tag == OAI + "resumptionToken"])
-    return Parsed(papers=papers, rejected=rejected, cursor=cursor, total=total)
+    parsed = Parsed(papers=papers, rejected=rejected, cursor=cursor, total=total)
+    return parsed, max(filter(None, map(_datestamp, records)), default=None)
+
+
+def _datestamp(record: Element) -> date | None:
+    """A record header's datestamp (a day, or a UTC time at finer granularity)."""
+    text = xmlutil.text(record.find(OAI + "header"), OAI + "datestamp")
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date() if text else None
+    except ValueError:
+        return None
 
 
 def _resumption(tokens: list[Element]) -> tuple[str | None, int | None]:
@@ -82,8 +99,10 @@ def _raise_errors(errors: list[Element], origin: str) -> None:
     """noRecordsMatch means an empty listing; any other OAI error is a FeedError."""
     for error in errors:
         code = error.get("code", "")
-        if code != "noRecordsMatch":
-            raise FeedError(origin, f"OAI-PMH error {code}: {clean_text(error.text or '')}")
+        if code == "noRecordsMatch":
+            continue
+        kind = BadResumptionToken if code == "badResumptionToken" else FeedError
+        raise kind(origin, f"OAI-PMH error {code}: {clean_text(error.text or '')}")
 
 
 def _records(
@@ -272,7 +291,11 @@ def _int(text: str | None) -> int | None:
 
 
 def request_params(
-    *, from_date: date | None = None, set_spec: str | None = None, token: str | None = None
+    *,
+    from_date: date | None = None,
+    until_date: date | None = None,
+    set_spec: str | None = None,
+    token: str | None = None,
 ) -> dict[str, str]:
     """ListRecords arguments: with a resumption token, the token alone (OAI-PMH requires it)."""
     if token:
@@ -280,6 +303,8 @@ def request_params(
     params = {"verb": "ListRecords", "metadataPrefix": "arXivRaw"}
     if from_date:
         params["from"] = from_date.isoformat()
+    if until_date:
+        params["until"] = until_date.isoformat()
     if set_spec:
         params["set"] = set_spec
     return params

@@ -5,7 +5,8 @@ each other concern is a part of it on the same engine: `store.profiles` (profile
 saved papers), `store.sent` (the sent ledger), `store.subscriptions`, `store.deliveries`
 (the delivery ledger), `store.jobs` (job runs, leases), `store.searches` (searches made in
 Slack), `store.messages` (messages that name one paper, and the reactions on them that
-taught) and `store.pacing` (rate-limit buckets shared by the processes that post).
+taught), `store.pacing` (rate-limit buckets shared by the processes that post) and
+`store.harvests` (how far each long OAI-PMH harvest has got).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 
 from recommender.store.db import connect, serialized
 from recommender.store.deliveries import Deliveries
+from recommender.store.harvests import Harvests
 from recommender.store.jobs import Jobs
 from recommender.store.ledger import Sent
 from recommender.store.messages import Messages
@@ -112,3 +114,8 @@ class Store(Papers):
     def pacing(self) -> Pacing:
         """Slack's rate-limit buckets, shared by every process that posts."""
         return Pacing(self.engine)
+
+    @cached_property
+    def harvests(self) -> Harvests:
+        """How far each long OAI-PMH harvest has got (saved with its pages' papers)."""
+        return Harvests(self.engine)

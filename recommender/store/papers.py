@@ -21,6 +21,7 @@ from recommender.categories import in_category, parse_category
 from recommender.ids import is_arxiv_id, is_title_id, normalize_title
 from recommender.models import Paper
 from recommender.names import name_contains
+from recommender.store.harvests import Harvest, save_harvest
 from recommender.store.schema import embeddings, paper_aliases, papers, text_embeddings
 
 
@@ -89,13 +90,21 @@ class Papers:
 
     engine: Engine
 
-    def upsert(self, batch: Sequence[Paper], *, now: datetime) -> UpsertResult:
-        """Add or merge a batch of papers in one transaction (all of it lands, or none)."""
+    def upsert(
+        self, batch: Sequence[Paper], *, now: datetime, harvest: Harvest | None = None
+    ) -> UpsertResult:
+        """Add or merge a batch of papers in one transaction (all of it lands, or none).
+
+        With `harvest`, where that harvest has got to is saved in the same transaction, so
+        that a restart continues after exactly the pages whose papers are stored.
+        """
         result = UpsertResult()
         with self.engine.begin() as conn:
             known = _Known.load(conn, batch)
             for paper in batch:
                 _upsert_one(conn, known, paper, now, result)
+            if harvest is not None:
+                save_harvest(conn, harvest, now=now)
         return result
 
     def insert_new(self, batch: Sequence[Paper], *, now: datetime) -> None:
@@ -147,12 +156,14 @@ class Papers:
         with self.engine.connect() as conn:
             return [(row["pk"], _paper(row)) for row in conn.execute(query).mappings()]
 
-    def watermark(self) -> Watermark:
-        """How many papers there are, the highest key, and when anything last changed."""
+    def watermark(self, *, up_to: int | None = None) -> Watermark:
+        """How many papers there are, the highest key, and when anything last changed (of
+        the papers with keys up to `up_to`, if given)."""
+        query = select(func.count(), func.max(papers.c.pk), func.max(papers.c.changed))
+        if up_to is not None:
+            query = query.where(papers.c.pk <= up_to)
         with self.engine.connect() as conn:
-            count, top, changed = conn.execute(
-                select(func.count(), func.max(papers.c.pk), func.max(papers.c.changed))
-            ).one()
+            count, top, changed = conn.execute(query).one()
         return Watermark(papers=count, max_key=top or 0, changed=changed)
 
     def keys(self) -> list[int]:
@@ -200,12 +211,31 @@ class Papers:
 
     def unembedded(self, model: str) -> int:
         """How many papers have no stored vector of `model` (not embedded by anyone yet)."""
-        stored = select(embeddings.c.paper_pk).where(
-            embeddings.c.model == model, embeddings.c.paper_pk == papers.c.pk
-        )
-        query = select(func.count()).select_from(papers).where(~stored.exists())
+        query = select(func.count()).select_from(papers).where(~_has_vector(model).exists())
         with self.engine.connect() as conn:
             return conn.scalar(query) or 0
+
+    def unembedded_papers(
+        self, model: str, *, after: int = 0, limit: int
+    ) -> list[tuple[int, Paper]]:
+        """The first `limit` papers with keys above `after`, in key order, with no stored
+        vector of `model`."""
+        query = (
+            select(papers)
+            .where(papers.c.pk > after, ~_has_vector(model).exists())
+            .order_by(papers.c.pk)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(row["pk"], _paper(row)) for row in conn.execute(query).mappings()]
+
+    def embedded_through(self, model: str) -> int:
+        """The highest key up to which every paper has a stored vector of `model` (0: none)."""
+        first_missing = select(func.min(papers.c.pk)).where(~_has_vector(model).exists())
+        with self.engine.connect() as conn:
+            missing = conn.scalar(first_missing)
+            top = conn.scalar(select(func.max(papers.c.pk))) or 0
+        return top if missing is None else missing - 1
 
     def save_embeddings(self, model: str, rows: Sequence[tuple[int, str, bytes]]) -> None:
         """Store (key, text hash, float32 bytes) vectors of `model`, replacing older ones."""
@@ -335,6 +365,13 @@ class Papers:
             rows = conn.execute(select(papers.c.id, papers.c.pk).where(papers.c.id.in_(ids)))
             keys = dict(rows.all())
         return {i: keys[aliases.get(i, i)] for i in wanted if aliases.get(i, i) in keys}
+
+
+def _has_vector(model: str):
+    """The stored vectors of `model` for the paper of the enclosing query (for EXISTS)."""
+    return select(embeddings.c.paper_pk).where(
+        embeddings.c.model == model, embeddings.c.paper_pk == papers.c.pk
+    )
 
 
 @dataclass

@@ -281,3 +281,23 @@ rate_buckets = Table(
     Column("bucket", String(120), primary_key=True),
     Column("due", Float, nullable=False),
 )
+
+# Where a long OAI-PMH harvest has got to, written in the transaction that stores each page's
+# papers: a restart continues from `token` (or, once the server forgot it, from `latest`).
+harvests = Table(
+    "harvests",
+    metadata,
+    Column("request", String(500), primary_key=True),
+    Column("base_url", Text, nullable=False),
+    Column("set_spec", String(100), nullable=False),
+    Column("from_date", Date),
+    Column("until_date", Date),
+    Column("token", Text),
+    Column("latest", Date),
+    Column("restart_from", Date),
+    Column("pages", Integer, nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("total", Integer),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("finished", UTCDateTime),
+)
