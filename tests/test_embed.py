@@ -13,7 +13,6 @@ import pytest
 
 from recommender.embed import (
     DEFAULT_MODEL,
-    FAST_WORD_PIECES,
     BatchingEmbedder,
     Embedder,
     HashEmbedder,
@@ -93,7 +92,7 @@ def test_the_model_loads_only_when_first_used() -> None:
 def test_real_model_puts_related_texts_closer(minilm: SentenceTransformerEmbedder) -> None:
     vectors = minilm.encode(TEXTS)
 
-    assert (minilm.name, minilm.dim) == (f"{DEFAULT_MODEL}@128", 384)
+    assert (minilm.name, minilm.dim) == (DEFAULT_MODEL, 384)
     assert_unit_rows(vectors, 384, 3)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
@@ -128,41 +127,44 @@ def test_auto_precision_follows_the_cpu() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "precision", "name"),
+    ("precision", "word_pieces", "name"),
     [
-        ("all-MiniLM-L6-v2", "auto", "all-MiniLM-L6-v2@128"),
-        (
-            "sentence-transformers/all-MiniLM-L6-v2",
-            "auto",
-            "sentence-transformers/all-MiniLM-L6-v2@128",
-        ),
-        # An explicit precision reads the whole window: the name indexes built before `auto`
-        # read 128 word pieces recorded, so they stay valid.
-        (DEFAULT_MODEL, "float32", "all-MiniLM-L6-v2"),
-        (DEFAULT_MODEL, "bfloat16", "all-MiniLM-L6-v2"),
-        # Nobody measured another model on a shorter window.
-        ("BAAI/bge-small-en-v1.5", "auto", "BAAI/bge-small-en-v1.5"),
+        # The arithmetic is not in the name: either precision's vectors serve the other's index.
+        ("auto", None, "all-MiniLM-L6-v2"),
+        ("float32", None, "all-MiniLM-L6-v2"),
+        ("bfloat16", None, "all-MiniLM-L6-v2"),
+        ("auto", 128, "all-MiniLM-L6-v2@128"),
+        ("float32", 128, "all-MiniLM-L6-v2@128"),
     ],
 )
-def test_the_recipe_names_what_changes_the_vectors(model: str, precision: str, name: str) -> None:
-    embedder = SentenceTransformerEmbedder(model, precision=precision)
+def test_the_recipe_names_what_changes_the_vectors(
+    precision: str, word_pieces: int | None, name: str
+) -> None:
+    embedder = SentenceTransformerEmbedder(precision=precision, word_pieces=word_pieces)
 
     assert embedder.name == embedder.recipe.name == name
-    assert Recipe.for_setting(model, precision) == embedder.recipe
+    assert embedder.recipe == Recipe(DEFAULT_MODEL, word_pieces)
+
+
+@pytest.mark.parametrize("word_pieces", [0, -128])
+def test_a_window_of_no_word_pieces_is_refused_before_loading(word_pieces: int) -> None:
+    with pytest.raises(ValueError, match=f"word_pieces must be positive, not {word_pieces}"):
+        SentenceTransformerEmbedder("no-such/model", word_pieces=word_pieces)
 
 
 @pytest.mark.model
-def test_auto_reads_the_first_128_word_pieces_and_float32_the_whole_window() -> None:
+def test_a_shorter_window_reads_only_its_first_word_pieces(
+    minilm: SentenceTransformerEmbedder,
+) -> None:
     start = "Speculative decoding drafts tokens with a small model and verifies them. " * 12
     texts = [start + "The verifier accepts most drafts.", start + "Coral reefs bleach in heat."]
-    auto = SentenceTransformerEmbedder()
-    whole = SentenceTransformerEmbedder(precision="float32")
+    short = SentenceTransformerEmbedder(word_pieces=128)
 
-    cut, read = auto.encode(texts), whole.encode(texts)
+    cut, read = short.encode(texts), minilm.encode(texts)
 
-    tokens = auto._loaded().tokenizer(start)["input_ids"]
-    assert FAST_WORD_PIECES < len(tokens) < 256  # the texts differ after 128, within 256
-    assert auto._loaded().max_seq_length == FAST_WORD_PIECES
+    tokens = minilm._loaded().tokenizer(start)["input_ids"]
+    assert 128 < len(tokens) < 256  # the texts differ after 128 word pieces, within 256
+    assert short._loaded().max_seq_length == 128
     assert np.allclose(cut[0], cut[1], atol=1e-6)
     assert read[0] @ read[1] < 0.999
 
@@ -264,7 +266,7 @@ def test_concurrent_queries_are_embedded_as_one_batch(minilm: SentenceTransforme
         alone = np.vstack([minilm.encode([t]) for t in texts]) if texts else np.empty((0, 384))
         assert rows.shape == (len(texts), 384)
         assert np.allclose(rows, alone, atol=1e-5)
-    assert (batcher.name, batcher.dim) == (f"{DEFAULT_MODEL}@128", 384)
+    assert (batcher.name, batcher.dim) == (DEFAULT_MODEL, 384)
 
 
 def test_a_lone_query_is_embedded_at_once_on_its_own_thread() -> None:

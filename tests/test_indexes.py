@@ -193,21 +193,21 @@ def test_vectors_read_from_another_window_are_a_model_mismatch(
     sqlite_store: Store, tmp_path: Path, minilm: SentenceTransformerEmbedder
 ) -> None:
     add_papers(sqlite_store, range(6))
-    float32 = SentenceTransformerEmbedder(precision="float32")  # the model's whole window
-    Indexer(sqlite_store, tmp_path / "index", float32).update()
-    fast = Indexer(sqlite_store, tmp_path / "index", minilm)  # auto: the first 128 word pieces
+    Indexer(sqlite_store, tmp_path / "index", minilm).update()  # the model's whole window
+    short = SentenceTransformerEmbedder(word_pieces=128)
+    fast = Indexer(sqlite_store, tmp_path / "index", short)
 
     assert not fast.is_current()
     with pytest.raises(ModelMismatch, match=f"'{DEFAULT_MODEL}'.*'{DEFAULT_MODEL}@128'"):
         fast.update()
     with pytest.raises(ModelMismatch, match="papers index --rebuild"):
-        Engine(sqlite_store, tmp_path / "index", minilm).search("coral reef bleaching")
+        Engine(sqlite_store, tmp_path / "index", short).search("coral reef bleaching")
 
     # The whole window's stored vectors are not taken for the short window's.
     report = fast.update(rebuild=True)
     assert (report.embedded, report.reused) == (6, 0)
     assert load(fast).state["model"] == load(fast).dense.model == f"{DEFAULT_MODEL}@128"
-    hits = Engine(sqlite_store, tmp_path / "index", minilm).search("coral reef bleaching")
+    hits = Engine(sqlite_store, tmp_path / "index", short).search("coral reef bleaching")
     assert hits[0].paper.title.endswith("of coral reef bleaching")
 
 
