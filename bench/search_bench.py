@@ -338,7 +338,7 @@ def timed_ms(function: Callable, items) -> float:
 def embed(args: argparse.Namespace) -> dict:
     """The real model's papers/s on full SciFact abstracts, as the indexer feeds it.
 
-    Each precision reads the model's whole window (256 word pieces), and `auto`'s also 128
+    Each precision reads the model's whole window (256 word pieces), and the fastest also 128
     (`PAPERS_EMBEDDING_WORD_PIECES=128`). Only the precisions this CPU can use are timed:
     without native bfloat16, torch emulates it at a fraction of float32's speed, `auto`
     never picks it, and timing it took minutes.
