@@ -103,8 +103,8 @@ class SentenceTransformerEmbedder:
 
     `word_pieces`, when given, cuts each text shorter than the model's own window. The
     bundled model reads 256; at 128 it embeds twice as fast in either arithmetic, with the
-    same nDCG@10 on CACM and the library evaluation's abstracts but 0.028 less on SciFact,
-    whose claims are often answered past an abstract's first 128 word pieces
+    same nDCG@10 on CACM and the library evaluation's abstracts but 0.0276 less on SciFact,
+    whose abstracts are nearly all longer than 128 (CACM's papers: one in five)
     (docs/BENCHMARKS.md), so the default stays the whole window.
 
     `threads`, when given, is torch's thread count for the process (torch has only the one),
