@@ -67,7 +67,8 @@ def _embedding(results: dict) -> str:
     )
     cores = os.cpu_count()
     native = "has" if embed["native_bfloat16"] else "has no"
-    measured = [p for p in ("bfloat16", "float32") if f"papers_per_s@1x{p}" in embed]
+    labels = ("bfloat16", "float32", "bfloat16@128", "float32@128")
+    measured = [p for p in labels if f"papers_per_s@1x{p}" in embed]
     speeds = ", ".join(
         f"{embed[f'papers_per_s@{cores}x{p}']:.1f} / {embed[f'papers_per_s@1x{p}']:.1f} in {p}"
         for p in measured
@@ -75,10 +76,10 @@ def _embedding(results: dict) -> str:
     skipped = "".join(f" {p} not measured: {why}." for p, why in embed.get("skipped", {}).items())
     return (
         f"Embedding throughput, real model ({embed['texts']} SciFact abstracts of "
-        f"{embed['mean_wordpieces']:.0f} word pieces on average, max_seq_length 256, batch "
-        f"{embed['batch_size']}), papers/s on {cores} torch threads / 1: {speeds}.{skipped} "
-        f"This CPU {native} native bfloat16, so `PAPERS_EMBEDDING_PRECISION=auto` "
-        f"(the default, used in search and add here) runs "
+        f"{embed['mean_wordpieces']:.0f} word pieces on average, batch {embed['batch_size']}; "
+        f"256 word pieces read unless @128 says 128), papers/s on {cores} torch threads / 1: "
+        f"{speeds}.{skipped} This CPU {native} native bfloat16, so "
+        f"`PAPERS_EMBEDDING_PRECISION=auto` (the default, used in search and add here) runs "
         f"{'bfloat16' if embed['native_bfloat16'] else 'float32'}. Search and add ran the model "
         f"on {results['torch_threads']} thread(s); one query's embedding on 1 thread took "
         f"{one_thread or '-'} (median)."

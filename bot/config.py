@@ -37,6 +37,8 @@ class Settings:
     database_url: str
     embedding_model: str = DEFAULT_MODEL
     embedding_precision: str = "auto"
+    # Word pieces of each text the model reads; 0: the model's own window.
+    embedding_word_pieces: int = 0
     arxiv_api_url: str = Endpoints.arxiv_api
     arxiv_rss_url: str = Endpoints.arxiv_rss
     oai_url: str = Endpoints.oai
@@ -110,6 +112,9 @@ class Settings:
             embedding_model=env.get("PAPERS_EMBEDDING_MODEL", defaults.embedding_model),
             embedding_precision=_choice(
                 env, "PAPERS_EMBEDDING_PRECISION", defaults.embedding_precision, PRECISIONS
+            ),
+            embedding_word_pieces=_number(
+                env, "PAPERS_EMBEDDING_WORD_PIECES", defaults.embedding_word_pieces
             ),
             arxiv_api_url=env.get("PAPERS_ARXIV_API_URL", defaults.arxiv_api_url),
             arxiv_rss_url=env.get("PAPERS_ARXIV_RSS_URL", defaults.arxiv_rss_url),

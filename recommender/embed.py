@@ -57,6 +57,28 @@ def resolve_model(model: str) -> str:
     return model
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """What makes a vector, as far as it changes the vector: the model, and how many word
+    pieces of a text it reads.
+
+    Its `name` is what indexes and stored embeddings record, so that vectors made one way
+    are never compared with vectors made another (ModelMismatch, `papers index --rebuild`).
+    The arithmetic is left out: bfloat16's vectors have a cosine above 0.9999 to float32's
+    and the same nDCG@10 to the third decimal, so either serves the other's index, and a
+    web process on a CPU without bfloat16 can search an index built on one with it.
+    """
+
+    model: str
+    word_pieces: int | None = None  # None: the model's own window (256 for the bundled one)
+
+    @property
+    def name(self) -> str:
+        if self.word_pieces is None:
+            return self.model
+        return f"{self.model}@{self.word_pieces}"
+
+
 def native_bfloat16() -> bool:
     """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX).
 
@@ -73,11 +95,17 @@ class SentenceTransformerEmbedder:
 
     `precision` is the arithmetic inside the model; the vectors are float32 either way.
     `bfloat16` runs the model under torch's CPU autocast: on a CPU with native bfloat16 it
-    embeds about twice as fast as `float32` and its vectors have a cosine above 0.9999 to
-    float32's (bench/README.md), so an index built with either serves queries embedded
-    with the other. Without native bfloat16 it is slower, which is why `auto` (the default)
-    picks it only where `native_bfloat16()` says so. Batches of 16 waste less on padding
-    than larger ones (each batch is as long as its longest text) and measured fastest.
+    embeds about 1.8 times as fast as `float32` and its vectors have a cosine above 0.9999
+    to float32's (bench/README.md). Without native bfloat16 it is slower, which is why
+    `auto` (the default) picks it only where `native_bfloat16()` says so. Batches of 16
+    waste less on padding than larger ones (each batch is as long as its longest text, and
+    sentence-transformers sorts a call's texts by length first) and measured fastest.
+
+    `word_pieces`, when given, cuts each text shorter than the model's own window. The
+    bundled model reads 256; at 128 it embeds twice as fast in either arithmetic, with the
+    same nDCG@10 on CACM and the library evaluation's abstracts but 0.0276 less on SciFact,
+    whose abstracts are nearly all longer than 128 (CACM's papers: one in five)
+    (docs/BENCHMARKS.md), so the default stays the whole window.
 
     `threads`, when given, is torch's thread count for the process (torch has only the one),
     set when the model loads. A process that embeds one short query at a time beside other
@@ -91,13 +119,17 @@ class SentenceTransformerEmbedder:
         *,
         batch_size: int = 16,
         precision: str = "auto",
+        word_pieces: int | None = None,
         threads: int | None = None,
     ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        if word_pieces is not None and word_pieces < 1:
+            raise ValueError(f"word_pieces must be positive, not {word_pieces}")
         self._model_name = model
         self._batch_size = batch_size
         self._precision = precision
+        self._recipe = Recipe(model, word_pieces)
         self._threads = threads
         self._model: SentenceTransformer | None = None
         # The bot may embed queries from several threads; only one of them should load.
@@ -105,7 +137,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def name(self) -> str:
-        return self._model_name
+        return self.recipe.name
+
+    @property
+    def recipe(self) -> Recipe:
+        """What makes this embedder's vectors, as indexes record it."""
+        return self._recipe
 
     @property
     def dim(self) -> int:
@@ -154,7 +191,10 @@ class SentenceTransformerEmbedder:
 
                     torch.set_num_threads(self._threads)
                 path = resolve_model(self._model_name)
-                self._model = SentenceTransformer(path, device="cpu")
+                model = SentenceTransformer(path, device="cpu")
+                if self.recipe.word_pieces is not None:
+                    model.max_seq_length = self.recipe.word_pieces
+                self._model = model
             return self._model
 
 

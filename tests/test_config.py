@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.cli.context import Context
 from bot.config import Settings, SettingsError, SlackMode
 from bot.errors import MissingSetting
 from recommender.delivery import GRACE
@@ -29,11 +30,13 @@ def test_numbers_and_choices_are_read() -> None:
             "PAPERS_HTTP_RETRIES": "2",
             "PORT": "8080",
             "PAPERS_EMBEDDING_PRECISION": "float32",
+            "PAPERS_EMBEDDING_WORD_PIECES": "128",
         }
     )
 
     assert (settings.arxiv_interval, settings.http_retries, settings.port) == (0.5, 2, 8080)
-    assert settings.embedding_precision == "float32"
+    assert (settings.embedding_precision, settings.embedding_word_pieces) == ("float32", 128)
+    assert Settings.from_env({}).embedding_word_pieces == 0  # the model's own window
 
 
 @pytest.mark.parametrize(
@@ -45,6 +48,8 @@ def test_numbers_and_choices_are_read() -> None:
         ("PAPERS_ARXIV_INTERVAL", "fast", "PAPERS_ARXIV_INTERVAL='fast' is not a number"),
         ("PAPERS_DELIVERY_GRACE_HOURS", "", "PAPERS_DELIVERY_GRACE_HOURS='' is not a number"),
         ("PAPERS_EMBEDDING_PRECISION", "fp16", "is not one of auto, float32, bfloat16"),
+        ("PAPERS_EMBEDDING_WORD_PIECES", "-128", "must not be negative (default 0)"),
+        ("PAPERS_EMBEDDING_WORD_PIECES", "short", "is not a whole number (default 0)"),
     ],
 )
 def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> None:
@@ -145,3 +150,10 @@ def test_reactions_are_read_and_default_to_the_six_emoji() -> None:
 def test_a_bad_reaction_names_the_variable_and_the_pair(value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=f"PAPERS_REACTIONS=.*{message}"):
         Settings.from_env({"PAPERS_REACTIONS": value})
+
+
+def test_the_commands_embed_with_the_configured_window(tmp_path) -> None:
+    env = {"PAPERS_DATA_DIR": str(tmp_path), "PAPERS_EMBEDDING_WORD_PIECES": "128"}
+
+    assert Context(Settings.from_env(env)).embedder().name == "all-MiniLM-L6-v2@128"
+    assert Context(Settings.from_env({})).embedder().name == "all-MiniLM-L6-v2"

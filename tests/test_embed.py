@@ -16,6 +16,7 @@ from recommender.embed import (
     BatchingEmbedder,
     Embedder,
     HashEmbedder,
+    Recipe,
     SentenceTransformerEmbedder,
     native_bfloat16,
     resolve_model,
@@ -123,6 +124,49 @@ def test_auto_precision_follows_the_cpu() -> None:
     expected = "bfloat16" if native_bfloat16() else "float32"
 
     assert SentenceTransformerEmbedder("no-such/model").precision == expected
+
+
+@pytest.mark.parametrize(
+    ("precision", "word_pieces", "name"),
+    [
+        # The arithmetic is not in the name: either precision's vectors serve the other's index.
+        ("auto", None, "all-MiniLM-L6-v2"),
+        ("float32", None, "all-MiniLM-L6-v2"),
+        ("bfloat16", None, "all-MiniLM-L6-v2"),
+        ("auto", 128, "all-MiniLM-L6-v2@128"),
+        ("float32", 128, "all-MiniLM-L6-v2@128"),
+    ],
+)
+def test_the_recipe_names_what_changes_the_vectors(
+    precision: str, word_pieces: int | None, name: str
+) -> None:
+    embedder = SentenceTransformerEmbedder(precision=precision, word_pieces=word_pieces)
+
+    assert embedder.name == embedder.recipe.name == name
+    assert embedder.recipe == Recipe(DEFAULT_MODEL, word_pieces)
+
+
+@pytest.mark.parametrize("word_pieces", [0, -128])
+def test_a_window_of_no_word_pieces_is_refused_before_loading(word_pieces: int) -> None:
+    with pytest.raises(ValueError, match=f"word_pieces must be positive, not {word_pieces}"):
+        SentenceTransformerEmbedder("no-such/model", word_pieces=word_pieces)
+
+
+@pytest.mark.model
+def test_a_shorter_window_reads_only_its_first_word_pieces(
+    minilm: SentenceTransformerEmbedder,
+) -> None:
+    start = "Speculative decoding drafts tokens with a small model and verifies them. " * 12
+    texts = [start + "The verifier accepts most drafts.", start + "Coral reefs bleach in heat."]
+    short = SentenceTransformerEmbedder(word_pieces=128)
+
+    cut, read = short.encode(texts), minilm.encode(texts)
+
+    tokens = minilm._loaded().tokenizer(start)["input_ids"]
+    assert 128 < len(tokens) < 256  # the texts differ after 128 word pieces, within 256
+    assert short._loaded().max_seq_length == 128
+    assert np.allclose(cut[0], cut[1], atol=1e-6)
+    assert read[0] @ read[1] < 0.999
 
 
 @pytest.mark.model

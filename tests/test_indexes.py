@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from recommender import indexes
-from recommender.embed import HashEmbedder
+from recommender.embed import DEFAULT_MODEL, HashEmbedder, SentenceTransformerEmbedder
 from recommender.engine import Engine
 from recommender.errors import ModelMismatch
 from recommender.indexes import STATE_FILE, Indexer, IndexFollower, IndexSet
@@ -186,6 +186,29 @@ def test_another_model_is_a_clear_error_until_rebuilt(indexer: Indexer) -> None:
     report = other.update(rebuild=True)
     assert report.rebuilt and report.embedded == 20
     assert load(other).dense.model == "hash-16"
+
+
+@pytest.mark.model
+def test_vectors_read_from_another_window_are_a_model_mismatch(
+    sqlite_store: Store, tmp_path: Path, minilm: SentenceTransformerEmbedder
+) -> None:
+    add_papers(sqlite_store, range(6))
+    Indexer(sqlite_store, tmp_path / "index", minilm).update()  # the model's whole window
+    short = SentenceTransformerEmbedder(word_pieces=128)
+    fast = Indexer(sqlite_store, tmp_path / "index", short)
+
+    assert not fast.is_current()
+    with pytest.raises(ModelMismatch, match=f"'{DEFAULT_MODEL}'.*'{DEFAULT_MODEL}@128'"):
+        fast.update()
+    with pytest.raises(ModelMismatch, match="papers index --rebuild"):
+        Engine(sqlite_store, tmp_path / "index", short).search("coral reef bleaching")
+
+    # The whole window's stored vectors are not taken for the short window's.
+    report = fast.update(rebuild=True)
+    assert (report.embedded, report.reused) == (6, 0)
+    assert load(fast).state["model"] == load(fast).dense.model == f"{DEFAULT_MODEL}@128"
+    hits = Engine(sqlite_store, tmp_path / "index", short).search("coral reef bleaching")
+    assert hits[0].paper.title.endswith("of coral reef bleaching")
 
 
 def test_nothing_new_writes_nothing(indexer: Indexer) -> None:

@@ -56,6 +56,7 @@ class Context:
             self._embedders[threads] = SentenceTransformerEmbedder(
                 self.settings.embedding_model,
                 precision=self.settings.embedding_precision,
+                word_pieces=self.settings.embedding_word_pieces or None,
                 threads=threads,
             )
         return self._embedders[threads]
