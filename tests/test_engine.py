@@ -7,7 +7,7 @@ import pytest
 from recommender.embed import HashEmbedder
 from recommender.engine import Engine, Filters, Floor
 from recommender.errors import IndexMissing, InvalidQuery
-from recommender.fusion import Fusion
+from recommender.fusion import Fusion, convex_fuse
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport, ingest_file
 
@@ -52,6 +52,21 @@ def test_convex_fusion_at_the_ends_is_one_index(seeded, weight):
     run = search.dense_run if weight else search.bm25_run
     expected = run("mixture of experts routing", 100).keys.tolist()[:10]
     assert [h.key for h in hits] == expected
+
+
+def test_the_hybrid_is_plain_minmax_fusion_of_its_two_runs(seeded):
+    # The search's rule (issue 15): equal weights, so without the floor the hybrid at
+    # depth 100 is the min-max CombSUM of the two runs at depth 100, whatever the collection.
+    store, index_dir, embedder = seeded
+    search = Engine(store, index_dir, embedder, floor=None)
+    query = "quantization of large language models"
+    runs = {"bm25": search.bm25_run(query, 100), "dense": search.dense_run(query, 100)}
+    expected = convex_fuse(
+        {name: run.as_dict() for name, run in runs.items()}, {"bm25": 0.5, "dense": 0.5}
+    )
+    hits = search.search(query, k=100)
+    assert [h.key for h in hits] == list(expected)[:100]
+    assert [h.score for h in hits] == pytest.approx(list(expected.values())[:100])
 
 
 def test_rrf_fusion(seeded):

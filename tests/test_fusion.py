@@ -8,6 +8,7 @@ import pytest
 
 from recommender.fusion import (
     RRF_K,
+    Fusion,
     convex_fuse,
     minmax_normalize,
     reciprocal_rank_fuse,
@@ -49,6 +50,13 @@ def test_convex_fuse(weights: dict, expected: dict) -> None:
 
     assert list(fused) == list(expected)  # best first, ties in first-seen order
     assert fused == pytest.approx(expected)
+
+
+def test_the_search_fuses_with_equal_weights() -> None:
+    # Neither run is favoured: which one is stronger depends on the collection
+    # (docs/BENCHMARKS.md, "Fusion where dense is the stronger side").
+    assert Fusion().fuse(BM25, DENSE) == pytest.approx({2: 0.75, 1: 0.5, 3: 0.0, 4: 0.0})
+    assert list(Fusion().fuse(BM25, DENSE)) == [2, 1, 3, 4]
 
 
 def test_convex_fuse_limit_and_empty_runs() -> None:

@@ -560,15 +560,19 @@ def ranked_with(world: World, profile: Profile, dense_weight: float, papers: flo
     return matcher.rank(profile, matcher.pool(world.store.keys()))[1].tolist()
 
 
+# The search's own weight (equal weights), which a profile with a description fuses with.
+SEARCH_WEIGHT = Fusion().dense_weight
+
+
 def test_a_profile_of_papers_only_fuses_with_its_own_dense_weight(world: World):
     profile = Profile(liked=("2507.10001", "2507.10021"))
-    at_06 = ranked_with(world, profile, 0.4, papers=0.6)
+    at_06 = ranked_with(world, profile, SEARCH_WEIGHT, papers=0.6)
     assert ranked_with(world, profile, 1.0, papers=0.6) == pytest.approx(at_06)
-    assert ranked_with(world, profile, 0.4, papers=1.0) != pytest.approx(at_06)
+    assert ranked_with(world, profile, SEARCH_WEIGHT, papers=1.0) != pytest.approx(at_06)
 
 
 def test_a_profile_with_a_description_fuses_as_the_search_does(world: World):
     profile = Profile(description="Quantization.", liked=("2507.10001",))
-    at_04 = ranked_with(world, profile, 0.4, papers=0.6)
-    assert ranked_with(world, profile, 0.4, papers=1.0) == pytest.approx(at_04)
-    assert ranked_with(world, profile, 1.0, papers=0.6) != pytest.approx(at_04)
+    as_searched = ranked_with(world, profile, SEARCH_WEIGHT, papers=0.6)
+    assert ranked_with(world, profile, SEARCH_WEIGHT, papers=1.0) == pytest.approx(as_searched)
+    assert ranked_with(world, profile, 1.0, papers=0.6) != pytest.approx(as_searched)
