@@ -92,6 +92,8 @@ def cold_start(store_dir: Path) -> dict:
                 try:
                     wait_until_healthy(f"http://127.0.0.1:{port}", process)
                     seconds = time.monotonic() - started
+                except AssertionError as error:
+                    raise SystemExit(f"{error}:\n{log.read_text()}") from error
                 finally:
                     process.terminate()
                     process.wait(60)

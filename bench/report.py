@@ -10,13 +10,22 @@ from pathlib import Path
 HEADING = "## Search speed"
 
 
+# The CPU features that change the model's speed: AVX-512's bfloat16 and VNNI, and AMX.
+FEATURES = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8")
+
+
 def machine() -> str:
-    """CPU model, cores and RAM, as lscpu and /proc/meminfo say."""
+    """CPU model, the `FEATURES` it has, cores and RAM, as lscpu and /proc/meminfo say."""
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
     model = re.search(r"Model name:\s*(.+)", lscpu)
+    listed = re.search(r"Flags:\s*(.+)", lscpu)
+    flags = set(listed.group(1).split()) if listed else set()
+    has = ", ".join(feature for feature in FEATURES if feature in flags) or "none"
+    lacks = ", ".join(feature for feature in FEATURES if feature not in flags)
     mem_kb = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()).group(1))
     name = model.group(1).strip() if model else "unknown CPU"
-    return f"{name}, {os.cpu_count()} cores, {mem_kb / 2**20:.1f} GiB RAM"
+    cpu = f"{name} ({has}; no {lacks})" if lacks else f"{name} ({has})"
+    return f"{cpu}, {os.cpu_count()} cores, {mem_kb / 2**20:.1f} GiB RAM"
 
 
 def _ms(latency: dict) -> str:
