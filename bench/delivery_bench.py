@@ -1,7 +1,7 @@
 """Delivery spread over workers: messages a second with 1, 2 and 4 `papers worker`s.
 
     python -m bench.delivery_bench [--targets 1000] [--workspaces 20] [--workers 1 2 4]
-                                   [--latency 0.2]
+                                   [--threads 1] [--latency 0.2]
 
 (run from the repository root: it borrows the tests' PostgreSQL server and fake Slack.)
 A real PostgreSQL (tests/postgres.py, or --database-url for a server you run) holds the
@@ -11,7 +11,9 @@ that queue is copied (CREATE DATABASE ... TEMPLATE) for each run, so every run p
 same messages. The people are spread over `--workspaces` workspaces (a hosted install's
 many teams): Slack's limit of about five messages a second per workspace, which every
 worker keeps together (the store's rate buckets), would otherwise be the whole measurement.
-Each run starts that many real `papers worker` processes (one thread each)
+Each run starts that many real `papers worker` processes (`--threads` each: a digest is a
+header and each pick in its thread, at most one message a second in one conversation, so
+a thread spends most of a digest waiting for its channel's next slot)
 against a fake Slack on loopback that takes `--latency` seconds to answer each call, and
 stops them once the ledger says every digest went out. Messages a second count from the
 first post Slack received to the last (process start-up left out); duplicates are posts of
@@ -93,7 +95,9 @@ def queue(admin_url: str, targets: int, workspaces: int, fake: FakeSlack, work: 
         raise SystemExit(f"queued {counts} of {targets} targets")
 
 
-def run(admin_url: str, workers: int, targets: int, fake: FakeSlack, work: Path) -> dict:
+def run(
+    admin_url: str, workers: int, args: argparse.Namespace, fake: FakeSlack, work: Path
+) -> dict:
     """One run: a copy of the queue, `workers` processes, until every digest went out."""
     name = f"bench_run_{workers}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -111,7 +115,12 @@ def run(admin_url: str, workers: int, targets: int, fake: FakeSlack, work: Path)
     started = time.monotonic()
     log = (work / f"workers-{workers}.log").open("w")
     processes = [
-        subprocess.Popen([papers, "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        subprocess.Popen(
+            [papers, "worker", "--threads", str(args.threads)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
         for _ in range(workers)
     ]
     try:
@@ -123,7 +132,7 @@ def run(admin_url: str, workers: int, targets: int, fake: FakeSlack, work: Path)
         for process in processes:
             process.wait(60)
     wall = time.monotonic() - started
-    return {"workers": workers, "wall_s": wall, **tally(fake, store, targets)}
+    return {"workers": workers, "wall_s": wall, **tally(fake, store, args.targets)}
 
 
 def tally(fake: FakeSlack, store: Store, targets: int) -> dict:
@@ -158,7 +167,7 @@ def table(results: list[dict], args: argparse.Namespace) -> str:
             f"Load average after: {os.getloadavg()[0]:.1f} (other work shares these cores).",
             "",
             f"Command: `python -m bench.delivery_bench --targets {args.targets} --workspaces "
-            f"{args.workspaces} --workers "
+            f"{args.workspaces} --threads {args.threads} --workers "
             f"{' '.join(map(str, args.workers))} --latency {args.latency}` (real PostgreSQL, "
             f"fake Slack answering each call in {args.latency * 1000:.0f} ms).",
             "",
@@ -175,6 +184,7 @@ def main() -> None:
     parser.add_argument("--targets", type=int, default=1000)
     parser.add_argument("--workspaces", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--threads", type=int, default=1, help="of each worker")
     parser.add_argument("--latency", type=float, default=0.2, help="fake Slack's, seconds")
     parser.add_argument("--database-url", help="an admin URL of a PostgreSQL you run")
     args = parser.parse_args()
@@ -190,7 +200,7 @@ def main() -> None:
         results = []
         for workers in args.workers:
             print(f"  {workers} worker(s) ...", file=sys.stderr, flush=True)
-            results.append(run(admin, workers, args.targets, fake, work))
+            results.append(run(admin, workers, args, fake, work))
             print(f"  {results[-1]}", file=sys.stderr, flush=True)
     print(table(results, args))
 
