@@ -26,8 +26,7 @@ import http.client
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Protocol
 
@@ -73,11 +72,13 @@ PERMANENT = frozenset(
 
 
 class Buckets(Protocol):
-    """Where a `Pacer` keeps its buckets' due times: this process's memory (`LocalBuckets`)
-    or the store (`recommender.store.pacing.Pacing`), shared by every process that posts."""
+    """Where a `Pacer` keeps its workspaces' buckets: this process's memory
+    (`LocalBuckets`), or the store (`recommender.store.pacing.Pacing`), shared by every
+    process that posts."""
 
-    def held(self, names: Sequence[str]) -> AbstractContextManager[dict[str, float]]:
-        """The due times of `names` (0.0 for a new bucket), to change while held."""
+    def advance(self, bucket: str, earliest: float, step: float) -> float:
+        """Move `bucket`'s due time to `step` after the later of itself and `earliest`, at
+        once for every thread (and process) sharing it; the new due time."""
         ...
 
 
@@ -88,24 +89,23 @@ class LocalBuckets:
         self._due: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    @contextmanager
-    def held(self, names: Sequence[str]) -> Iterator[dict[str, float]]:
+    def advance(self, bucket: str, earliest: float, step: float) -> float:
         with self._lock:
-            due = {name: self._due.get(name, 0.0) for name in names}
-            yield due
-            self._due.update(due)
+            due = self._due[bucket] = max(self._due.get(bucket, earliest), earliest) + step
+        return due
 
 
 class Pacer:
     """Slack's rate limits as token buckets, one per channel (one message every `interval`
     seconds) and one per workspace (`rate` a second, `burst` at once), shared by the
-    threads that post through it, and by other processes too when the buckets are the
-    store's (`slack_outlet` does so, with the wall clock, since each process's monotonic
-    clock starts anew).
+    threads that post through it. The workspaces' buckets are shared by other processes
+    too when they are the store's (`slack_outlet` does so, on the wall clock, since each
+    process's monotonic clock starts anew); a channel's is this process's, since one
+    delivery at a time posts to a conversation.
 
     Each bucket is kept as the time its next message may go (the generic cell rate
-    algorithm, ITU-T I.371): a post reserves its slot while the buckets are held and
-    sleeps after, so posts to other channels do not wait for each other.
+    algorithm, ITU-T I.371): a post reserves its slot and sleeps after, so posts to other
+    channels do not wait for each other.
     """
 
     def __init__(
@@ -124,17 +124,21 @@ class Pacer:
         self.rate = rate
         self.burst = burst
         self.buckets = buckets or LocalBuckets()
+        self._channels: dict[str, float] = {}  # when each channel's next message is due
+        self._lock = threading.Lock()
 
     def wait(self, channel: str, team: str = "") -> None:
         """Sleep until `channel` and its workspace `team` may get their next message."""
         step = 1 / self.rate
-        channel_key, team_key = f"channel:{channel}", f"team:{team}"
-        with self.buckets.held([channel_key, team_key]) as due:
-            now = self.clock()
-            # A bucket of `burst` lets a message go up to burst - 1 steps before its slot.
-            at = max(now, due[channel_key], due[team_key] - (self.burst - 1) * step)
-            due[channel_key] = at + self.interval
-            due[team_key] = max(due[team_key], at) + step
+        now = self.clock()
+        with self._lock:
+            earliest = max(now, self._channels.get(channel, now))
+            self._channels[channel] = earliest + self.interval
+        due = self.buckets.advance(f"team:{team}", earliest, step)
+        # A bucket of `burst` lets a message go up to burst - 1 steps before its slot.
+        at = max(earliest, due - self.burst * step)
+        with self._lock:
+            self._channels[channel] = max(self._channels[channel], at + self.interval)
         if at > now:
             self.sleep(at - now)
 

@@ -7,32 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from recommender.store import Store
 
 
-def test_a_new_bucket_is_due_at_once_and_keeps_what_was_left_in_it(store: Store) -> None:
-    with store.pacing.held(["team:T1", "channel:C1"]) as due:
-        assert due == {"team:T1": 0.0, "channel:C1": 0.0}
-        due["channel:C1"] = 12.5
-    with store.pacing.held(["channel:C1", "channel:C2"]) as due:
-        assert due == {"channel:C1": 12.5, "channel:C2": 0.0}
+def test_a_bucket_moves_on_from_the_later_of_its_due_time_and_the_earliest(store: Store) -> None:
+    assert store.pacing.advance("team:T1", 10.0, 0.25) == 10.25  # new: due at the earliest
+    assert store.pacing.advance("team:T1", 5.0, 0.25) == 10.5  # behind: after its own slot
+    assert store.pacing.advance("team:T1", 20.0, 0.25) == 20.25  # idle since: from the earliest
+    assert store.pacing.advance("team:T2", 0.0, 1.0) == 1.0  # buckets are apart
 
 
-def test_an_error_in_the_block_leaves_the_buckets_as_they_were(store: Store) -> None:
-    try:
-        with store.pacing.held(["team:T1"]) as due:
-            due["team:T1"] = 99.0
-            raise RuntimeError("the post's slot was never used")
-    except RuntimeError:
-        pass
-    with store.pacing.held(["team:T1"]) as due:
-        assert due == {"team:T1": 0.0}
-
-
-def test_holders_in_many_threads_never_lose_each_others_changes(store: Store) -> None:
-    def bump(_: int) -> None:
-        with store.pacing.held(["team:T1", "channel:C1"]) as due:
-            due["team:T1"] += 1.0
-            due["channel:C1"] += 2.0
-
+def test_threads_sharing_a_bucket_never_get_the_same_slot(store: Store) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(bump, range(40)))
-    with store.pacing.held(["team:T1", "channel:C1"]) as due:
-        assert due == {"team:T1": 40.0, "channel:C1": 80.0}
+        dues = list(pool.map(lambda _: store.pacing.advance("team:T1", 0.0, 1.0), range(40)))
+    assert sorted(dues) == [float(n) for n in range(1, 41)]

@@ -1,22 +1,19 @@
 """Rate-limit buckets shared by every process that posts to Slack.
 
-The store keeps each bucket's next due time; the caller (bot/delivery.py's `Pacer`) decides
-what a bucket means. Holding buckets locks their rows until the block ends, so two
-processes never hand out the same slot.
+The store keeps each bucket's next due time and moves it on in one statement, so two
+processes never get the same slot; what a bucket means, and how early a message may go
+(a burst), is the caller's (bot/delivery.py's `Pacer`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Engine, func
 from sqlalchemy.dialects import postgresql, sqlite
 
-from recommender.store.db import serialized
 from recommender.store.schema import rate_buckets
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_GREATEST = {"postgresql": func.greatest, "sqlite": func.max}
 
 
 class Pacing:
@@ -25,33 +22,16 @@ class Pacing:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def held(self, names: Sequence[str]) -> Iterator[dict[str, float]]:
-        """The due times of the buckets `names` (0.0 for a new one), locked; what the block
-        leaves in the dict is written back when it ends."""
-        wanted = sorted(set(names))  # one locking order everywhere: no deadlock
-        with serialized(self.engine) as conn:
-            _create(conn, wanted)
-            query = (
-                select(rate_buckets.c.bucket, rate_buckets.c.due)
-                .where(rate_buckets.c.bucket.in_(wanted))
-                .order_by(rate_buckets.c.bucket)
-                .with_for_update()
+    def advance(self, bucket: str, earliest: float, step: float) -> float:
+        """Move `bucket`'s due time to `step` after the later of itself and `earliest` (a
+        new bucket counts as due at `earliest`); the new due time."""
+        with self.engine.begin() as conn:
+            dialect = conn.dialect.name
+            later = _GREATEST[dialect](rate_buckets.c.due, earliest) + step
+            statement = (
+                _INSERTS[dialect](rate_buckets)
+                .values(bucket=bucket, due=earliest + step)
+                .on_conflict_do_update(index_elements=["bucket"], set_={"due": later})
+                .returning(rate_buckets.c.due)
             )
-            due = {bucket: value for bucket, value in conn.execute(query)}
-            before = dict(due)
-            yield due
-            for bucket in wanted:
-                if due[bucket] != before[bucket]:
-                    conn.execute(
-                        update(rate_buckets)
-                        .where(rate_buckets.c.bucket == bucket)
-                        .values(due=due[bucket])
-                    )
-
-
-def _create(conn: Connection, buckets: list[str]) -> None:
-    """Add the buckets that do not exist yet, due at once; another process may add them too."""
-    insert = _INSERTS[conn.dialect.name](rate_buckets)
-    rows = [{"bucket": bucket, "due": 0.0} for bucket in buckets]
-    conn.execute(insert.on_conflict_do_nothing(index_elements=["bucket"]), rows)
+            return float(conn.scalar(statement))

@@ -599,7 +599,7 @@ def test_an_owner_who_cannot_be_told_leaves_the_count_going(
     assert services.store.subscriptions.state(target).failures == 1
 
 
-def test_pacers_of_two_processes_share_the_store_s_buckets(store: Store) -> None:
+def test_pacers_of_two_processes_share_the_store_s_workspace_buckets(store: Store) -> None:
     sleeps = Sleeps()
 
     def clock() -> float:  # time moves only by sleeping: the database's own pace counts not
@@ -610,6 +610,6 @@ def test_pacers_of_two_processes_share_the_store_s_buckets(store: Store) -> None
     )
     for n in range(12):
         (first if n % 2 else second).wait(f"C{n}", "T1")  # ten at once between them, then 0.2 s
-    first.wait("D0", "T2")
-    second.wait("D0", "T2")  # one channel, one a second, whichever process posts
+    second.wait("D0", "T2")  # another workspace does not wait for this one
+    second.wait("D0", "T2")  # a conversation gets one a second from the process posting to it
     assert sleeps.calls == pytest.approx([0.2, 0.2, 1.0], abs=0.02)
