@@ -39,6 +39,7 @@ teaches the reactor (`recommender.reactions`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import Counter
@@ -73,6 +74,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 # five) to fix it unseen. Not more: every try is a failed call and a ledger row to read,
 # where before this a dead channel was retried every tick for the whole 12-hour grace.
 PAUSE_AFTER = 3
+# How far apart the queue times of two digests queued in one run are at least.
+QUEUE_STEP = timedelta(microseconds=1)
 
 Clock = Callable[[], datetime]
 Message = TypeVar("Message")
@@ -121,6 +124,15 @@ class Outlet(Protocol[Message]):
     def tell_owner(self, owner: str, target: str, reason: str) -> None:
         """Tell `owner`, who set `target` up, that its digests cannot be delivered, and why."""
         ...
+
+
+def spread(due: tuple[str, date]) -> tuple[bytes, date]:
+    """The order in which due digests are queued: targets shuffled (the same way every
+    time), each one's days oldest first. In name order one workspace's targets (names
+    that share a prefix) would be claimed together, and its rate limit would hold every
+    worker while the other workspaces wait."""
+    target, day = due
+    return hashlib.blake2b(target.encode(), digest_size=8).digest(), day
 
 
 def failure_reason(error: Exception) -> str:
@@ -216,7 +228,8 @@ class Deliverer:
         fresh = self.fresh_digests(due, now)
         counts = Counter(due=len(due), queued=0, waiting=0, failed=0)
         first: set[str] = set()
-        for target, day in due:
+        last: datetime | None = None
+        for target, day in sorted(due, key=spread):
             if target in first:
                 continue  # matched once its earlier day is recorded as sent
             first.add(target)
@@ -226,7 +239,11 @@ class Deliverer:
             try:
                 plan = self.plan(target, day, fresh.pop(target, None), now)
                 ledger.begin(target, day, plan, now=self.clock())
-                ledger.queue(target, day, now=self.clock())
+                # A microsecond after the one queued before it: workers claim the oldest
+                # first, and so in this order even where the clock did not move between two.
+                at = self.clock() if last is None else max(self.clock(), last + QUEUE_STEP)
+                ledger.queue(target, day, now=at)
+                last = at
                 counts["queued"] += 1
             except Exception as error:  # one target's failure must not stop the others
                 self._failed(target, day, error)

@@ -334,3 +334,16 @@ def test_a_pause_skips_the_later_missed_days_of_the_same_run(
     deliver.grace = timedelta(days=2)
     assert deliver.deliver_due(later)["failed"] == 1
     assert outlet.calls == 1 and outlet.told == []  # no owner: no one to tell
+
+
+def test_workers_claim_the_due_digests_of_many_workspaces_interleaved(
+    deliverer: Deliverer, store: Store
+) -> None:
+    teams = {team: [f"user:{team}:U{n:02d}" for n in range(8)] for team in ("TA", "TB", "TC")}
+    for targets in teams.values():
+        for target in targets:
+            subscribe(store, target)
+    assert deliverer.queue_due(NOW)["queued"] == 24
+    claims = store.deliveries.claim_queued("w1", now=NOW, ttl=timedelta(minutes=5), limit=6)
+    claimed_teams = {claim.target.split(":")[1] for claim in claims}
+    assert len(claimed_teams) > 1  # in name order the first six would all be TA's
