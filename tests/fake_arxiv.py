@@ -7,13 +7,9 @@ until released, which is arXiv not answering in time, with no clock in the test.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
+from tests.loopback import LoopbackFake
 from tests.support import recorded_body
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv-api"
@@ -24,7 +20,6 @@ RECORDED = {
     "astro-ph/0601001": "id_astro-ph_0601001_s0_m100_3150dca9dc76.json",
 }
 EMPTY = "id_0000.0000_s0_m100_8b51d9633a68.json"
-PATIENCE = 30.0
 
 
 def _feed(paper_ids: list[str]) -> bytes:
@@ -37,69 +32,17 @@ def _feed(paper_ids: list[str]) -> bytes:
     return recorded_body(FIXTURES / EMPTY).replace(b"</feed>", b"\n".join([*entries, b"</feed>"]))
 
 
-class FakeArxiv:
+class FakeArxiv(LoopbackFake):
     """`url` is the API's query URL; `asked` the `id_list` of each request, in order."""
 
+    content_type = "application/atom+xml"
+
     def __init__(self) -> None:
-        self.asked: list[str] = []
-        self.status = 200
-        self._open = threading.Event()
-        self._open.set()
-        self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        super().__init__("/api/query")
 
     @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/query"
+    def asked(self) -> list[str]:
+        return [query.get("id_list", "") for query in self.queries]
 
-    def hold(self) -> None:
-        """Answer nothing until `release`."""
-        self._open.clear()
-
-    def release(self) -> None:
-        self._open.set()
-
-    def wait_for(self, count: int) -> None:
-        """Block until `count` requests arrived."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self.asked) >= count, PATIENCE):
-                raise AssertionError(f"the fake arXiv was asked {len(self.asked)} times")
-
-    def _answer(self, path: str) -> bytes:
-        ids = dict(parse_qsl(urlsplit(path).query)).get("id_list", "")
-        with self._changed:
-            self.asked.append(ids)
-            self._changed.notify_all()
-        self._open.wait(PATIENCE)
-        return _feed(ids.split(","))
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                data = fake._answer(self.path)
-                self.send_response(fake.status)
-                self.send_header("Content-Type", "application/atom+xml")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        return Handler
-
-    @contextmanager
-    def running(self) -> Iterator[FakeArxiv]:
-        self._thread.start()
-        try:
-            yield self
-        finally:
-            self.release()
-            self._server.shutdown()
-            self._server.server_close()
+    def respond(self, query: dict[str, str]) -> bytes:
+        return _feed(query.get("id_list", "").split(","))

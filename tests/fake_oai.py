@@ -13,18 +13,14 @@ server not answering yet, with no clock in the test.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+
+from tests.loopback import LoopbackFake
 
 RECORDED = Path(__file__).parent / "fixtures" / "oai-pmh" / "ListRecordsResponse.xml"
 FIRST_DAY = date(2024, 1, 1)
-PATIENCE = 60.0
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
@@ -64,41 +60,25 @@ def copies(n: int, *, per_day: int = 4, start: int = 1) -> list[Record]:
     return out
 
 
-class FakeOai:
+class FakeOai(LoopbackFake):
     """`url` is the OAI base URL; `asked` the query of each request, in order."""
 
+    content_type = "text/xml"
+    patience = 60.0
+
     def __init__(self, records: list[Record], *, page_size: int = 4) -> None:
+        super().__init__("/oai")
         self.records = records
         self.page_size = page_size
-        self.asked: list[dict[str, str]] = []
         self.expired: set[str] = set()
         self.forget_tokens = False
-        self.hold_at: int | None = None
-        self._open = threading.Event()
-        self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
 
     @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/oai"
+    def asked(self) -> list[dict[str, str]]:
+        return self.queries
 
-    def hold(self, request: int) -> None:
-        """Answer the `request`-th request (1-based) only after `release`."""
-        self._open.clear()
-        self.hold_at = request
-
-    def release(self) -> None:
-        self._open.set()
-
-    def wait_for(self, count: int) -> None:
-        """Block until `count` requests arrived."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self.asked) >= count, PATIENCE):
-                raise AssertionError(f"the fake OAI server was asked {len(self.asked)} times")
+    def respond(self, query: dict[str, str]) -> bytes:
+        return self.answer(query).encode("utf-8")
 
     def answer(self, query: dict[str, str]) -> str:
         """The response to one ListRecords request."""
@@ -122,46 +102,6 @@ class FakeOai:
         )
         body = "".join(r.xml for r in page)
         return f"{HEAD}<ListRecords>{body}{resumption}</ListRecords></OAI-PMH>"
-
-    def _asked(self, path: str) -> str:
-        query = dict(parse_qsl(urlsplit(path).query))
-        with self._changed:
-            self.asked.append(query)
-            number = len(self.asked)
-            self._changed.notify_all()
-        if number == self.hold_at:
-            self._open.wait(PATIENCE)
-        return self.answer(query)
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                data = fake._asked(self.path).encode("utf-8")
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/xml")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the client was killed while the answer was held
-
-            def log_message(self, *args) -> None:
-                pass
-
-        return Handler
-
-    @contextmanager
-    def running(self) -> Iterator[FakeOai]:
-        self._thread.start()
-        try:
-            yield self
-        finally:
-            self.release()
-            self._server.shutdown()
-            self._server.server_close()
 
 
 def _within(day: date, since: str | None, until: str | None) -> bool:
