@@ -1,6 +1,9 @@
 import json
 import multiprocessing
+import sqlite3
+import threading
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import alembic.command
 import alembic.config
@@ -17,6 +20,7 @@ from recommender.models import Paper
 from recommender.schedule import Schedule
 from recommender.sources import arxiv_api, hf_papers_text
 from recommender.store import _MIGRATIONS, Store
+from recommender.store.db import connect
 from recommender.store.schema import deliveries, feedback, metadata, saved, sent
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
@@ -361,6 +365,26 @@ def test_processes_opening_a_fresh_database_at_once_all_migrate_it(database_url:
     store = Store.open(database_url)
     assert {"papers", "alembic_version"} <= set(inspect(store.engine).get_table_names())
     store.close()
+
+
+def test_a_fresh_sqlite_file_held_by_a_migrating_writer_is_switched_to_wal_once_it_commits(
+    tmp_path: Path,
+):
+    # Another process's migration holds the write lock on a file still in rollback mode;
+    # SQLite then refuses the switch to WAL at once, without waiting through busy_timeout.
+    path = tmp_path / "papers.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+    holder.execute("BEGIN IMMEDIATE")
+    commit = threading.Timer(0.5, holder.execute, ["COMMIT"])
+    commit.start()
+    engine = connect(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    commit.join()
+    assert not holder.in_transaction
+    engine.dispose()
+    holder.close()
 
 
 def _three(store: Store) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,14 +26,36 @@ def connect(url: str) -> Engine:
     return engine
 
 
+_BUSY_SECONDS = 30
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets the web process read while the scheduler writes; busy_timeout makes a writer
-    # wait for the other instead of failing at once.
+    # busy_timeout makes a writer wait for the other instead of failing at once; WAL lets
+    # the web process read while the scheduler writes.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_SECONDS * 1000}")
+    _write_ahead(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _write_ahead(cursor: sqlite3.Cursor) -> None:
+    """Switch a fresh database to WAL, waiting for another process's write lock.
+
+    Switching needs the file to itself, and SQLite answers "database is locked" at once,
+    without its busy handler, while another connection holds the write lock on a database
+    still in rollback mode: as when processes open a fresh database together and one is
+    already migrating it. So this waits through the busy timeout itself.
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextmanager
