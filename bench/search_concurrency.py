@@ -44,11 +44,13 @@ def serve(args: argparse.Namespace) -> None:
     from bot.services import Services
     from recommender.embed import BatchingEmbedder, SentenceTransformerEmbedder
     from recommender.engine import Engine
+    from recommender.onnx_embed import OnnxEmbedder
     from recommender.store import Store, sqlite_url
 
     work = Path(args.cache) / f"work-{args.size}"
     store = Store.open(sqlite_url(work / "data"))
-    real = SentenceTransformerEmbedder(REAL_MODEL, threads=1)  # one thread, as papers serve
+    # As papers serve embeds queries (bot/cli/serve.py).
+    real = OnnxEmbedder(Path(args.cache) / "models", SentenceTransformerEmbedder(REAL_MODEL))
     # Batched as papers serve batches queries (bot/cli/serve.py).
     embedder = BatchingEmbedder(PayingEmbedder(real, SyntheticEmbedder(corpus.real_texts())))
     settings = Settings(data_dir=work, database_url="", slack_bot_token=TOKEN,

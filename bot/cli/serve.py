@@ -11,6 +11,7 @@ from recommender.embed import BatchingEmbedder
 from recommender.engine import Engine
 from recommender.indexes import Indexer, IndexFollower
 from recommender.lookup import PaperLookup
+from recommender.onnx_embed import OnnxEmbedder
 
 
 @click.command()
@@ -25,10 +26,12 @@ def serve(context: Context, socket: bool, host: str) -> None:
     from bot.services import Services
 
     settings = context.settings
-    # The web process only embeds queries: one torch thread (see embed.py), and the queries
-    # of searches that arrive together embedded together.
+    # The web process embeds queries on ONNX Runtime (recommender/onnx_embed.py: torch's
+    # vectors at a fraction of its cost for a few words), the queries of searches that
+    # arrive together in one call; torch, on one thread (see embed.py), only for papers.
     embedder = context.embedder(threads=1)
-    engine = Engine(context.store, context.index_dir, BatchingEmbedder(embedder))
+    queries = OnnxEmbedder(settings.data_dir / "models", embedder, threads=1)
+    engine = Engine(context.store, context.index_dir, BatchingEmbedder(queries))
     # Shared links of papers the archive lacks are asked of arXiv at arXiv's pace.
     client = context.http(arxiv=True)
     lookup = PaperLookup(context.store, client, clock=context.now, base_url=settings.arxiv_api_url)
