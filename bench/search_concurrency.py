@@ -1,10 +1,12 @@
-"""Concurrent searches: 20 signed `/papers` at once against one web process, and one at a time.
+"""Concurrent searches: 20 signed `/papers` at once against `papers serve`, and one at a time.
 
     python -m bench.search_concurrency [--size 10000] [--concurrent 20] [--rounds 3]
+                                       [--processes 1]
 
 (run from the repository root, after `python bench/search_bench.py --sizes SIZE`, whose
 cached store and index it serves.) A child process serves the Slack app as `papers serve`
-does (`bot.serve.serve`: waitress, Bolt, the gate, one torch thread), over the search
+does (`bot.serve.serve`: waitress, Bolt, the gate, queries on ONNX Runtime; with
+`--processes`, that many web processes on one port, `serve_together`), over the search
 bench's index of stand-in vectors with the real model paying for every query
 (bench/vectors.py `PayingEmbedder`). This process sends signed slash commands over real
 HTTP and a fake Slack on loopback catches the replies: the time of a search is from
@@ -23,7 +25,9 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +35,36 @@ import numpy as np
 from bench.report import machine
 
 REAL_MODEL = "all-MiniLM-L6-v2"  # search_bench.py's
+HOST = "127.0.0.1"
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 
 
 def serve(args: argparse.Namespace) -> None:
-    """The child: the app over the cached index, on `args.port`, until killed."""
+    """The child: the app over the cached index, on `args.port`, until killed; with
+    `--processes` above 1, that many web processes on the port, as `papers serve` runs them."""
+    from bot.serve import serve_together
+
+    if args.processes == 1:
+        serve_one(args, args.port, lambda: None)
+        return
+    settings = bench_settings(args)
+    serve_together(settings, partial(serve_one, args), http=True, host=HOST, announce=print)
+
+
+def bench_settings(args: argparse.Namespace):
+    from bot.config import Settings
+
+    work = Path(args.cache) / f"work-{args.size}"
+    return Settings(data_dir=work, database_url="", slack_bot_token=TOKEN,
+                    slack_signing_secret=SECRET, slack_api_url=args.api_url,
+                    port=args.port, web_processes=args.processes)  # fmt: skip
+
+
+def serve_one(args: argparse.Namespace, port: int, ready) -> None:
+    """One web process over the cached index, as `papers serve` builds it."""
     from bench import corpus
     from bench.vectors import PayingEmbedder, SyntheticEmbedder
-    from bot.config import Settings
     from bot.serve import serve as serve_app
     from bot.services import Services
     from recommender.embed import BatchingEmbedder, SentenceTransformerEmbedder
@@ -47,17 +72,15 @@ def serve(args: argparse.Namespace) -> None:
     from recommender.onnx_embed import OnnxEmbedder
     from recommender.store import Store, sqlite_url
 
-    work = Path(args.cache) / f"work-{args.size}"
+    settings = replace(bench_settings(args), port=port)
+    work = settings.data_dir
     store = Store.open(sqlite_url(work / "data"))
     # As papers serve embeds queries (bot/cli/serve.py).
     real = OnnxEmbedder(Path(args.cache) / "models", SentenceTransformerEmbedder(REAL_MODEL))
     # Batched as papers serve batches queries (bot/cli/serve.py).
     embedder = BatchingEmbedder(PayingEmbedder(real, SyntheticEmbedder(corpus.real_texts())))
-    settings = Settings(data_dir=work, database_url="", slack_bot_token=TOKEN,
-                        slack_signing_secret=SECRET, slack_api_url=args.api_url,
-                        port=args.port)  # fmt: skip
     services = Services(store, Engine(store, work / "index", embedder), work / "index")
-    serve_app(settings, services, socket=False, host="127.0.0.1", announce=print)
+    serve_app(settings, services, socket=False, host=HOST, announce=print, ready=ready)
 
 
 def free_port() -> int:
@@ -66,18 +89,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_healthy(url: str, child: subprocess.Popen) -> None:
-    for _ in range(600):
+def wait_healthy(url: str, child: subprocess.Popen, processes: int) -> None:
+    """Until `processes` web processes answer (each new connection goes to any of them)."""
+    seen: set[int] = set()
+    for _ in range(3000):
         if child.poll() is not None:
             raise SystemExit("the server exited")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:
-                if json.loads(response.read())["ok"]:
-                    return
+                body = json.loads(response.read())
+                if body["ok"]:
+                    seen.add(body["process"])
+                    if len(seen) == processes:
+                        return
+                    continue
         except OSError:
             pass
-        time.sleep(0.5)
-    raise SystemExit("the server did not become healthy")
+        time.sleep(0.1)
+    raise SystemExit(f"{processes - len(seen)} of the web processes did not become healthy")
 
 
 def timed(slack, fake, query: str, out: list[float], errors: list[str]) -> None:
@@ -117,11 +146,12 @@ def measure(args: argparse.Namespace) -> str:
     command = [
         *(sys.executable, "-m", "bench.search_concurrency", "--serve", "--port", str(port)),
         *("--api-url", fake.api_url, "--size", str(args.size), "--cache", args.cache),
+        *("--processes", str(args.processes)),
     ]
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, child)
+        wait_healthy(url, child, args.processes)
         slack = SlackSender(url, SECRET, fake)
         queries = corpus.queries(corpus.learn(), args.single + args.concurrent * args.rounds)
         errors: list[str] = []
@@ -144,10 +174,11 @@ def measure(args: argparse.Namespace) -> str:
             f"Machine: {machine()}. Date: {datetime.now(UTC).isoformat(timespec='seconds')}. "
             f"Load average: {os.getloadavg()[0]:.1f} (other work shares these cores).",
             "",
-            f"| papers | one at a time p50 / p95 ms (n={len(single)}) | {args.concurrent} at once "
-            f"p50 / p95 ms (n={len(together)}) | p95 ratio | errors | replies lost |",
-            "|---|---|---|---|---|---|",
-            f"| {args.size:,} | {stats(single)} | {stats(together)} | "
+            f"| papers | web processes | one at a time p50 / p95 ms (n={len(single)}) | "
+            f"{args.concurrent} at once p50 / p95 ms (n={len(together)}) | p95 ratio | errors "
+            "| replies lost |",
+            "|---|---|---|---|---|---|---|",
+            f"| {args.size:,} | {args.processes} | {stats(single)} | {stats(together)} | "
             f"{np.percentile(together, 95) / np.percentile(single, 95):.1f}x | {len(errors)} "
             f"| {lost} |",
         ]
@@ -160,6 +191,9 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--single", type=int, default=40, help="searches one at a time")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="web processes (PAPERS_WEB_PROCESSES)"
+    )
     parser.add_argument("--cache", default="/tmp/papers-bench", help="the search bench's")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

@@ -28,6 +28,10 @@ class SlackMode(Enum):
     OAUTH = "oauth"  # every workspace that installed the app (bot/oauth.py)
 
 
+# How `papers` logs (with -v), in each of its processes.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, checked whole when made, so that a bad or half-set value
@@ -54,6 +58,8 @@ class Settings:
     delivery_threads: int = 1
     # How often `papers serve` catches its own copy of the indexes up with the store (0: never).
     index_refresh_seconds: float = 30.0
+    # Processes `papers serve` runs on its port (bot/serve.py `serve_together`).
+    web_processes: int = 1
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -67,6 +73,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "slack_mode", self._slack_mode())
+        if self.web_processes < 1:
+            raise SettingsError(f"PAPERS_WEB_PROCESSES={self.web_processes}: at least 1")
         if self.delivery_threads != 1 and self.database_url.startswith("sqlite"):
             raise SettingsError(
                 f"PAPERS_DELIVERY_THREADS={self.delivery_threads}: delivery workers claim "
@@ -131,6 +139,7 @@ class Settings:
             index_refresh_seconds=_number(
                 env, "PAPERS_INDEX_REFRESH_SECONDS", defaults.index_refresh_seconds
             ),
+            web_processes=_number(env, "PAPERS_WEB_PROCESSES", defaults.web_processes),
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,

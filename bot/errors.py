@@ -29,6 +29,10 @@ class SlackRefused(PapersError):
     """Slack answered the app's start-up calls with an error (a wrong token, most often)."""
 
 
+class WebProcessFailed(PapersError):
+    """One of `papers serve`'s web processes stopped before it could serve (its error is above)."""
+
+
 class NotInstalled(PapersError):
     """A digest is due in a workspace where the app has no install (multi-workspace mode)."""
 

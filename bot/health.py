@@ -12,6 +12,7 @@ so a check costs a few small queries and one stat.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,6 +38,7 @@ def health(services: Services) -> tuple[str, dict]:
         log.exception("health check: the database does not answer")
         return UNAVAILABLE, {"ok": False, "error": "database unavailable"}
     body: dict = {
+        "process": os.getpid(),  # which of several web processes answered
         "papers": papers,
         "last_ingest": _age(ingest.finished if ingest else None, now),
         "sources": _sources(services, now),

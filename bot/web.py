@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -109,16 +110,40 @@ def _answer(start_response: Callable, status: str, body: dict) -> list[bytes]:
 
 
 def make_server(
-    application: WSGIApp, *, host: str, port: int, limits: Limits = Limits()
+    application: WSGIApp,
+    *,
+    host: str,
+    port: int,
+    limits: Limits = Limits(),
+    shared: bool = False,
 ) -> BaseWSGIServer:
-    """A waitress server for `application`, bound (port 0: any free port) but not yet running."""
+    """A waitress server for `application`, bound (port 0: any free port) but not yet running.
+
+    `shared`: other processes listen on the same port too (`shared_socket`).
+    """
+    where = {"sockets": [shared_socket(host, port)]} if shared else {"host": host, "port": port}
     return create_server(
         application,
-        host=host,
-        port=port,
+        **where,
         max_request_body_size=limits.max_request_body_size,
         max_request_header_size=limits.max_request_header_size,
         channel_timeout=limits.channel_timeout,
         cleanup_interval=limits.cleanup_interval,
         connection_limit=limits.connection_limit,
     )
+
+
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` that other processes may bind as well.
+
+    With SO_REUSEPORT the kernel hands each new connection to one of the processes
+    listening on the port, so several web processes serve one address with no balancer.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    return sock

@@ -16,7 +16,7 @@ import click
 
 from bot.cli import archive, demo, digest, evaluation, ingest, jobs, profile, serve, worker
 from bot.cli.context import Context
-from bot.config import Settings
+from bot.config import LOG_FORMAT, Settings
 from bot.errors import SettingsError
 
 __all__ = ["Context", "cli", "main"]
@@ -29,7 +29,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     """Recommend new research papers: ingest, index, search, and deliver digests."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     try:
         ctx.obj = Context(Settings.from_env())

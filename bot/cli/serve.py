@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 import click
 
 from bot.cli.context import Context, friendly_errors
+from bot.config import Settings
 from recommender.embed import BatchingEmbedder
 from recommender.engine import Engine
+from recommender.errors import PapersError
 from recommender.indexes import Indexer, IndexFollower
 from recommender.lookup import PaperLookup
 from recommender.onnx_embed import OnnxEmbedder
@@ -22,6 +28,28 @@ from recommender.onnx_embed import OnnxEmbedder
 def serve(context: Context, socket: bool, host: str) -> None:
     """Run the Slack app: POST /slack/events and GET /healthz on PORT, or Socket Mode."""
     # Imported here: Bolt and waitress add a quarter second that other commands need not pay.
+    from bot.serve import serve_together
+
+    settings = context.settings
+    if settings.web_processes == 1:
+        _serve(context, lambda: None, socket=socket, host=host)
+        return
+    http = not (socket or settings.socket_mode)
+    one = partial(_one_of_several, socket=socket, host=host)
+    serve_together(settings, one, http=http, host=host, announce=click.echo)
+
+
+def _one_of_several(port: int, ready: Callable[[], None], *, socket: bool, host: str) -> None:
+    """One web process of several (bot/serve.py `serve_together`), in a process of its own."""
+    try:
+        settings = replace(Settings.from_env(), port=port)
+        _serve(Context(settings), ready, socket=socket, host=host)
+    except PapersError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+def _serve(context: Context, ready: Callable[[], None], *, socket: bool, host: str) -> None:
     from bot.serve import serve as serve_app
     from bot.services import Services
 
@@ -51,4 +79,12 @@ def serve(context: Context, socket: bool, host: str) -> None:
         # Not batched with the queries: a search should not wait for a run of new papers.
         indexer = Indexer(context.store, context.index_dir, embedder)
         follower = IndexFollower(indexer, engine.indexes, timedelta(seconds=refresh))
-    serve_app(settings, services, socket=socket, host=host, announce=click.echo, follower=follower)
+    serve_app(
+        settings,
+        services,
+        socket=socket,
+        host=host,
+        announce=click.echo,
+        follower=follower,
+        ready=ready,
+    )

@@ -40,6 +40,7 @@ def test_healthz_reports_papers_and_index_age(slack: SlackSender, services: Serv
     assert status == 200
     assert body == {
         "ok": True,
+        "process": os.getpid(),  # the app runs in this process's threads
         "papers": 364,
         "last_ingest": {"at": None, "age_seconds": None},  # no ingest job has run
         "sources": [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -198,3 +199,131 @@ def test_without_indexes_the_app_still_starts_and_says_why(
         settings, replace(services, engine=empty), socket=False, host="", announce=said.append
     )
     assert said[0].startswith("cannot search yet: ") and said[1] == "listening"
+
+
+def health(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/healthz", timeout=PATIENCE) as response:
+        return json.loads(response.read())
+
+
+def answering(url: str, count: int, process: subprocess.Popen) -> set[int]:
+    """The web processes that answer on `url`, once `count` of them do (a new connection
+    goes to any of them)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + 180
+    while len(seen) < count and time.monotonic() < deadline:
+        assert process.poll() is None, "papers serve exited"
+        try:
+            if (body := health(url))["ok"]:
+                seen.add(body["process"])
+        except OSError:
+            time.sleep(0.2)
+    assert len(seen) == count, f"only {seen} answered"
+    return seen
+
+
+def gone(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie nobody reaped yet counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
+def wait_until_gone(pids: set[int]) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not all(gone(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(gone(pid) for pid in pids), f"still running: {[p for p in pids if not gone(p)]}"
+
+
+@pytest.fixture
+def two_processes(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`papers serve` with PAPERS_WEB_PROCESSES=2 over the demo data, and its log."""
+    port = free_port()
+    overrides = {"PORT": str(port), "PAPERS_WEB_PROCESSES": "2"}
+    env = {**os.environ, **env_for(tmp_path, fake_slack, **overrides), "HF_HUB_OFFLINE": "1"}
+    papers("demo", env=env)
+    papers("index", env=env)
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("papers")), "serve", "--host", "127.0.0.1"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield f"http://127.0.0.1:{port}", process
+        finally:
+            process.kill()
+            process.wait(PATIENCE)
+
+
+@pytest.mark.model
+def test_web_processes_share_the_port_and_one_that_dies_is_replaced(
+    two_processes: tuple[str, subprocess.Popen], fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    url, parent = two_processes
+    first = answering(url, 2, parent)
+    slack = SlackSender(url, SIGNING_SECRET, fake_slack)
+    answers = [slack.command("transformers") for _ in range(6)]  # each on a new connection
+    assert [answer.status for answer in answers] == [200] * 6
+    for answer in answers:
+        [reply] = fake_slack.wait_for_reply(answer.response_url)
+        assert reply["blocks"][0]["text"]["text"] == "Papers for *“transformers”* · 1–5 of 86"
+
+    killed = min(first)
+    os.kill(killed, signal.SIGKILL)
+    wait_until_gone({killed})
+    now = answering(url, 2, parent)
+    assert killed not in now and len(now - first) == 1
+    assert (
+        f"web process {killed} stopped (exit code -9); starting another"
+        in (tmp_path / "serve.log").read_text()
+    )
+
+    parent.terminate()
+    assert parent.wait(PATIENCE) == 0
+    wait_until_gone(now)
+
+
+@pytest.mark.model
+def test_web_processes_end_by_themselves_when_theirs_is_killed(
+    two_processes: tuple[str, subprocess.Popen],
+) -> None:
+    url, parent = two_processes
+    children = answering(url, 2, parent)
+    parent.kill()
+    parent.wait(PATIENCE)
+    wait_until_gone(children)
+    with pytest.raises(OSError):
+        health(url)
+
+
+def test_a_web_process_that_cannot_start_stops_them_all(
+    tmp_path: Path, fake_slack: FakeSlack
+) -> None:
+    fake_slack.script("auth.test", Reply(body={"ok": False, "error": "invalid_auth"}))
+    env = env_for(tmp_path, fake_slack, PORT="0", PAPERS_WEB_PROCESSES="2")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("papers")), "serve", "--host", "127.0.0.1"],
+        env={**os.environ, **env, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1
+    assert "Error: Slack refused to start the app" in result.stderr
+    assert "Error: a web process stopped before it could serve (exit code 1)" in result.stderr
+    assert BOT_TOKEN not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "two"])
+def test_a_number_of_web_processes_that_is_not_one_or_more_is_refused(
+    tmp_path: Path, fake_slack: FakeSlack, value: str
+) -> None:
+    env = env_for(tmp_path, fake_slack, PAPERS_WEB_PROCESSES=value)
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert result.exit_code == 2
+    assert "PAPERS_WEB_PROCESSES" in result.output
+    assert "Traceback" not in result.output
