@@ -74,6 +74,11 @@ def _embedding(results: dict) -> str:
     one_thread = ", ".join(
         f"{search['query_embed_one_thread_ms']:.0f} ms ({int(size):,})" for size, search in searches
     )
+    onnx = ", ".join(
+        f"{search['query_embed_onnx_ms']:.1f} ms ({int(size):,})"
+        for size, search in searches
+        if "query_embed_onnx_ms" in search
+    )
     cores = os.cpu_count()
     native = "has" if embed["native_bfloat16"] else "has no"
     labels = ("bfloat16", "float32", "bfloat16@128", "float32@128")
@@ -91,7 +96,8 @@ def _embedding(results: dict) -> str:
         f"`PAPERS_EMBEDDING_PRECISION=auto` (the default, used in search and add here) runs "
         f"{'bfloat16' if embed['native_bfloat16'] else 'float32'}. Search and add ran the model "
         f"on {results['torch_threads']} thread(s); one query's embedding on 1 thread took "
-        f"{one_thread or '-'} (median)."
+        f"{one_thread or '-'} (mean of 10), on ONNX Runtime as `papers serve` embeds queries "
+        f"{onnx or '-'}."
     )
 
 

@@ -178,6 +178,7 @@ def search(args: argparse.Namespace) -> dict:
     import torch
 
     from recommender.engine import Engine
+    from recommender.onnx_embed import OnnxEmbedder
 
     vocab = corpus.learn()
     store = open_work_store(args, fresh_copy=False)
@@ -205,6 +206,10 @@ def search(args: argparse.Namespace) -> dict:
     torch.set_num_threads(1)
     ten = queries[:10]
     result["query_embed_one_thread_ms"] = timed_ms(lambda q: embedder.real.encode([q]), ten)
+    # And as `papers serve` embeds them: ONNX Runtime on one thread (recommender/onnx_embed.py).
+    onnx = OnnxEmbedder(Path(args.cache) / "models", embedder.real)
+    onnx.encode(ten[:1])  # exports the graph on a fresh cache, then loads it
+    result["query_embed_onnx_ms"] = timed_ms(lambda q: onnx.encode([q]), ten)
     return result
 
 
