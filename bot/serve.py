@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
@@ -47,8 +47,13 @@ def serve(
     store (or built from it) before it serves, then on the follower's interval. `ready` is
     called once the app is about to take requests.
     """
+    # The query model loads (on a fresh disk: its graph is exported, about 15 s) while the
+    # indexes catch up with the store.
+    model = threading.Thread(target=_load_model, args=(services,), daemon=True)
+    model.start()
     if follower is not None:
         catch_up(follower, announce)
+    model.join()
     warm_up(services, announce)
     try:
         with follower.following() if follower is not None else nullcontext():
@@ -72,6 +77,11 @@ def catch_up(follower: IndexFollower, announce: Announce) -> None:
         return
     announce(f"indexes current with the store in {time.perf_counter() - started:.1f} s: "
              f"{report.summary()}")  # fmt: skip
+
+
+def _load_model(services: Services) -> None:
+    with suppress(PapersError):  # the warm-up's search meets it again, and says so
+        services.engine.embedder.encode([_WARM_UP_QUERY])
 
 
 def warm_up(services: Services, announce: Announce) -> None:
