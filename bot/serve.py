@@ -47,7 +47,7 @@ def serve(
     store (or built from it) before it serves, then on the follower's interval. `ready` is
     called once the app is about to take requests.
     """
-    # The query model loads (on a fresh disk: its graph is exported, about 15 s) while the
+    # The query model loads (on a fresh disk: its graph is exported, about 10 s) while the
     # indexes catch up with the store.
     model = threading.Thread(target=_load_model, args=(services,), daemon=True)
     model.start()

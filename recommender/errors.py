@@ -92,3 +92,7 @@ class InvalidCategory(PapersError):
         super().__init__(f"{text!r} is not an arXiv category: {reason}")
         self.text = text
         self.reason = reason
+
+
+class GraphExportFailed(PapersError):
+    """The embedding model could not be exported to ONNX (its process's error is in the log)."""

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import recommender.onnx_embed
-from recommender.embed import SentenceTransformerEmbedder
+from recommender.embed import Recipe, SentenceTransformerEmbedder
+from recommender.errors import GraphExportFailed
 from recommender.onnx_embed import OnnxEmbedder
 
 pytestmark = pytest.mark.model
@@ -125,3 +126,14 @@ def test_a_model_that_cannot_be_exported_is_run_by_torch_and_said_once(
         "cannot run all-MiniLM-L6-v2 on ONNX Runtime; torch embeds instead"
     ]
     assert not (tmp_path / "all-MiniLM-L6-v2").exists()
+
+
+def test_an_export_that_fails_in_its_process_is_a_named_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the hub is out of reach: the model is not found
+
+    with pytest.raises(GraphExportFailed, match=r"exporting no-such/model to ONNX failed"):
+        recommender.onnx_embed.export(Recipe("no-such/model"), tmp_path)
+
+    assert list(tmp_path.iterdir()) == []
