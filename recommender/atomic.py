@@ -1,10 +1,12 @@
 """Atomic replacement of a directory of index files, shared by the BM25 and dense indexes.
 
-`link_or_copy` carries an unchanged file from the old directory into the new one.
+`link_or_copy` carries an unchanged file from the old directory into the new one;
+`taking_turns` lets the processes that share a disk replace a directory one at a time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -33,6 +35,18 @@ def replace_directory(directory: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _swap(staging, directory)
+
+
+@contextmanager
+def taking_turns(directory: Path) -> Iterator[None]:
+    """Hold the lock file beside `directory` (processes on one disk update it in turn)."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with (directory.parent / f".{directory.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def link_or_copy(source: Path, target: Path) -> None:

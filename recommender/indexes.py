@@ -24,7 +24,6 @@ own copy in its own directory (`IndexFollower`), so web processes need only the 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.atomic import replace_directory
+from recommender.atomic import replace_directory, taking_turns
 from recommender.bm25 import BM25Index
 from recommender.dense import DenseIndex
 from recommender.embed import Embedder
@@ -177,7 +176,7 @@ class Indexer:
         everything is rebuilt from the store (reusing the stored embeddings). With `up_to`,
         only the papers with keys up to it (those another process has embedded so far).
         """
-        with _taking_turns(self.index_dir):
+        with taking_turns(self.index_dir):
             mark = self.store.watermark(up_to=up_to)
             current = None if rebuild else self._current()
             if current is None or self._due_for_merge(current.state, mark):
@@ -422,18 +421,6 @@ class IndexFollower:
         finally:
             stop.set()
             thread.join()
-
-
-@contextmanager
-def _taking_turns(index_dir: Path) -> Iterator[None]:
-    """Hold the lock file beside `index_dir` (processes on one disk update it in turn)."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with (index_dir.parent / f".{index_dir.name}.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _since(start: float) -> float:

@@ -15,7 +15,6 @@ transformers.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import multiprocessing
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from recommender.atomic import replace_directory
+from recommender.atomic import replace_directory, taking_turns
 from recommender.embed import Recipe, SentenceTransformerEmbedder, resolve_model
 from recommender.errors import GraphExportFailed
 
@@ -130,16 +129,11 @@ def _width(session: InferenceSession) -> int:
 @contextmanager
 def _exported(folder: Path, recipe: Recipe) -> Iterator[None]:
     """Hold `folder`'s lock, with the graph of `recipe` in it (exported if missing)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with (folder.parent / f".{folder.name}.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not _holds(folder, recipe):
-                with replace_directory(folder) as staging:
-                    export(recipe, staging)
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with taking_turns(folder):
+        if not _holds(folder, recipe):
+            with replace_directory(folder) as staging:
+                export(recipe, staging)
+        yield
 
 
 def _holds(folder: Path, recipe: Recipe) -> bool:
