@@ -81,7 +81,10 @@ def _embedding(results: dict) -> str:
     )
     cores = os.cpu_count()
     native = "has" if embed["native_bfloat16"] else "has no"
-    labels = ("bfloat16", "float32", "bfloat16@128", "float32@128")
+    integer = "has" if embed.get("native_int8") else "has no"
+    auto = embed.get("auto", "bfloat16" if embed["native_bfloat16"] else "float32")
+    torch_auto = "bfloat16" if embed["native_bfloat16"] else "float32"
+    labels = ("int8", "bfloat16", "float32", "bfloat16@128", "float32@128")
     measured = [p for p in labels if f"papers_per_s@1x{p}" in embed]
     speeds = ", ".join(
         f"{embed[f'papers_per_s@{cores}x{p}']:.1f} / {embed[f'papers_per_s@1x{p}']:.1f} in {p}"
@@ -91,10 +94,10 @@ def _embedding(results: dict) -> str:
     return (
         f"Embedding throughput, real model ({embed['texts']} SciFact abstracts of "
         f"{embed['mean_wordpieces']:.0f} word pieces on average, batch {embed['batch_size']}; "
-        f"256 word pieces read unless @128 says 128), papers/s on {cores} torch threads / 1: "
-        f"{speeds}.{skipped} This CPU {native} native bfloat16, so "
-        f"`PAPERS_EMBEDDING_PRECISION=auto` (the default, used in search and add here) runs "
-        f"{'bfloat16' if embed['native_bfloat16'] else 'float32'}. Search and add ran the model "
+        f"256 word pieces read unless @128 says 128), papers/s on {cores} threads / 1: "
+        f"{speeds}.{skipped} This CPU {native} native bfloat16 and {integer} native int8 "
+        f"products, so `PAPERS_EMBEDDING_PRECISION=auto` (the default) runs {auto} on a "
+        f"fresh store; search and add here ran torch's {torch_auto}. Search and add ran the model "
         f"on {results['torch_threads']} thread(s); one query's embedding on 1 thread took "
         f"{one_thread or '-'} (mean of 10), on ONNX Runtime as `papers serve` embeds queries "
         f"{onnx or '-'}."

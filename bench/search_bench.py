@@ -207,7 +207,7 @@ def search(args: argparse.Namespace) -> dict:
     ten = queries[:10]
     result["query_embed_one_thread_ms"] = timed_ms(lambda q: embedder.real.encode([q]), ten)
     # And as `papers serve` embeds them: ONNX Runtime on one thread (recommender/onnx_embed.py).
-    onnx = OnnxEmbedder(Path(args.cache) / "models", embedder.real)
+    onnx = OnnxEmbedder(Path(args.cache) / "models", embedder.real.recipe, fallback=embedder.real)
     onnx.encode(ten[:1])  # exports the graph on a fresh cache, then loads it
     result["query_embed_onnx_ms"] = timed_ms(lambda q: onnx.encode([q]), ten)
     return result
@@ -348,18 +348,33 @@ def timed_ms(function: Callable, items) -> float:
 def embed(args: argparse.Namespace) -> dict:
     """The real model's papers/s on full SciFact abstracts, as the indexer feeds it.
 
-    Each precision reads the model's whole window (256 word pieces), and the fastest also 128
-    (`PAPERS_EMBEDDING_WORD_PIECES=128`). Only the precisions this CPU can use are timed:
-    without native bfloat16, torch emulates it at a fraction of float32's speed, `auto`
-    never picks it, and timing it took minutes.
+    Each precision reads the model's whole window (256 word pieces), and the fastest of
+    torch's also 128 (`PAPERS_EMBEDDING_WORD_PIECES=128`). Only the precisions this CPU can
+    use are timed: without native bfloat16, torch emulates it at a fraction of float32's
+    speed, `auto` never picks it, and timing it took minutes. int8 (recommender/onnx_embed.py)
+    is timed everywhere; `auto` picks it where the CPU multiplies int8 natively.
     """
     import torch
 
-    from recommender.embed import SentenceTransformerEmbedder, native_bfloat16
+    from recommender.embed import (
+        Recipe,
+        SentenceTransformerEmbedder,
+        choose_recipe,
+        native_bfloat16,
+        native_int8,
+    )
+    from recommender.onnx_embed import OnnxEmbedder
 
     texts = corpus.real_texts()[-args.embed_sample :]
-    native = native_bfloat16()
-    out: dict = {"texts": len(texts), "native_bfloat16": native, "skipped": {}}
+    native, integer = native_bfloat16(), native_int8()
+    auto = choose_recipe(REAL_MODEL, "auto", None, archive=set())
+    out: dict = {
+        "texts": len(texts),
+        "native_bfloat16": native,
+        "native_int8": integer,
+        "auto": "int8" if auto.int8 else ("bfloat16" if native else "float32"),
+        "skipped": {},
+    }
     precisions = ["float32", "bfloat16"] if native else ["float32"]
     if not native:
         out["skipped"]["bfloat16"] = "no native bfloat16 on this CPU (AVX512-BF16 or AMX)"
@@ -378,6 +393,16 @@ def embed(args: argparse.Namespace) -> dict:
             start = time.perf_counter()
             embedder.encode(texts)
             out[f"papers_per_s@{threads}x{label}"] = len(texts) / (time.perf_counter() - start)
+    # Timed on every CPU: without VNNI, ONNX Runtime still multiplies int8 in AVX2 (not
+    # emulated, as bfloat16 is), and whether that pays is what such a machine's run shows.
+    for threads in sorted({1, os.cpu_count()}):
+        int8 = OnnxEmbedder(
+            Path(args.cache) / "models", Recipe(REAL_MODEL, int8=True), threads=threads
+        )
+        int8.encode(texts[:8])  # exports the graph on a fresh cache, then loads it
+        start = time.perf_counter()
+        int8.encode(texts)
+        out[f"papers_per_s@{threads}xint8"] = len(texts) / (time.perf_counter() - start)
     return out
 
 

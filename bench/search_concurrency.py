@@ -76,7 +76,8 @@ def serve_one(args: argparse.Namespace, port: int, ready) -> None:
     work = settings.data_dir
     store = Store.open(sqlite_url(work / "data"))
     # As papers serve embeds queries (bot/cli/serve.py).
-    real = OnnxEmbedder(Path(args.cache) / "models", SentenceTransformerEmbedder(REAL_MODEL))
+    model = SentenceTransformerEmbedder(REAL_MODEL)
+    real = OnnxEmbedder(Path(args.cache) / "models", model.recipe, fallback=model)
     # Batched as papers serve batches queries (bot/cli/serve.py).
     embedder = BatchingEmbedder(PayingEmbedder(real, SyntheticEmbedder(corpus.real_texts())))
     services = Services(store, Engine(store, work / "index", embedder), work / "index")

@@ -43,6 +43,8 @@ class Settings:
     embedding_precision: str = "auto"
     # Word pieces of each text the model reads; 0: the model's own window.
     embedding_word_pieces: int = 0
+    # Where the model's ONNX graphs are made and kept; None: $PAPERS_DATA_DIR/models.
+    models_dir: Path | None = None
     arxiv_api_url: str = Endpoints.arxiv_api
     arxiv_rss_url: str = Endpoints.arxiv_rss
     oai_url: str = Endpoints.oai
@@ -103,6 +105,12 @@ class Settings:
         return SlackMode.NONE
 
     @property
+    def models(self) -> Path:
+        """Where the model's ONNX graphs are made and kept (recommender/onnx_embed.py):
+        processes of one machine with data dirs of their own may share one."""
+        return self.models_dir or self.data_dir / "models"
+
+    @property
     def socket_mode(self) -> bool:
         """Whether `papers serve` connects out to Slack rather than serving HTTP."""
         return bool(self.slack_app_token)
@@ -124,6 +132,7 @@ class Settings:
             embedding_word_pieces=_number(
                 env, "PAPERS_EMBEDDING_WORD_PIECES", defaults.embedding_word_pieces
             ),
+            models_dir=Path(env["PAPERS_MODELS_DIR"]) if env.get("PAPERS_MODELS_DIR") else None,
             arxiv_api_url=env.get("PAPERS_ARXIV_API_URL", defaults.arxiv_api_url),
             arxiv_rss_url=env.get("PAPERS_ARXIV_RSS_URL", defaults.arxiv_rss_url),
             oai_url=env.get("PAPERS_OAI_URL", defaults.oai_url),

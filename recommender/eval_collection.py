@@ -17,6 +17,7 @@ from pathlib import Path
 
 from recommender.embed import Embedder
 from recommender.engine import Engine
+from recommender.errors import ModelMismatch
 from recommender.evaluate import BadCollection, Evaluation, evaluate, load_qrels, load_queries
 from recommender.feedback_eval import FeedbackEvaluation, evaluate_feedback
 from recommender.fusion import Fusion
@@ -152,10 +153,14 @@ def _indexed(
     if report.rejected:
         raise BadCollection(f"{corpus}: {report.rejected[0]}")
     engine = Engine(store, root / "index", embedder, fusion)
+    indexer = Indexer(store, root / "index", embedder)
     indexed = None
-    if not engine.is_current():
+    if not indexer.is_current():
         with bars("embedding", store.count()) as progress:
-            indexed = Indexer(store, root / "index", embedder).update(progress=progress).summary()
+            try:
+                indexed = indexer.update(progress=progress).summary()
+            except ModelMismatch:  # a work dir kept from a run with another recipe
+                indexed = indexer.update(rebuild=True, progress=progress).summary()
     doc_ids = {key: paper.extras["beir_id"] for key, paper in store.iter_keyed()}
     return engine, indexed, doc_ids
 

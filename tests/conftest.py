@@ -92,6 +92,20 @@ def fake_arxiv() -> Iterator[FakeArxiv]:
 
 
 @pytest.fixture(scope="session")
+def session_graphs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of the model's ONNX graphs for the session: the first process that needs
+    a graph exports it there, the others take it (recommender/onnx_embed.py)."""
+    return tmp_path_factory.mktemp("graphs")
+
+
+@pytest.fixture(autouse=True)
+def _the_sessions_graphs(session_graphs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`papers` commands and processes share the session's graphs (PAPERS_MODELS_DIR) rather
+    than each exporting them into a fresh data dir: an export takes 10 to 40 s."""
+    monkeypatch.setenv("PAPERS_MODELS_DIR", str(session_graphs))
+
+
+@pytest.fixture(scope="session")
 def minilm() -> Iterator[SentenceTransformerEmbedder]:
     """The real bundled model, loaded once for the session, with the hub out of reach."""
     with pytest.MonkeyPatch.context() as patch:

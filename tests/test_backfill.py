@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 from sqlalchemy import create_engine, inspect
 
+from bot.cli.context import Context
+from bot.config import Settings
 from recommender import indexes
 from recommender.backfill import Backfill
 from recommender.embed import HashEmbedder
@@ -294,7 +296,10 @@ def test_a_backfill_killed_mid_harvest_resumes_without_duplicates_or_gaps(
     first.kill()
     first.wait(60)
     store = Store.open(database_url)
-    assert store.count() == 8 and store.unembedded("all-MiniLM-L6-v2") == 0
+    # The recipe the command embeds in: auto's on this CPU (int8 where it has VNNI).
+    [recipe] = store.archive_models()
+    assert recipe == Context(Settings.from_env(env)).recipe(archived=False).name
+    assert store.count() == 8 and store.unembedded(recipe) == 0
     fake.release()
 
     second = papers_ingest_oai(env, log, *args)
@@ -304,7 +309,7 @@ def test_a_backfill_killed_mid_harvest_resumes_without_duplicates_or_gaps(
                      "2024-01-01|16"]  # fmt: skip
     ids = [paper.id for _, paper in store.iter_keyed()]
     assert ids == [paper_id(n) for n in range(1, 21)]
-    assert store.unembedded("all-MiniLM-L6-v2") == 0
+    assert store.unembedded(recipe) == 0 and store.archive_models() == {recipe}
     output = log.read_text()
     assert "resuming: 8 records in 2 pages stored before" in output
     assert "harvest: 20 of 20 records, page 5" in output  # plain lines: not a terminal

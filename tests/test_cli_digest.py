@@ -25,7 +25,7 @@ digest_size: 3
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """A throwaway data dir, a fixed clock, and the hashing embedder instead of the model."""
-    monkeypatch.setattr(Context, "embedder", lambda self, threads=None: HashEmbedder(256))
+    monkeypatch.setattr(Context, "embedder", lambda self, *_, **__: HashEmbedder(256))
     monkeypatch.setattr(Context, "now", lambda self: MON + timedelta(hours=1))
     return {"PAPERS_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""}
 

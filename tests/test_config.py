@@ -1,6 +1,6 @@
 """Settings from the environment: defaults, parsing, and clear errors for bad values."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,7 +8,11 @@ from bot.cli.context import Context
 from bot.config import Settings, SettingsError, SlackMode
 from bot.errors import MissingSetting
 from recommender.delivery import GRACE
+from recommender.embed import native_int8
+from recommender.models import Paper
 from recommender.pipeline import Source
+
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
 
 def test_defaults_need_no_environment() -> None:
@@ -47,7 +51,7 @@ def test_numbers_and_choices_are_read() -> None:
         ("PORT", "-1", "PORT='-1' must not be negative"),
         ("PAPERS_ARXIV_INTERVAL", "fast", "PAPERS_ARXIV_INTERVAL='fast' is not a number"),
         ("PAPERS_DELIVERY_GRACE_HOURS", "", "PAPERS_DELIVERY_GRACE_HOURS='' is not a number"),
-        ("PAPERS_EMBEDDING_PRECISION", "fp16", "is not one of auto, float32, bfloat16"),
+        ("PAPERS_EMBEDDING_PRECISION", "fp16", "is not one of auto, float32, bfloat16, int8"),
         ("PAPERS_EMBEDDING_WORD_PIECES", "-128", "must not be negative (default 0)"),
         ("PAPERS_EMBEDDING_WORD_PIECES", "short", "is not a whole number (default 0)"),
     ],
@@ -152,8 +156,34 @@ def test_a_bad_reaction_names_the_variable_and_the_pair(value: str, message: str
         Settings.from_env({"PAPERS_REACTIONS": value})
 
 
-def test_the_commands_embed_with_the_configured_window(tmp_path) -> None:
-    env = {"PAPERS_DATA_DIR": str(tmp_path), "PAPERS_EMBEDDING_WORD_PIECES": "128"}
+def test_the_commands_embed_with_the_configured_window_and_precision(tmp_path) -> None:
+    def named(**env: str) -> str:
+        return Context(Settings.from_env({"PAPERS_DATA_DIR": str(tmp_path), **env})).embedder().name
 
-    assert Context(Settings.from_env(env)).embedder().name == "all-MiniLM-L6-v2@128"
-    assert Context(Settings.from_env({})).embedder().name == "all-MiniLM-L6-v2"
+    assert named(PAPERS_EMBEDDING_WORD_PIECES="128", PAPERS_EMBEDDING_PRECISION="float32") == (
+        "all-MiniLM-L6-v2@128"
+    )
+    assert named(PAPERS_EMBEDDING_PRECISION="bfloat16") == "all-MiniLM-L6-v2"
+    assert named(PAPERS_EMBEDDING_PRECISION="int8") == "all-MiniLM-L6-v2+int8"
+    # An empty store: this CPU's choice.
+    assert named() == ("all-MiniLM-L6-v2+int8" if native_int8() else "all-MiniLM-L6-v2")
+
+
+def test_the_models_folder_is_the_data_dirs_unless_set(tmp_path) -> None:
+    assert Settings.from_env({"PAPERS_DATA_DIR": str(tmp_path)}).models == tmp_path / "models"
+    shared = {"PAPERS_DATA_DIR": str(tmp_path), "PAPERS_MODELS_DIR": str(tmp_path / "shared")}
+    assert Settings.from_env(shared).models == tmp_path / "shared"
+
+
+@pytest.mark.parametrize("archived", ["all-MiniLM-L6-v2", "all-MiniLM-L6-v2+int8"])
+def test_auto_keeps_the_recipe_the_store_is_embedded_in(tmp_path, archived: str) -> None:
+    context = Context(Settings.from_env({"PAPERS_DATA_DIR": str(tmp_path)}))
+    context.store.upsert([Paper(id="2501.00001", title="One", abstract="A.")], now=NOW)
+    context.store.save_embeddings(archived, [(context.store.keys()[0], "h", b"\0" * 4)])
+
+    assert context.embedder().name == archived
+    assert context.embedder(threads=1).name == context.query_embedder().name == archived
+    # An evaluation's own work dir is not the store's: there the CPU chooses.
+    assert context.embedder(archived=False).name == (
+        "all-MiniLM-L6-v2+int8" if native_int8() else "all-MiniLM-L6-v2"
+    )

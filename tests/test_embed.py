@@ -18,6 +18,7 @@ from recommender.embed import (
     HashEmbedder,
     Recipe,
     SentenceTransformerEmbedder,
+    choose_recipe,
     native_bfloat16,
     resolve_model,
 )
@@ -144,6 +145,53 @@ def test_the_recipe_names_what_changes_the_vectors(
 
     assert embedder.name == embedder.recipe.name == name
     assert embedder.recipe == Recipe(DEFAULT_MODEL, word_pieces)
+
+
+def test_int8_is_not_torchs_to_run() -> None:
+    with pytest.raises(ValueError, match="precision must be one of auto, float32, bfloat16, not"):
+        SentenceTransformerEmbedder(precision="int8")
+
+
+def _never() -> bool:
+    raise AssertionError("the CPU was asked, though the archive or the setting decides")
+
+
+FLOAT, INT8 = Recipe(DEFAULT_MODEL), Recipe(DEFAULT_MODEL, int8=True)
+
+
+@pytest.mark.parametrize(
+    ("precision", "archive", "native", "chosen"),
+    [
+        # An empty store: the CPU decides.
+        ("auto", set(), lambda: True, INT8),
+        ("auto", set(), lambda: False, FLOAT),
+        # A store already embedded keeps its recipe, whatever this process's CPU.
+        ("auto", {"all-MiniLM-L6-v2"}, _never, FLOAT),
+        ("auto", {"all-MiniLM-L6-v2+int8"}, _never, INT8),
+        ("auto", {"another-model"}, lambda: False, FLOAT),
+        # A setting is what it says; a store of the other recipe is the index's mismatch.
+        ("int8", {"all-MiniLM-L6-v2"}, _never, INT8),
+        ("float32", {"all-MiniLM-L6-v2+int8"}, _never, FLOAT),
+        ("bfloat16", set(), _never, FLOAT),
+    ],
+)
+def test_the_recipe_follows_the_setting_then_the_archive_then_the_cpu(
+    precision: str, archive: set[str], native, chosen: Recipe
+) -> None:
+    recipe = choose_recipe(DEFAULT_MODEL, precision, None, archive=archive, int8_native=native)
+
+    assert recipe == chosen
+
+
+def test_auto_keeps_another_model_and_the_window_in_float() -> None:
+    assert choose_recipe("my/model", "auto", None, archive=set(), int8_native=lambda: True) == (
+        Recipe("my/model")
+    )
+    assert choose_recipe(DEFAULT_MODEL, "int8", 128, archive=set()).name == (
+        "all-MiniLM-L6-v2@128+int8"
+    )
+    with pytest.raises(ValueError, match="precision must be one of auto, float32, bfloat16, int8"):
+        choose_recipe(DEFAULT_MODEL, "fp16", None, archive=set())
 
 
 @pytest.mark.parametrize("word_pieces", [0, -128])

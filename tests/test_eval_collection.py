@@ -16,10 +16,10 @@ COLLECTION = Collection(BEIR / "corpus.jsonl", BEIR / "queries.jsonl", BEIR / "q
 
 
 def test_a_kept_work_dir_is_indexed_once(tmp_path):
-    def run(rounds: int = 0):
+    def run(rounds: int = 0, dim: int = 256):
         return evaluate_collection(
             COLLECTION,
-            HashEmbedder(256),
+            HashEmbedder(dim),
             Fusion(),
             now=NOW,
             work_dir=tmp_path,
@@ -33,6 +33,9 @@ def test_a_kept_work_dir_is_indexed_once(tmp_path):
     assert again.indexed is None  # nothing new to embed
     assert again.retrieval.hybrid == first.retrieval.hybrid
     assert len(again.feedback.feedback) == 2
+    # Kept from a run of another model (as auto may pick int8 on another CPU): built again.
+    other = run(dim=128)
+    assert other.indexed and "rebuilt" in other.indexed
 
 
 def test_a_corpus_that_is_not_beir_is_named(tmp_path):

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 from recommender import indexes
-from recommender.embed import DEFAULT_MODEL, HashEmbedder, SentenceTransformerEmbedder
+from recommender.embed import DEFAULT_MODEL, HashEmbedder, Recipe, SentenceTransformerEmbedder
 from recommender.engine import Engine
 from recommender.errors import ModelMismatch
 from recommender.indexes import STATE_FILE, Indexer, IndexFollower, IndexSet
 from recommender.models import Paper
+from recommender.onnx_embed import OnnxEmbedder
 from recommender.store import Store
 
 NOW = datetime(2025, 7, 1, tzinfo=UTC)
@@ -209,6 +210,27 @@ def test_vectors_read_from_another_window_are_a_model_mismatch(
     assert load(fast).state["model"] == load(fast).dense.model == f"{DEFAULT_MODEL}@128"
     hits = Engine(sqlite_store, tmp_path / "index", short).search("coral reef bleaching")
     assert hits[0].paper.title.endswith("of coral reef bleaching")
+
+
+@pytest.mark.model
+def test_int8_vectors_and_float_vectors_are_a_model_mismatch_both_ways(
+    sqlite_store: Store, tmp_path: Path, minilm: SentenceTransformerEmbedder, session_graphs: Path
+) -> None:
+    add_papers(sqlite_store, range(6))
+    Indexer(sqlite_store, tmp_path / "index", minilm).update()
+    int8 = OnnxEmbedder(session_graphs, Recipe(DEFAULT_MODEL, int8=True))
+    fast = Indexer(sqlite_store, tmp_path / "index", int8)
+
+    with pytest.raises(ModelMismatch, match=f"'{DEFAULT_MODEL}'.*'{DEFAULT_MODEL}\\+int8'"):
+        fast.update()
+
+    report = fast.update(rebuild=True)
+    assert (report.embedded, report.reused) == (6, 0)
+    assert load(fast).state["model"] == f"{DEFAULT_MODEL}+int8"
+    hits = Engine(sqlite_store, tmp_path / "index", int8).search("coral reef bleaching")
+    assert hits[0].paper.title.endswith("of coral reef bleaching")
+    with pytest.raises(ModelMismatch, match="papers index --rebuild"):
+        Engine(sqlite_store, tmp_path / "index", minilm).search("coral reef bleaching")
 
 
 def test_nothing_new_writes_nothing(indexer: Indexer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 import recommender.onnx_embed
-from recommender.embed import Recipe, SentenceTransformerEmbedder
+from recommender.embed import DEFAULT_MODEL, Recipe, SentenceTransformerEmbedder
 from recommender.errors import GraphExportFailed
 from recommender.onnx_embed import OnnxEmbedder
 
@@ -40,7 +41,7 @@ def graphs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def onnx(graphs: Path, torch_float32: SentenceTransformerEmbedder) -> OnnxEmbedder:
-    return OnnxEmbedder(graphs, torch_float32)
+    return OnnxEmbedder(graphs, torch_float32.recipe, fallback=torch_float32)
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> list[float]:
@@ -63,14 +64,14 @@ def test_its_vectors_are_torchs_in_a_batch_and_one_at_a_time(
 
 def test_a_shorter_window_is_a_graph_of_its_own(graphs: Path) -> None:
     torch_128 = SentenceTransformerEmbedder(precision="float32", word_pieces=128)
-    onnx_128 = OnnxEmbedder(graphs, torch_128)
+    onnx_128 = OnnxEmbedder(graphs, torch_128.recipe, fallback=torch_128)
 
     vectors = onnx_128.encode(TEXTS)
 
     assert onnx_128.name == "all-MiniLM-L6-v2@128"
     assert cosines(vectors, torch_128.encode(TEXTS)) == pytest.approx([1.0] * 4, abs=1e-5)
     assert (graphs / "all-MiniLM-L6-v2@128" / "model.onnx").is_file()
-    whole = OnnxEmbedder(graphs, SentenceTransformerEmbedder(precision="float32"))
+    whole = OnnxEmbedder(graphs, Recipe(DEFAULT_MODEL))
     assert cosines(vectors[3:], whole.encode(TEXTS[3:])) < [0.99]
 
 
@@ -80,24 +81,74 @@ def test_the_graph_is_exported_once_and_then_reused(
     onnx.encode(TEXTS[:1])
     exports: list[Path] = []
     monkeypatch.setattr(recommender.onnx_embed, "export", lambda _, folder: exports.append(folder))
-    again = OnnxEmbedder(graphs, torch_float32)
+    again = OnnxEmbedder(graphs, torch_float32.recipe)
 
     assert np.allclose(again.encode(TEXTS), onnx.encode(TEXTS), atol=1e-6)
     assert exports == []
 
 
-def test_a_half_written_or_foreign_folder_is_exported_again(
-    tmp_path: Path, torch_float32: SentenceTransformerEmbedder, onnx: OnnxEmbedder
+@pytest.mark.parametrize(
+    "about",
+    [
+        '{"recipe": "another-model", "graph": 2}',
+        '{"recipe": "all-MiniLM-L6-v2"}',  # a graph made the way before fused attention
+    ],
+)
+def test_a_half_written_foreign_or_older_folder_is_exported_again(
+    tmp_path: Path, torch_float32: SentenceTransformerEmbedder, onnx: OnnxEmbedder, about: str
 ) -> None:
     folder = tmp_path / "all-MiniLM-L6-v2"
     folder.mkdir()
     (folder / "model.onnx").write_bytes(b"cut short by a crash")
-    (folder / "about.json").write_text('{"recipe": "another-model"}')
+    (folder / "about.json").write_text(about)
 
-    vectors = OnnxEmbedder(tmp_path, torch_float32).encode(TEXTS)
+    vectors = OnnxEmbedder(tmp_path, torch_float32.recipe).encode(TEXTS)
 
     assert np.allclose(vectors, onnx.encode(TEXTS), atol=1e-6)
-    assert "all-MiniLM-L6-v2" in (folder / "about.json").read_text()
+    assert json.loads((folder / "about.json").read_text()) == {
+        "recipe": "all-MiniLM-L6-v2",
+        "graph": 2,
+    }
+
+
+def test_an_int8_recipe_is_a_quantized_graph_of_its_own_near_float32(
+    graphs: Path, onnx: OnnxEmbedder, torch_float32: SentenceTransformerEmbedder
+) -> None:
+    int8 = OnnxEmbedder(graphs, Recipe(DEFAULT_MODEL, int8=True), threads=2)
+
+    vectors = int8.encode(TEXTS)
+
+    assert int8.name == "all-MiniLM-L6-v2+int8"
+    assert vectors.dtype == np.float32 and vectors.shape == (4, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    near = cosines(vectors, torch_float32.encode(TEXTS))
+    assert min(near) > 0.97 and min(near) < 0.9999  # close, and really quantized
+    onnx.encode(TEXTS[:1])
+    float_graph = (graphs / "all-MiniLM-L6-v2" / "model.onnx").stat().st_size
+    int8_graph = (graphs / "all-MiniLM-L6-v2+int8" / "model.onnx").stat().st_size
+    assert int8_graph < float_graph / 3  # a byte a weight, not four
+    # Each batch's activations share one int8 scale, so a text moves a little with its batch.
+    alone = np.vstack([int8.encode([text]) for text in TEXTS])
+    assert min(cosines(alone, vectors)) > 0.97
+
+
+def test_an_int8_graph_that_cannot_be_made_is_an_error_not_float32_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def failing(recipe, folder: Path) -> None:
+        raise GraphExportFailed(f"exporting {recipe.name} to ONNX failed (exit code 1)")
+
+    monkeypatch.setattr(recommender.onnx_embed, "export", failing)
+    int8 = OnnxEmbedder(tmp_path, Recipe(DEFAULT_MODEL, int8=True))
+
+    with pytest.raises(GraphExportFailed, match=r"all-MiniLM-L6-v2\+int8"):
+        int8.encode(TEXTS)
+    assert caplog.records == []
+
+
+def test_a_fallback_of_another_recipe_is_refused(torch_float32: SentenceTransformerEmbedder):
+    with pytest.raises(ValueError, match="all-MiniLM-L6-v2 cannot stand in for .*\\+int8"):
+        OnnxEmbedder(Path("unused"), Recipe(DEFAULT_MODEL, int8=True), fallback=torch_float32)
 
 
 def test_a_model_that_cannot_be_exported_is_run_by_torch_and_said_once(
@@ -113,7 +164,7 @@ def test_a_model_that_cannot_be_exported_is_run_by_torch_and_said_once(
         raise RuntimeError("Unsupported: an operator the exporter does not know")
 
     monkeypatch.setattr(recommender.onnx_embed, "export", failing)
-    embedder = OnnxEmbedder(tmp_path, torch_float32)
+    embedder = OnnxEmbedder(tmp_path, torch_float32.recipe, fallback=torch_float32)
 
     with caplog.at_level(logging.ERROR, logger="recommender.onnx_embed"):
         first = embedder.encode(TEXTS)

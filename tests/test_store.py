@@ -488,6 +488,17 @@ def test_embeddings_are_stored_per_model_and_replaced(store: Store):
     assert store.embeddings("m2", [first, second]) == {first: ("h1", b"\x09")}
 
 
+def test_the_archive_models_are_those_of_the_oldest_paper(store: Store):
+    assert store.archive_models() == set()
+    _three(store)
+    first, second, _ = store.keys()
+    store.save_embeddings("m1", [(second, "h", b"\x01")])
+    assert store.archive_models() == set()  # the oldest paper is not embedded yet
+    store.save_embeddings("m1", [(first, "h", b"\x01")])
+    store.save_embeddings("m2", [(first, "h", b"\x02")])
+    assert store.archive_models() == {"m1", "m2"}
+
+
 def test_watermark_and_changes_since(store: Store):
     assert store.watermark().papers == 0 and store.watermark().max_key == 0
     _three(store)

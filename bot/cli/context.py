@@ -15,7 +15,7 @@ from tqdm import tqdm
 from bot.config import Settings, SlackMode
 from recommender.dates import parse_since, utc_midnight
 from recommender.delivery import Deliverer, DeliveryWorker, DryRun
-from recommender.embed import SentenceTransformerEmbedder
+from recommender.embed import Embedder, Recipe, SentenceTransformerEmbedder, choose_recipe
 from recommender.engine import Engine
 from recommender.errors import PapersError
 from recommender.eval_collection import Bars
@@ -24,6 +24,7 @@ from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.lease import Lease, holder_name
 from recommender.matching import Matcher
+from recommender.onnx_embed import OnnxEmbedder
 from recommender.pipeline import Pipeline, Source
 from recommender.store import Store
 
@@ -35,7 +36,8 @@ class Context:
         self.settings = settings
         self._store: Store | None = None
         # One model per thread count: the indexer and the engine of one command share it.
-        self._embedders: dict[int | None, SentenceTransformerEmbedder] = {}
+        self._embedders: dict[tuple[int | None, Recipe], Embedder] = {}
+        self._recipe: Recipe | None = None
 
     @property
     def store(self) -> Store:
@@ -51,15 +53,52 @@ class Context:
     def uses_slack(self) -> bool:
         return self.settings.slack_mode is not SlackMode.NONE
 
-    def embedder(self, threads: int | None = None) -> SentenceTransformerEmbedder:
-        if threads not in self._embedders:
-            self._embedders[threads] = SentenceTransformerEmbedder(
-                self.settings.embedding_model,
-                precision=self.settings.embedding_precision,
-                word_pieces=self.settings.embedding_word_pieces or None,
-                threads=threads,
-            )
-        return self._embedders[threads]
+    def recipe(self, *, archived: bool = True) -> Recipe:
+        """How vectors are made here (`embed.choose_recipe`): with `archived`, `auto` keeps
+        the recipe the configured store's papers are embedded in."""
+        if not archived:
+            return self._choose(set())
+        if self._recipe is None:
+            self._recipe = self._choose(self.store.archive_models())
+        return self._recipe
+
+    def embedder(self, threads: int | None = None, *, archived: bool = True) -> Embedder:
+        """The model for papers; `threads` as `SentenceTransformerEmbedder` takes them.
+
+        Without `archived` (an evaluation's own work dir), the recipe is this CPU's choice.
+        """
+        recipe = self.recipe(archived=archived)
+        key = (threads, recipe)
+        if key not in self._embedders:
+            if recipe.int8:
+                embedder = OnnxEmbedder(self.settings.models, recipe, threads=threads)
+            else:
+                embedder = SentenceTransformerEmbedder(
+                    recipe.model,
+                    precision=self.settings.embedding_precision,
+                    word_pieces=recipe.word_pieces,
+                    threads=threads,
+                )
+            self._embedders[key] = embedder
+        return self._embedders[key]
+
+    def query_embedder(self) -> Embedder:
+        """The model for a web process's queries: ONNX Runtime on one thread, the same
+        graph as the papers' for an int8 recipe, else torch's float32 in a graph (torch
+        standing in if the model cannot be exported)."""
+        papers = self.embedder(threads=1)
+        if isinstance(papers, OnnxEmbedder):
+            return papers
+        return OnnxEmbedder(self.settings.models, papers.recipe, fallback=papers, threads=1)
+
+    def _choose(self, archive: set[str]) -> Recipe:
+        settings = self.settings
+        return choose_recipe(
+            settings.embedding_model,
+            settings.embedding_precision,
+            settings.embedding_word_pieces or None,
+            archive=archive,
+        )
 
     def engine(self, fusion: Fusion | None = None, *, threads: int | None = None) -> Engine:
         return Engine(self.store, self.index_dir, self.embedder(threads), fusion)

@@ -69,7 +69,7 @@ def eval_command(
         raise click.UsageError("give --queries and --qrels, or --libraries")
     result = evaluate_collection(
         Collection(corpus, queries, qrels),
-        context.embedder(),
+        context.embedder(archived=False),
         Fusion(fusion, dense_weight),
         now=context.now(),
         work_dir=work_dir,
@@ -110,7 +110,7 @@ def _eval_libraries(
     result = evaluate_library_collection(
         corpus,
         libraries,
-        context.embedder(),
+        context.embedder(archived=False),
         fusion,
         now=context.now(),
         work_dir=work_dir,

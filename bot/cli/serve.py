@@ -17,7 +17,6 @@ from recommender.engine import Engine
 from recommender.errors import PapersError
 from recommender.indexes import Indexer, IndexFollower
 from recommender.lookup import PaperLookup
-from recommender.onnx_embed import OnnxEmbedder
 
 
 @click.command()
@@ -56,9 +55,9 @@ def _serve(context: Context, ready: Callable[[], None], *, socket: bool, host: s
     settings = context.settings
     # The web process embeds queries on ONNX Runtime (recommender/onnx_embed.py: torch's
     # vectors at a fraction of its cost for a few words), the queries of searches that
-    # arrive together in one call; torch, on one thread (see embed.py), only for papers.
+    # arrive together in one call; papers on one thread (see embed.py).
     embedder = context.embedder(threads=1)
-    queries = OnnxEmbedder(settings.data_dir / "models", embedder, threads=1)
+    queries = context.query_embedder()
     engine = Engine(context.store, context.index_dir, BatchingEmbedder(queries))
     # Shared links of papers the archive lacks are asked of arXiv at arXiv's pace.
     client = context.http(arxiv=True)

@@ -209,6 +209,14 @@ class Papers:
         with self.engine.connect() as conn:
             return {pk: (text_hash, bytes(vector)) for pk, text_hash, vector in conn.execute(query)}
 
+    def archive_models(self) -> set[str]:
+        """The models the store's oldest paper has a vector of: those the archive is
+        embedded in (papers are embedded in key order), read through the primary key."""
+        oldest = select(func.min(papers.c.pk)).scalar_subquery()
+        query = select(embeddings.c.model).where(embeddings.c.paper_pk == oldest)
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query))
+
     def unembedded(self, model: str) -> int:
         """How many papers have no stored vector of `model` (not embedded by anyone yet)."""
         query = select(func.count()).select_from(papers).where(~_has_vector(model).exists())

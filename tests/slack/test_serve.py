@@ -245,10 +245,12 @@ def two_processes(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[tuple[str, 
     env = {**os.environ, **env_for(tmp_path, fake_slack, **overrides), "HF_HUB_OFFLINE": "1"}
     papers("demo", env=env)
     papers("index", env=env)
+    # A folder of no graphs yet: the web processes export the model's graph themselves.
+    fresh = {**env, "PAPERS_MODELS_DIR": str(tmp_path / "graphs")}
     with (tmp_path / "serve.log").open("w") as log:
         process = subprocess.Popen(
             [str(Path(sys.executable).with_name("papers")), "serve", "--host", "127.0.0.1"],
-            env=env,
+            env=fresh,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -271,6 +273,10 @@ def test_web_processes_share_the_port_and_one_that_dies_is_replaced(
     for answer in answers:
         [reply] = fake_slack.wait_for_reply(answer.response_url)
         assert reply["blocks"][0]["text"]["text"] == "Papers for *“transformers”* · 1–5 of 86"
+    # The web processes made the graph they embed queries with, not torch in its place.
+    [graph] = [path for path in (tmp_path / "graphs").iterdir() if path.is_dir()]
+    assert (graph / "model.onnx").is_file()
+    assert "torch embeds instead" not in (tmp_path / "serve.log").read_text()
 
     killed = min(first)
     os.kill(killed, signal.SIGKILL)
