@@ -1,6 +1,6 @@
 """Backfill speed: harvest, store and embed N papers from a loopback OAI-PMH server.
 
-    python -m bench.backfill_bench [--papers 3000] [--precisions float32 bfloat16]
+    python -m bench.backfill_bench [--papers 3000] [--precisions float32 bfloat16 int8]
 
 (run from the repository root: it borrows the tests' fake OAI-PMH server.) The fake, in a
 process of its own, lists N copies of the recorded arXivRaw records, each with its own id,
@@ -12,8 +12,9 @@ process of its own, lists N copies of the recorded arXivRaw records, each with i
   is that time less the harvest's. Run twice, harvest and store in turn, which makes one
   store for each precision;
 - embed: the stored papers embedded with `Indexer.embed_missing` (committed batches of
-  256), one precision per store, a batch of one and then a batch of the other in turn,
-  so both see the same load on a shared machine. The models load before the clock starts.
+  256), one precision per store, a batch of each in turn, so all see the same load on a
+  shared machine (int8 as `auto` runs it on a CPU with VNNI: recommender/onnx_embed.py).
+  The models load before the clock starts.
 
 It prints papers a second per phase and the time per 100,000 papers extrapolated from N.
 arXiv's own server adds its pace (3 s between requests, so at least 5 minutes per 100,000
@@ -33,10 +34,11 @@ from pathlib import Path
 
 from bench.report import machine
 from recommender.backfill import Backfill
-from recommender.embed import SentenceTransformerEmbedder
+from recommender.embed import DEFAULT_MODEL, Embedder, Recipe, SentenceTransformerEmbedder
 from recommender.http import HttpClient
 from recommender.indexes import Indexer
 from recommender.ingest import IngestReport
+from recommender.onnx_embed import OnnxEmbedder
 from recommender.sources import oai_pmh
 from recommender.store import Store, sqlite_url
 from recommender.store.harvests import Harvest
@@ -99,7 +101,7 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--papers", type=int, default=3000)
-    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"])
+    parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16", "int8"])
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     urls: multiprocessing.Queue = multiprocessing.Queue()
@@ -120,7 +122,7 @@ def main() -> None:
         stored_s = sum(store_seconds) / len(store_seconds)
         indexers = {}
         for precision, store in zip(args.precisions, stores, strict=True):
-            embedder = SentenceTransformerEmbedder(precision=precision)
+            embedder = embedder_of(precision, Path(tmp) / "models")
             embedder.encode(["load the model before the clock starts"])
             indexers[precision] = Indexer(store, Path(tmp) / precision / "index", embedder)
         embedded = embed_in_turn(indexers)
@@ -141,6 +143,13 @@ def main() -> None:
         whole = n / (stored_s + seconds * n / count)
         print(f"| embed, {precision} ({count} papers) | {rate:.1f} | {per_100k(rate)} |")
         print(f"| all three, {precision} | {whole:.1f} | {per_100k(whole)} |")
+
+
+def embedder_of(precision: str, models: Path) -> Embedder:
+    """As `papers ingest oai` embeds in that precision (bot/cli/context.py)."""
+    if precision == "int8":
+        return OnnxEmbedder(models, Recipe(DEFAULT_MODEL, int8=True), threads=None)
+    return SentenceTransformerEmbedder(precision=precision)
 
 
 if __name__ == "__main__":
