@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from recommender import SAMPLES_DIR
-from recommender.embed import SentenceTransformerEmbedder
+from recommender.embed import DEFAULT_MODEL, Recipe, SentenceTransformerEmbedder
+from recommender.onnx_embed import OnnxEmbedder
 from recommender.store import Store, sqlite_url
 from tests.fake_arxiv import FakeArxiv
 from tests.postgres import postgres_server
@@ -93,16 +94,30 @@ def fake_arxiv() -> Iterator[FakeArxiv]:
 
 @pytest.fixture(scope="session")
 def session_graphs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One folder of the model's ONNX graphs for the session: the first process that needs
-    a graph exports it there, the others take it (recommender/onnx_embed.py)."""
+    """One folder of the model's ONNX graphs for the session (recommender/onnx_embed.py)."""
     return tmp_path_factory.mktemp("graphs")
 
 
+@pytest.fixture(scope="session")
+def exported_graphs(session_graphs: Path) -> Path:
+    """The session's folder with the bundled model's graphs in it, float32 and int8."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setenv("TRANSFORMERS_OFFLINE", "1")
+        for recipe in (Recipe(DEFAULT_MODEL), Recipe(DEFAULT_MODEL, int8=True)):
+            OnnxEmbedder(session_graphs, recipe).encode(["export the graph now, offline"])
+    return session_graphs
+
+
 @pytest.fixture(autouse=True)
-def _the_sessions_graphs(session_graphs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _the_sessions_graphs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """`papers` commands and processes share the session's graphs (PAPERS_MODELS_DIR) rather
-    than each exporting them into a fresh data dir: an export takes 10 to 40 s."""
-    monkeypatch.setenv("PAPERS_MODELS_DIR", str(session_graphs))
+    than each exporting them into a fresh data dir. For the real model's tests they are
+    exported before the test starts: an export takes 10 to 40 s, longer than a fake Slack
+    waits for a digest."""
+    real = request.node.get_closest_marker("model") is not None
+    graphs = request.getfixturevalue("exported_graphs" if real else "session_graphs")
+    monkeypatch.setenv("PAPERS_MODELS_DIR", str(graphs))
 
 
 @pytest.fixture(scope="session")
