@@ -34,7 +34,6 @@ import numpy as np
 
 from bench.report import machine
 
-REAL_MODEL = "all-MiniLM-L6-v2"  # search_bench.py's
 HOST = "127.0.0.1"
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -54,30 +53,32 @@ def serve(args: argparse.Namespace) -> None:
 
 def bench_settings(args: argparse.Namespace):
     from bot.config import Settings
+    from recommender.store import sqlite_url
 
     work = Path(args.cache) / f"work-{args.size}"
-    return Settings(data_dir=work, database_url="", slack_bot_token=TOKEN,
+    return Settings(data_dir=work, database_url=sqlite_url(work / "data"), slack_bot_token=TOKEN,
                     slack_signing_secret=SECRET, slack_api_url=args.api_url,
-                    port=args.port, web_processes=args.processes)  # fmt: skip
+                    port=args.port, web_processes=args.processes,
+                    models_dir=Path(args.cache) / "models")  # fmt: skip
 
 
 def serve_one(args: argparse.Namespace, port: int, ready) -> None:
     """One web process over the cached index, as `papers serve` builds it."""
     from bench import corpus
     from bench.vectors import PayingEmbedder, SyntheticEmbedder
+    from bot.cli.context import Context
     from bot.serve import serve as serve_app
     from bot.services import Services
-    from recommender.embed import BatchingEmbedder, SentenceTransformerEmbedder
+    from recommender.embed import BatchingEmbedder
     from recommender.engine import Engine
-    from recommender.onnx_embed import OnnxEmbedder
-    from recommender.store import Store, sqlite_url
 
     settings = replace(bench_settings(args), port=port)
     work = settings.data_dir
-    store = Store.open(sqlite_url(work / "data"))
-    # As papers serve embeds queries (bot/cli/serve.py).
-    model = SentenceTransformerEmbedder(REAL_MODEL)
-    real = OnnxEmbedder(Path(args.cache) / "models", model.recipe, fallback=model)
+    context = Context(settings)
+    store = context.store
+    # As papers serve embeds queries (bot/cli/serve.py): the store holds synthetic vectors,
+    # so the recipe is the one `auto` picks on this CPU for a fresh store.
+    real = context.query_embedder()
     # Batched as papers serve batches queries (bot/cli/serve.py).
     embedder = BatchingEmbedder(PayingEmbedder(real, SyntheticEmbedder(corpus.real_texts())))
     services = Services(store, Engine(store, work / "index", embedder), work / "index")
@@ -173,7 +174,8 @@ def measure(args: argparse.Namespace) -> str:
     return "\n".join(
         [
             f"Machine: {machine()}. Date: {datetime.now(UTC).isoformat(timespec='seconds')}. "
-            f"Load average: {os.getloadavg()[0]:.1f} (other work shares these cores).",
+            f"Load average: {os.getloadavg()[0]:.1f} (other work shares these cores). "
+            f"Queries embedded by the {query_recipe(args)} graph on ONNX Runtime.",
             "",
             f"| papers | web processes | one at a time p50 / p95 ms (n={len(single)}) | "
             f"{args.concurrent} at once p50 / p95 ms (n={len(together)}) | p95 ratio | errors "
@@ -184,6 +186,13 @@ def measure(args: argparse.Namespace) -> str:
             f"| {lost} |",
         ]
     )
+
+
+def query_recipe(args: argparse.Namespace) -> str:
+    """The recipe `serve_one`'s web processes embed queries with (auto's, on this CPU)."""
+    from bot.cli.context import Context
+
+    return Context(bench_settings(args)).recipe().name
 
 
 def main() -> None:
