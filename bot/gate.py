@@ -5,11 +5,13 @@ timestamp that is not a number, invalid UTF-8, a JSON list) used to end in a 500
 traceback. The gate checks the signature on the raw bytes first, then that Bolt can parse
 the body into an object, and answers 401 or 400 itself; Bolt checks the signature again.
 
-A signed request is acted on once per process: its signature (or, for an event, its
-`event_id`, which Slack keeps across its retries) is remembered for `RECORD_TTL`, so a
-replay or a retry within Slack's five-minute signature window is acknowledged and does
-nothing. The record is in memory: a replay sent to another web process is stopped only by
-that window.
+A signed request is acted on once: its signature (or, for an event, its `event_id`, which
+Slack keeps across its retries) is remembered for `RECORD_TTL`, so a replay or a retry
+within Slack's five-minute signature window is acknowledged and does nothing. The record is
+the process's memory and, for an event, the store's too (`store.handled`), which every web
+process reads: Slack's retry of an event that reaches another web process than the first
+try does nothing either. Slack never retries a command or a click, so a replay of one sent
+to another process is stopped only by the signature window.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt.request.internals import parse_body
+
+from recommender.store.handled import Handled
 
 # Slack refuses requests older than five minutes (https://api.slack.com/authentication/
 # verifying-requests-from-slack); Bolt and the gate do too.
@@ -47,29 +51,54 @@ MALFORMED = Refusal("400 Bad Request", "malformed request")
 
 @dataclass(frozen=True)
 class SignedRequest:
-    """A request whose signature is Slack's: the key it is remembered by."""
+    """A request whose signature is Slack's: the key it is remembered by; `event` if it is
+    an Events API callback, which Slack retries, perhaps to another web process."""
 
     key: str
+    event: bool = False
 
 
 class Seen:
-    """Keys of requests already handled, each for `ttl` seconds, at most `limit` of them."""
+    """Requests already handled, each for `ttl` seconds: at most `limit` in this process's
+    memory, and an event's in `shared` as well, the record every web process reads."""
 
     def __init__(
         self,
+        shared: Handled | None = None,
         *,
         ttl: float = RECORD_TTL,
         limit: int = RECORD_LIMIT,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
+        self._shared = shared
         self._ttl = ttl
         self._limit = limit
         self._clock = clock
+        self._wall = wall
         self._expiry: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
-    def first_time(self, key: str) -> bool:
-        """Record `key`; False if it was recorded (and not expired) already."""
+    def first_time(self, request: SignedRequest) -> bool:
+        """Record `request`; False if it was recorded (and not expired) already."""
+        if not self._first_here(request.key):
+            return False
+        if not request.event or self._shared is None:
+            return True
+        now = self._wall()
+        try:
+            return self._shared.first_time(request.key, now=now, until=now + self._ttl)
+        except Exception:
+            self._forget_here(request.key)  # not recorded: Slack's retry must be able to act
+            raise
+
+    def forget(self, request: SignedRequest) -> None:
+        """Let `request` be handled again (its handling failed, so Slack's retry must act)."""
+        self._forget_here(request.key)
+        if request.event and self._shared is not None:
+            self._shared.forget(request.key)
+
+    def _first_here(self, key: str) -> bool:
         now = self._clock()
         with self._lock:
             while self._expiry and next(iter(self._expiry.values())) <= now:
@@ -81,8 +110,7 @@ class Seen:
                 self._expiry.popitem(last=False)
             return True
 
-    def forget(self, key: str) -> None:
-        """Let `key` be handled again (its first handling failed, so Slack's retry must act)."""
+    def _forget_here(self, key: str) -> None:
         with self._lock:
             self._expiry.pop(key, None)
 
@@ -104,7 +132,9 @@ class Gate:
         if parsed is None:
             return MALFORMED
         event_id = parsed.get("event_id") if parsed.get("type") == "event_callback" else None
-        return SignedRequest(f"event:{event_id}" if isinstance(event_id, str) else signature)
+        if isinstance(event_id, str):
+            return SignedRequest(f"event:{event_id}", event=True)
+        return SignedRequest(signature)
 
     def _signed(self, timestamp: str, signature: str, body: bytes) -> bool:
         if not (timestamp.isascii() and timestamp.isdigit()):

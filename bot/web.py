@@ -47,14 +47,14 @@ class Limits:
 def wsgi_app(bolt_app: App, services: Services, *, signing_secret: str) -> WSGIApp:
     """The WSGI application: Slack's requests through the gate to Bolt, `health` at /healthz."""
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
-    gate, seen = Gate(signing_secret), Seen()
+    gate, seen = Gate(signing_secret), Seen(services.store.handled)
 
     def events(environ: dict, start_response: Callable) -> Iterable[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         verdict = gate.check(_headers(environ), body)
         if isinstance(verdict, Refusal):
             return _answer(start_response, verdict.status, {"error": verdict.reason})
-        if not seen.first_time(verdict.key):
+        if not seen.first_time(verdict):
             log.info("a request handled already (a replay or Slack's retry) was acknowledged")
             return _answer(start_response, "200 OK", {})
         environ["wsgi.input"] = io.BytesIO(body)
@@ -83,7 +83,7 @@ def _dispatch(
 
     def noting_failure(status: str, headers: list, *args) -> Callable:
         if status.startswith("5"):
-            seen.forget(request.key)
+            seen.forget(request)
         return start_response(status, headers, *args)
 
     return slack(environ, noting_failure)

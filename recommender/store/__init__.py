@@ -5,8 +5,9 @@ each other concern is a part of it on the same engine: `store.profiles` (profile
 saved papers), `store.sent` (the sent ledger), `store.subscriptions`, `store.deliveries`
 (the delivery ledger), `store.jobs` (job runs, leases), `store.searches` (searches made in
 Slack), `store.messages` (messages that name one paper, and the reactions on them that
-taught), `store.pacing` (rate-limit buckets shared by the processes that post) and
-`store.harvests` (how far each long OAI-PMH harvest has got).
+taught), `store.pacing` (rate-limit buckets shared by the processes that post),
+`store.harvests` (how far each long OAI-PMH harvest has got) and `store.handled` (Slack's
+requests already acted on, shared by the web processes).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 
 from recommender.store.db import connect, serialized
 from recommender.store.deliveries import Deliveries
+from recommender.store.handled import Handled
 from recommender.store.harvests import Harvests
 from recommender.store.jobs import Jobs
 from recommender.store.ledger import Sent
@@ -119,3 +121,8 @@ class Store(Papers):
     def harvests(self) -> Harvests:
         """How far each long OAI-PMH harvest has got (saved with its pages' papers)."""
         return Harvests(self.engine)
+
+    @cached_property
+    def handled(self) -> Handled:
+        """Slack's requests already acted on, shared by every web process."""
+        return Handled(self.engine)

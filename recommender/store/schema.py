@@ -282,6 +282,16 @@ rate_buckets = Table(
     Column("due", Float, nullable=False),
 )
 
+# Slack's requests already acted on (bot/gate.py's `Seen`): an event's id, kept until
+# `expires` (wall-clock seconds) so that Slack's retry reaching another web process does
+# nothing; `recommender/store/handled.py`.
+handled_requests = Table(
+    "handled_requests",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("expires", Float, nullable=False, index=True),
+)
+
 # Where a long OAI-PMH harvest has got to, written in the transaction that stores each page's
 # papers: a restart continues from `token` (or, once the server forgot it, from `latest`).
 harvests = Table(
