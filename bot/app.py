@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import replace
+from functools import partial
 
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -13,8 +14,12 @@ from bot import listeners
 from bot.client import web_client
 from bot.config import Settings, SlackMode
 from bot.errors import MissingSetting
+from bot.listeners.replies import errors_logged
 from bot.oauth import oauth_settings
 from bot.services import Services
+from bot.subscriptions import resume_team
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, services: Services, *, socket_mode: bool = False) -> App:
@@ -37,10 +42,26 @@ def create_app(settings: Settings, services: Services, *, socket_mode: bool = Fa
         # Each listener only acks in its ack function and works in a lazy one, so the answer
         # to Slack never waits for the work nor for a free thread in Bolt's worker pool.
         process_before_response=True,
-        oauth_settings=oauth_settings(settings, services.store.engine) if multi else None,
+        oauth_settings=(
+            oauth_settings(settings, services.store.engine, partial(_installed, services))
+            if multi
+            else None
+        ),
     )
     listeners.register(app, replace(services, views_key=views_key(settings)))
+    if not multi:
+        # Bolt checked the token at start: the app is installed in its workspace (again,
+        # after an uninstall, with the new token the operator set).
+        _installed(services, app.client.auth_test()["team_id"])
     return app
+
+
+def _installed(services: Services, team: str) -> None:
+    """The app is installed in `team`: its digests paused for the app's lost access go on."""
+    with errors_logged(log):
+        resumed = resume_team(services.store, team, now=services.clock())
+        if resumed:
+            log.info("installed in %s: resumed %d digests", team, len(resumed))
 
 
 class _TokenFromClient(logging.Filter):

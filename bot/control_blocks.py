@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.blocks import button_element, context_block, section_block
 from bot.mrkdwn import escape, truncate
 from bot.settings_blocks import when
-from bot.subscriptions import PAUSED_BY_HAND, Subscription
+from bot.subscriptions import ACCESS_LOST_ERRORS, PAUSED_BY_HAND, Subscription
 from bot.targets import parse_target
 from recommender.delivery import PAUSE_AFTER
 from recommender.store.subscriptions import Change, Subscribed
@@ -34,7 +34,7 @@ _FIELDS = (
 # How many channels the Home tab lists (each takes two blocks of Slack's 100 a view).
 CHANNELS_SHOWN = 20
 
-_REVOKED = "my access to this workspace was revoked: reinstall the app"
+_REVOKED = "my access to this workspace was revoked: reinstall the app, and its digests resume"
 # What the owner can do about each permanent failure (bot.delivery.PERMANENT).
 _FIXES = {
     "not_in_channel": "invite me with `/invite @papers` in the channel",
@@ -43,9 +43,7 @@ _FIXES = {
         "if it was deleted, pause its digest"
     ),
     "is_archived": "the channel is archived: unarchive it",
-    "account_inactive": _REVOKED,
-    "invalid_auth": _REVOKED,
-    "token_revoked": _REVOKED,
+    **dict.fromkeys(ACCESS_LOST_ERRORS, _REVOKED),
 }
 
 

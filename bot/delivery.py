@@ -42,6 +42,7 @@ from bot.config import Settings
 from bot.control_blocks import unreachable_message
 from bot.errors import NotInstalled
 from bot.oauth import installation_store, oauth_enabled
+from bot.subscriptions import ACCESS_LOST_ERRORS
 from bot.targets import Target, parse_target
 from recommender.delivery import failure_reason
 from recommender.digest import Digest
@@ -65,10 +66,7 @@ HISTORY_PAGES = 5
 UNKNOWN_OUTCOME = (OSError, http.client.HTTPException)
 # Slack's errors that no retry cures: the app was removed from the channel or never added,
 # the channel is gone or archived, the workspace's token is dead.
-PERMANENT = frozenset(
-    {"not_in_channel", "channel_not_found", "is_archived", "account_inactive",
-     "invalid_auth", "token_revoked"}
-)  # fmt: skip
+PERMANENT = frozenset({"not_in_channel", "channel_not_found", "is_archived"}) | ACCESS_LOST_ERRORS
 
 
 class Buckets(Protocol):

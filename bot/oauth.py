@@ -9,10 +9,17 @@ The install and OAuth-state tables are slack_sdk's own (`slack_bots`, `slack_ins
 their shape belongs to slack_sdk, which changes it between versions, and the library's
 schema (recommender/store) stays free of Slack. The cost: a new slack_sdk column would need
 a manual ALTER TABLE, as slack_sdk's own SQLAlchemy stores expect.
+
+A completed install tells `installed` the workspace (the app resumes there the digests that
+its uninstall, or a revoked token, paused) before Bolt's own page says it worked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from slack_bolt import BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -53,10 +60,23 @@ def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstalla
     return store
 
 
-def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
-    """Bolt's OAuth flow over the installation and state stores of the app's database."""
+def oauth_settings(
+    settings: Settings, engine: Engine, installed: Callable[[str], None]
+) -> OAuthSettings:
+    """Bolt's OAuth flow over the installation and state stores of the app's database;
+    `installed` is told the workspace of each completed install of the bot."""
     state_store = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION, engine=engine)
     state_store.create_tables()
+
+    def success(args: SuccessArgs) -> BoltResponse:
+        install = args.installation
+        if install.bot_token and install.team_id:
+            installed(install.team_id)
+        return args.default.success(args)
+
+    def failure(args: FailureArgs) -> BoltResponse:
+        return args.default.failure(args)
+
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
@@ -66,4 +86,5 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         installation_store=installation_store(settings, engine),
         state_store=state_store,
         state_expiration_seconds=STATE_EXPIRATION,
+        callback_options=CallbackOptions(success=success, failure=failure),
     )

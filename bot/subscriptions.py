@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.errors import NotAllowed, UsageError
+from bot.errors import NotAllowed, NotInstalled, UsageError
 from bot.targets import is_slack_target, parse_target
 from recommender.errors import EmptyProfile
 from recommender.matching import record_feedback
@@ -30,6 +30,8 @@ from recommender.store.subscriptions import Change, Subscribed
 PAUSED_BY_HAND = "paused by hand"
 UNINSTALLED = "the app was uninstalled from the workspace"
 REVOKED = "the app's token for the workspace was revoked"
+# Slack's errors that say the app lost its access to the workspace (its token is dead).
+ACCESS_LOST_ERRORS = frozenset({"account_inactive", "invalid_auth", "token_revoked"})
 
 
 class UnknownPaper(UsageError):
@@ -240,16 +242,42 @@ def save_paper(store: Store, target: str, paper_id: str, *, presser: str, now: d
 
 
 def stop_team(store: Store, team: str, reason: str, *, now: datetime) -> list[str]:
-    """Pause the digests of every person and channel of workspace `team` (the app was
-    uninstalled there, or its token revoked); the targets paused."""
-    stopped = [
-        target
-        for target in store.subscriptions.all()
-        if is_slack_target(target) and parse_target(target).team == team
-    ]
+    """Pause the digests that go out in workspace `team` (the app was uninstalled there, or
+    its token revoked); the targets paused. A digest paused already keeps its reason."""
+    stopped = [target for target in store.subscriptions.active() if _in_team(target, team)]
     for target in stopped:
         store.subscriptions.pause(target, reason, now=now)
     return stopped
+
+
+def resume_team(store: Store, team: str, *, now: datetime) -> list[str]:
+    """Resume the digests of workspace `team` that were paused because the app lost its
+    access there (uninstalled, its token revoked or dead): it was installed again. Digests
+    paused by hand, or for another failure, stay paused. The targets resumed."""
+    resumed = [
+        state.target
+        for state in map(store.subscriptions.state, store.subscriptions.all())
+        if state is not None
+        and state.paused is not None
+        and _in_team(state.target, team)
+        and lost_access(state.paused)
+    ]
+    for target in resumed:
+        store.subscriptions.resume(target, now=now)
+    return resumed
+
+
+def lost_access(reason: str) -> bool:
+    """Whether a digest was paused for `reason` because the app lost its access."""
+    return (
+        reason in (UNINSTALLED, REVOKED)
+        or reason.removeprefix("slack: ") in ACCESS_LOST_ERRORS
+        or reason.startswith(f"{NotInstalled.__name__}:")
+    )
+
+
+def _in_team(target: str, team: str) -> bool:
+    return is_slack_target(target) and parse_target(target).team == team
 
 
 def snapshot(store: Store, target: str) -> dict:

@@ -1,6 +1,6 @@
 """`app_uninstalled` and `tokens_revoked`: the workspace's install is removed and its digests
-stop (paused, so that after a new install each can be resumed from the Home tab with its
-settings). Before, an uninstalled workspace's digests were tried every tick."""
+stop (paused, so that a new install resumes them with their settings: bot/app.py). Before,
+an uninstalled workspace's digests were tried every tick."""
 
 from __future__ import annotations
 
