@@ -245,9 +245,10 @@ def pipeline_status(
     store: Store, engine: Engine, *, now: datetime, sources: Sequence[Source] = (), runs: int = 10
 ) -> dict:
     """What `papers status` reports: recent job runs, papers, index freshness, the health of
-    the configured sources, the next deliveries, deliveries whose last try failed, and the
-    progress of a delivery under way. (/healthz is cheaper: bot/health.py; `source_health`
-    is what it needs of this.)"""
+    the configured sources, the next deliveries, deliveries whose last try failed, the
+    progress of a delivery under way, and that of each long harvest not finished (running,
+    or stopped and resumable by the same command). (/healthz is cheaper: bot/health.py;
+    `source_health` is what it needs of this.)"""
     try:
         engine.indexes()
         index = "current" if engine.is_current() else "behind the store: run `papers index`"
@@ -270,4 +271,15 @@ def pipeline_status(
             {"target": d.target, "day": d.day, "attempts": d.attempts, "error": d.error}
             for d in store.deliveries.failing()
         ],
+        "harvesting": [
+            {
+                "request": h.request,
+                "pages": h.pages,
+                "records": h.records,
+                "total": h.total,
+                "latest": h.latest,
+                "updated": h.updated,
+            }
+            for h in store.harvests.unfinished()
+        ],  # fmt: skip
     }

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from bot.cli.context import Context
+from bot.cli.jobs import harvest_progress
 from bot.config import Settings
 from recommender import indexes
 from recommender.backfill import Backfill
@@ -30,6 +31,7 @@ from recommender.engine import Engine
 from recommender.http import HttpClient
 from recommender.indexes import Indexer, IndexFollower
 from recommender.ingest import IngestReport
+from recommender.pipeline import pipeline_status
 from recommender.store import Store
 from recommender.store.harvests import Harvest
 from tests.fake_oai import FakeOai, Record, copies, paper_id
@@ -111,6 +113,34 @@ def test_each_page_and_its_token_are_one_transaction(
     assert len(report.added) == 6 and report.unchanged == []
     assert sorted(p.id for _, p in sqlite_store.iter_keyed()) == [paper_id(n) for n in range(1, 11)]
     assert (harvest.pages, harvest.records) == (3, 10)
+
+
+def test_status_shows_a_harvest_stopped_midway_until_it_finishes(
+    sqlite_store: Store, fake: FakeOai, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    from recommender.store import papers
+
+    real = papers.save_harvest
+
+    def fail_the_second(conn, harvest, **kwargs):
+        if harvest.pages == 2:
+            raise OSError("disk full")
+        real(conn, harvest, **kwargs)
+
+    monkeypatch.setattr(papers, "save_harvest", fail_the_second)
+    with pytest.raises(OSError):
+        harvested(sqlite_store, fake)
+    engine = Engine(sqlite_store, tmp_path / "index", HashEmbedder())
+    [item] = pipeline_status(sqlite_store, engine, now=NOW)["harvesting"]
+    assert item == {"request": request_of(fake).request, "pages": 1, "records": 4, "total": 10,
+                    "latest": date(2024, 1, 2), "updated": NOW}  # fmt: skip
+    assert harvest_progress(item) == (
+        "4 of 10 records (40.0%) in 1 page, newest record 2024-01-02, "
+        "last page stored 2024-06-01 00:00 UTC"
+    )
+    monkeypatch.setattr(papers, "save_harvest", real)
+    harvested(sqlite_store, fake)
+    assert pipeline_status(sqlite_store, engine, now=NOW)["harvesting"] == []
 
 
 def test_a_forgotten_token_restarts_from_the_newest_datestamp(sqlite_store: Store, fake):

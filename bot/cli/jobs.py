@@ -114,7 +114,7 @@ def scheduler(context: Context) -> None:
 @friendly_errors
 def status(context: Context, as_json: bool) -> None:
     """Last job runs, papers, index freshness, sources failed or stale, next deliveries,
-    failing ones, and the progress of a delivery under way."""
+    failing ones, and the progress of a delivery and of a backfill under way."""
     report = pipeline_status(
         context.store, context.engine(), now=context.now(), sources=context.settings.sources
     )
@@ -134,6 +134,8 @@ def status(context: Context, as_json: bool) -> None:
             f"  delivering now: sent {progress['sent']}, left {progress['left']}, "
             f"failing {progress['failing']}"
         )
+    for item in report["harvesting"]:
+        click.echo(f"  harvesting: {item['request']}: {harvest_progress(item)}")
     for item in report["next_deliveries"]:
         click.echo(f"  next: {item['target']} at {item['at']}")
     for item in report["failing"]:
@@ -153,3 +155,15 @@ def preview_team_digests(context: Context, engine: Engine, profiles_dir: Path) -
         for message in digest_messages(digest, digest_sizes(digest), day=now.date(), channel=True):
             click.echo(f"\n── #{path.stem} " + "─" * 40)
             click.echo(render_text(message["blocks"]))
+
+
+def harvest_progress(item: dict) -> str:
+    """How far a harvest has got, as `papers status` says it."""
+    total = item["total"]
+    done = f"{item['records']:,} of {total:,} records" if total else f"{item['records']:,} records"
+    share = f" ({item['records'] / total:.1%})" if total else ""
+    return (
+        f"{done}{share} in {item['pages']:,} page{'s' if item['pages'] != 1 else ''}, "
+        f"newest record {item['latest']}, "
+        f"last page stored {item['updated']:%Y-%m-%d %H:%M} UTC"
+    )

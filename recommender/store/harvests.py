@@ -3,10 +3,10 @@ continue it with, saved in the transaction that stores a page's papers (`Store.u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.engine import Connection
 
 from recommender.store.schema import harvests
@@ -20,7 +20,8 @@ class Harvest:
     the last); `latest` the newest record datestamp stored; `restart_from` where the listing
     was asked for again once the server forgot the token (`latest` then); `total` the
     records the whole harvest will have seen, from the server's completeListSize, if it says;
-    `finished` that the last page is stored (the next harvest of the request starts anew).
+    `finished` that the last page is stored (the next harvest of the request starts anew);
+    `updated` when a page was last stored.
     """
 
     base_url: str
@@ -34,6 +35,7 @@ class Harvest:
     records: int = 0
     total: int | None = None
     finished: bool = False
+    updated: datetime | None = field(default=None, compare=False)
 
     @property
     def request(self) -> str:
@@ -52,21 +54,32 @@ class Harvests:
         """The saved progress of the listing named `request`, if it was ever started."""
         with self.engine.connect() as conn:
             row = conn.execute(select(harvests).where(harvests.c.request == request)).first()
-        if row is None:
-            return None
-        return Harvest(
-            base_url=row.base_url,
-            set_spec=row.set_spec,
-            from_date=row.from_date,
-            until_date=row.until_date,
-            token=row.token,
-            latest=row.latest,
-            restart_from=row.restart_from,
-            pages=row.pages,
-            records=row.records,
-            total=row.total,
-            finished=row.finished is not None,
-        )
+        return None if row is None else _harvest(row)
+
+    def unfinished(self) -> list[Harvest]:
+        """The harvests started and not finished (running, or stopped and resumable), the one
+        that stored a page last first."""
+        query = select(harvests).where(harvests.c.finished.is_(None))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(harvests.c.updated.desc())).all()
+        return [_harvest(row) for row in rows]
+
+
+def _harvest(row: Row) -> Harvest:
+    return Harvest(
+        base_url=row.base_url,
+        set_spec=row.set_spec,
+        from_date=row.from_date,
+        until_date=row.until_date,
+        token=row.token,
+        latest=row.latest,
+        restart_from=row.restart_from,
+        pages=row.pages,
+        records=row.records,
+        total=row.total,
+        finished=row.finished is not None,
+        updated=row.updated,
+    )
 
 
 def save_harvest(conn: Connection, harvest: Harvest, *, now: datetime) -> None:
