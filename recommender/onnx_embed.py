@@ -52,7 +52,8 @@ class OnnxEmbedder:
     `fallback`, a sentence-transformers embedder of the same float recipe, runs instead if
     the graph cannot be made (a model that does not export), so a search still answers;
     without one (an int8 recipe, whose vectors nothing else makes) that failure is raised.
-    `threads` is the session's own thread count (None: ONNX Runtime's, one a core).
+    `threads` is the session's own thread count (None: ONNX Runtime's, one a core). A
+    text's vector never depends on the texts embedded with it.
     """
 
     def __init__(
@@ -62,7 +63,6 @@ class OnnxEmbedder:
         *,
         fallback: SentenceTransformerEmbedder | None = None,
         threads: int | None = 1,
-        batch_size: int = 16,
     ) -> None:
         if fallback is not None and fallback.recipe != recipe:
             raise ValueError(f"{fallback.name} cannot stand in for {recipe.name}")
@@ -70,7 +70,11 @@ class OnnxEmbedder:
         self._fallback = fallback
         self._folder = Path(folder) / recipe.name.replace("/", "--")
         self._threads = threads
-        self._batch_size = batch_size
+        # An int8 graph quantizes each run's activations with one scale, so texts run
+        # together would move one another's vectors (cosine 0.98 to 0.99 for a query alone
+        # against among seven others): each runs alone, as fast as in batches of 16 (no
+        # padding) and as near float32 (docs/BENCHMARKS.md).
+        self._batch_size = 1 if recipe.int8 else 16
         self._loaded: tuple[InferenceSession, Tokenizer, list[str]] | None = None
         self._failed = False
         self._lock = threading.Lock()
