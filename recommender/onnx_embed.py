@@ -22,9 +22,11 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 _GRAPH, _TOKENIZER, _ABOUT = "model.onnx", "tokenizer.json", "about.json"
 # Bumped when the way a graph is made changes, so that an older folder is exported again.
 _GRAPH_VERSION = 2
+# Texts a float graph runs at once.
+_BATCH = 16
 
 
 class OnnxEmbedder:
@@ -52,8 +56,9 @@ class OnnxEmbedder:
     `fallback`, a sentence-transformers embedder of the same float recipe, runs instead if
     the graph cannot be made (a model that does not export), so a search still answers;
     without one (an int8 recipe, whose vectors nothing else makes) that failure is raised.
-    `threads` is the session's own thread count (None: ONNX Runtime's, one a core). A
-    text's vector never depends on the texts embedded with it.
+    `threads` is how many cores it uses (None: one a core): a float graph's session runs
+    each batch on that many threads; an int8 graph's runs that many texts at once, each on
+    one. A text's vector never depends on the texts embedded with it.
     """
 
     def __init__(
@@ -72,9 +77,9 @@ class OnnxEmbedder:
         self._threads = threads
         # An int8 graph quantizes each run's activations with one scale, so texts run
         # together would move one another's vectors (cosine 0.98 to 0.99 for a query alone
-        # against among seven others): each runs alone, as fast as in batches of 16 (no
-        # padding) and as near float32 (docs/BENCHMARKS.md).
-        self._batch_size = 1 if recipe.int8 else 16
+        # against among seven others): each text runs alone, on one thread, as many at once
+        # as `threads` (docs/BENCHMARKS.md: faster than batches of 16, as near float32).
+        self._alone = recipe.int8
         self._loaded: tuple[InferenceSession, Tokenizer, list[str]] | None = None
         self._failed = False
         self._lock = threading.Lock()
@@ -100,16 +105,24 @@ class OnnxEmbedder:
         vectors = np.empty((len(texts), _width(session)), dtype=np.float32)
         # Longest first, so that each batch pads its texts to about their own length.
         order = np.argsort([-len(text) for text in texts], kind="stable")
-        for start in range(0, len(texts), self._batch_size):
-            rows = order[start : start + self._batch_size]
-            pieces = tokenizer.encode_batch([texts[row] for row in rows])
-            feed = {
-                "input_ids": np.array([p.ids for p in pieces], dtype=np.int64),
-                "attention_mask": np.array([p.attention_mask for p in pieces], dtype=np.int64),
-                "token_type_ids": np.array([p.type_ids for p in pieces], dtype=np.int64),
-            }
-            [batch] = session.run(None, {name: feed[name] for name in inputs})
-            vectors[rows] = batch
+        size = 1 if self._alone else _BATCH
+        batches = [order[start : start + size] for start in range(0, len(texts), size)]
+        # The tokenizer pads each call's texts to their longest: one call a batch.
+        feeds = [
+            _feed(tokenizer.encode_batch([texts[row] for row in rows]), inputs) for rows in batches
+        ]
+
+        def run(feed: dict[str, np.ndarray]) -> np.ndarray:
+            return session.run(None, feed)[0]
+
+        workers = (self._threads or os.cpu_count() or 1) if self._alone else 1
+        if workers > 1 and len(feeds) > 1:
+            with ThreadPoolExecutor(workers) as pool:  # ONNX Runtime lets go of the GIL
+                outputs = list(pool.map(run, feeds))
+        else:
+            outputs = [run(feed) for feed in feeds]
+        for rows, output in zip(batches, outputs, strict=True):
+            vectors[rows] = output
         # The graph normalises as the model's own last module does; again, to float32's last bit.
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
@@ -132,7 +145,9 @@ class OnnxEmbedder:
 
         with _exported(self._folder, self._recipe):
             options = onnxruntime.SessionOptions()
-            if self._threads is not None:
+            if self._alone:
+                options.intra_op_num_threads = 1
+            elif self._threads is not None:
                 options.intra_op_num_threads = self._threads
             options.inter_op_num_threads = 1
             session = onnxruntime.InferenceSession(
@@ -140,6 +155,16 @@ class OnnxEmbedder:
             )
             tokenizer = Tokenizer.from_file(str(self._folder / _TOKENIZER))
         return session, tokenizer, [graph_input.name for graph_input in session.get_inputs()]
+
+
+def _feed(pieces: list, inputs: list[str]) -> dict[str, np.ndarray]:
+    """The graph's inputs for some tokenized texts (padded alike by the tokenizer)."""
+    feed = {
+        "input_ids": np.array([p.ids for p in pieces], dtype=np.int64),
+        "attention_mask": np.array([p.attention_mask for p in pieces], dtype=np.int64),
+        "token_type_ids": np.array([p.type_ids for p in pieces], dtype=np.int64),
+    }
+    return {name: feed[name] for name in inputs}
 
 
 def _width(session: InferenceSession) -> int:
