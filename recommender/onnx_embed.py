@@ -39,15 +39,13 @@ from recommender.errors import GraphExportFailed
 
 if TYPE_CHECKING:
     from onnxruntime import InferenceSession
-    from tokenizers import Tokenizer
+    from tokenizers import Encoding, Tokenizer
 
 log = logging.getLogger(__name__)
 
 _GRAPH, _TOKENIZER, _ABOUT = "model.onnx", "tokenizer.json", "about.json"
 # Bumped when the way a graph is made changes, so that an older folder is exported again.
 _GRAPH_VERSION = 2
-# Texts a float graph runs at once.
-_BATCH = 16
 
 
 class OnnxEmbedder:
@@ -56,9 +54,12 @@ class OnnxEmbedder:
     `fallback`, a sentence-transformers embedder of the same float recipe, runs instead if
     the graph cannot be made (a model that does not export), so a search still answers;
     without one (an int8 recipe, whose vectors nothing else makes) that failure is raised.
-    `threads` is how many cores it uses (None: one a core): a float graph's session runs
-    each batch on that many threads; an int8 graph's runs that many texts at once, each on
-    one. A text's vector never depends on the texts embedded with it.
+    Each text runs alone, on one thread, and `threads` texts at once (None: one a core). An
+    int8 graph quantizes each run's activations with one scale, so texts run together
+    would move one another's vectors (cosine 0.98 to 0.99 for a query alone against among
+    seven others); alone, a text's vector never depends on what it is embedded with, no
+    text is padded, and the cores work on texts apart: faster than batches of 16 on
+    several threads, for float32 graphs too (docs/BENCHMARKS.md).
     """
 
     def __init__(
@@ -75,11 +76,6 @@ class OnnxEmbedder:
         self._fallback = fallback
         self._folder = Path(folder) / recipe.name.replace("/", "--")
         self._threads = threads
-        # An int8 graph quantizes each run's activations with one scale, so texts run
-        # together would move one another's vectors (cosine 0.98 to 0.99 for a query alone
-        # against among seven others): each text runs alone, on one thread, as many at once
-        # as `threads` (docs/BENCHMARKS.md: faster than batches of 16, as near float32).
-        self._alone = recipe.int8
         self._loaded: tuple[InferenceSession, Tokenizer, list[str]] | None = None
         self._failed = False
         self._lock = threading.Lock()
@@ -102,27 +98,22 @@ class OnnxEmbedder:
         if loaded is None:
             return self._fallback.encode(texts)
         session, tokenizer, inputs = loaded
-        vectors = np.empty((len(texts), _width(session)), dtype=np.float32)
-        # Longest first, so that each batch pads its texts to about their own length.
+        # Longest first, so that the runs at the end, while other threads finish, are short.
         order = np.argsort([-len(text) for text in texts], kind="stable")
-        size = 1 if self._alone else _BATCH
-        batches = [order[start : start + size] for start in range(0, len(texts), size)]
-        # The tokenizer pads each call's texts to their longest: one call a batch.
-        feeds = [
-            _feed(tokenizer.encode_batch([texts[row] for row in rows]), inputs) for rows in batches
-        ]
+        feeds = [_feed(tokenizer.encode(texts[row]), inputs) for row in order]
 
         def run(feed: dict[str, np.ndarray]) -> np.ndarray:
-            return session.run(None, feed)[0]
+            return session.run(None, feed)[0][0]
 
-        workers = (self._threads or os.cpu_count() or 1) if self._alone else 1
+        workers = self._threads or os.cpu_count() or 1
         if workers > 1 and len(feeds) > 1:
             with ThreadPoolExecutor(workers) as pool:  # ONNX Runtime lets go of the GIL
                 outputs = list(pool.map(run, feeds))
         else:
             outputs = [run(feed) for feed in feeds]
-        for rows, output in zip(batches, outputs, strict=True):
-            vectors[rows] = output
+        vectors = np.empty((len(texts), _width(session)), dtype=np.float32)
+        for row, output in zip(order, outputs, strict=True):
+            vectors[row] = output
         # The graph normalises as the model's own last module does; again, to float32's last bit.
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
@@ -145,10 +136,7 @@ class OnnxEmbedder:
 
         with _exported(self._folder, self._recipe):
             options = onnxruntime.SessionOptions()
-            if self._alone:
-                options.intra_op_num_threads = 1
-            elif self._threads is not None:
-                options.intra_op_num_threads = self._threads
+            options.intra_op_num_threads = 1  # a text a thread: `encode` runs them at once
             options.inter_op_num_threads = 1
             session = onnxruntime.InferenceSession(
                 str(self._folder / _GRAPH), options, providers=["CPUExecutionProvider"]
@@ -157,12 +145,12 @@ class OnnxEmbedder:
         return session, tokenizer, [graph_input.name for graph_input in session.get_inputs()]
 
 
-def _feed(pieces: list, inputs: list[str]) -> dict[str, np.ndarray]:
-    """The graph's inputs for some tokenized texts (padded alike by the tokenizer)."""
+def _feed(pieces: Encoding, inputs: list[str]) -> dict[str, np.ndarray]:
+    """The graph's inputs for one tokenized text."""
     feed = {
-        "input_ids": np.array([p.ids for p in pieces], dtype=np.int64),
-        "attention_mask": np.array([p.attention_mask for p in pieces], dtype=np.int64),
-        "token_type_ids": np.array([p.type_ids for p in pieces], dtype=np.int64),
+        "input_ids": np.array([pieces.ids], dtype=np.int64),
+        "attention_mask": np.array([pieces.attention_mask], dtype=np.int64),
+        "token_type_ids": np.array([pieces.type_ids], dtype=np.int64),
     }
     return {name: feed[name] for name in inputs}
 

@@ -7,9 +7,11 @@ import pytest
 from bot.cli.context import Context
 from bot.config import Settings, SettingsError, SlackMode
 from bot.errors import MissingSetting
+from recommender import embed
 from recommender.delivery import GRACE
-from recommender.embed import native_int8
+from recommender.embed import SentenceTransformerEmbedder, native_int8
 from recommender.models import Paper
+from recommender.onnx_embed import OnnxEmbedder
 from recommender.pipeline import Source
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
@@ -187,3 +189,22 @@ def test_auto_keeps_the_recipe_the_store_is_embedded_in(tmp_path, archived: str)
     assert context.embedder(archived=False).name == (
         "all-MiniLM-L6-v2+int8" if native_int8() else "all-MiniLM-L6-v2"
     )
+
+
+def test_papers_are_embedded_on_onnx_runtime_unless_torch_runs_them_in_bfloat16(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def embedder(**env: str):
+        return Context(Settings.from_env({"PAPERS_DATA_DIR": str(tmp_path), **env})).embedder()
+
+    assert isinstance(embedder(PAPERS_EMBEDDING_PRECISION="float32"), OnnxEmbedder)
+    assert isinstance(embedder(PAPERS_EMBEDDING_PRECISION="int8"), OnnxEmbedder)
+    assert isinstance(embedder(PAPERS_EMBEDDING_PRECISION="bfloat16"), SentenceTransformerEmbedder)
+    # `auto` on a store of float vectors: bfloat16 where the CPU has it, else the graph.
+    context = Context(Settings.from_env({"PAPERS_DATA_DIR": str(tmp_path)}))
+    context.store.upsert([Paper(id="2501.00001", title="One", abstract="A.")], now=NOW)
+    context.store.save_embeddings("all-MiniLM-L6-v2", [(context.store.keys()[0], "h", b"\0" * 4)])
+    monkeypatch.setattr(embed, "native_bfloat16", lambda: True)
+    assert isinstance(embedder(), SentenceTransformerEmbedder)
+    monkeypatch.setattr(embed, "native_bfloat16", lambda: False)
+    assert isinstance(embedder(), OnnxEmbedder)
