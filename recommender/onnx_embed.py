@@ -4,10 +4,11 @@ Two uses. A search embeds one short query: torch's eager forward pays a fixed Py
 for each of the model's module calls, and for a query of a few words that cost is most of
 the 10 to 20 ms the model took (`papers serve`'s main CPU cost a search); ONNX Runtime runs
 the float32 graph in a few ms, with vectors at cosine 1.0000 to sentence-transformers'
-float32. And an `int8` recipe embeds papers in bulk: its weights quantized to int8 (one
-scale per output column), it runs more than twice as fast as float32 sentence-transformers
-on a CPU that multiplies int8 natively, at the same nDCG@10 within 0.005
-(docs/BENCHMARKS.md).
+float32. And papers in bulk: an `int8` recipe's weights quantized to int8 (one scale per
+output column) run about three times as fast as float32 sentence-transformers on a CPU
+that multiplies int8 natively, at float32's nDCG@10 or better; where torch would run
+float32, the float32 graph, text by text on every core, runs 1.2 to 1.3 times as fast with
+the same vectors (docs/BENCHMARKS.md).
 
 The graph is exported once from the model's own weights (the bundled package's: nothing
 is downloaded), tokenizer beside it, into a folder per recipe, by a process of its own;
