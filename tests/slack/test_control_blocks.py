@@ -20,7 +20,7 @@ from bot.control_blocks import (
     unreachable_message,
 )
 from bot.settings_blocks import HOME_SAVED_SHOWN, home_view, saved_blocks
-from bot.subscriptions import PAUSED_BY_HAND, Subscription
+from bot.subscriptions import ACCESS_LOST_ERRORS, PAUSED_BY_HAND, Subscription
 from recommender.models import Paper
 from recommender.profiles import Profile
 from recommender.schedule import Schedule
@@ -39,6 +39,13 @@ CHANGE = Change(7, CHANNEL, "user:T0TEAM:U0ALICE", NOW, "changed the keywords", 
 def test_the_owners_direct_message() -> None:
     message = unreachable_message(CHANNEL, "slack: not_in_channel")
     assert_golden("owner_unreachable", message)
+    check_limits(message)
+
+
+@pytest.mark.parametrize("code", sorted(ACCESS_LOST_ERRORS))
+def test_the_owner_told_of_lost_access_hears_that_a_reinstall_resumes_it(code: str) -> None:
+    message = unreachable_message(CHANNEL, f"slack: {code}")
+    assert "reinstall the app, and its digests resume" in message["text"]
     check_limits(message)
 
 
