@@ -34,7 +34,10 @@ _FIELDS = (
 # How many channels the Home tab lists (each takes two blocks of Slack's 100 a view).
 CHANNELS_SHOWN = 20
 
-_REVOKED = "my access to this workspace was revoked: reinstall the app, and its digests resume"
+_REVOKED = (
+    "my access to this workspace was revoked: reinstall the app (its digests then go on by "
+    "themselves)"
+)
 # What the owner can do about each permanent failure (bot.delivery.PERMANENT).
 _FIXES = {
     "not_in_channel": "invite me with `/invite @papers` in the channel",
