@@ -14,6 +14,7 @@ from bot import listeners
 from bot.client import web_client
 from bot.config import Settings, SlackMode
 from bot.errors import MissingSetting
+from bot.gate import Seen, once_per_event
 from bot.listeners.replies import errors_logged
 from bot.oauth import oauth_settings
 from bot.services import Services
@@ -48,6 +49,8 @@ def create_app(settings: Settings, services: Services, *, socket_mode: bool = Fa
             else None
         ),
     )
+    if socket_mode:
+        app.middleware(once_per_event(Seen(services.store.handled)))
     listeners.register(app, replace(services, views_key=views_key(settings)))
     if not multi:
         # Bolt checked the token at start: the app is installed in its workspace (again,

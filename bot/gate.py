@@ -11,22 +11,27 @@ within Slack's five-minute signature window is acknowledged and does nothing. Th
 the process's memory and, for an event, the store's too (`store.handled`), which every web
 process reads: Slack's retry of an event that reaches another web process than the first
 try does nothing either. Slack never retries a command or a click, so a replay of one sent
-to another process is stopped only by the signature window.
+to another process is stopped only by the signature window. In Socket Mode, where nothing
+is signed and the gate is not in the way, `once_per_event` does the same for events.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_bolt import BoltResponse
 from slack_bolt.request.internals import parse_body
 
 from recommender.store.handled import Handled
+
+log = logging.getLogger(__name__)
 
 # Slack refuses requests older than five minutes (https://api.slack.com/authentication/
 # verifying-requests-from-slack); Bolt and the gate do too.
@@ -131,10 +136,7 @@ class Gate:
         parsed = _parsed(body, headers.get("content-type"))
         if parsed is None:
             return MALFORMED
-        event_id = parsed.get("event_id") if parsed.get("type") == "event_callback" else None
-        if isinstance(event_id, str):
-            return SignedRequest(f"event:{event_id}", event=True)
-        return SignedRequest(signature)
+        return _event(parsed) or SignedRequest(signature)
 
     def _signed(self, timestamp: str, signature: str, body: bytes) -> bool:
         if not (timestamp.isascii() and timestamp.isdigit()):
@@ -144,6 +146,28 @@ class Gate:
         base = b"v0:" + timestamp.encode() + b":" + body
         expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, signature)
+
+
+def once_per_event(seen: Seen) -> Callable[..., BoltResponse | None]:
+    """Bolt middleware for Socket Mode, where no gate stands before Bolt: an event handled
+    already, by this process or another (`seen`'s shared record), is acknowledged and does
+    nothing. Each process opens its own connection and Slack may send a retry down another."""
+
+    def middleware(body: dict, next_: Callable[[], None]) -> BoltResponse | None:
+        event = _event(body)
+        if event is not None and not seen.first_time(event):
+            log.info("an event handled already (Slack's retry) was acknowledged")
+            return BoltResponse(status=200, body="")
+        next_()
+        return None
+
+    return middleware
+
+
+def _event(body: dict) -> SignedRequest | None:
+    """An Events API callback, remembered by its `event_id` (Slack's retries keep it)."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    return SignedRequest(f"event:{event_id}", event=True) if isinstance(event_id, str) else None
 
 
 def _parsed(body: bytes, content_type: str | None) -> dict | None:

@@ -413,16 +413,7 @@ class SlackSender:
         self, event: dict, *, event_id: str | None = None, retry: int | None = None
     ) -> Answer:
         """An Events API delivery of `event`, as JSON; Slack's `retry`-th retry of `event_id`."""
-        body = {
-            "token": "verification-token-unused",
-            "team_id": TEAM_ID,
-            "api_app_id": "A0PAPERS",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_EVENT_IDS):08d}",
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
-        }
+        body = event_body(event, event_id)
         retried = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         headers = retried if retry else {}
         return self.post(json.dumps(body), content_type="application/json", headers=headers)
@@ -492,6 +483,20 @@ class SlackSender:
                 return Answer(response.status, response.read().decode(), response_url)
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.read().decode(), response_url)
+
+
+def event_body(event: dict, event_id: str | None = None) -> dict:
+    """The Events API's envelope of `event` (a new `event_id` unless given)."""
+    return {
+        "token": "verification-token-unused",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0PAPERS",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_EVENT_IDS):08d}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+    }
 
 
 def _block_of(message: dict, action_id: str, value: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
+from slack_bolt import BoltRequest
 
 from bot.app import create_app
 from bot.config import Settings
@@ -17,7 +18,7 @@ from bot.services import Services
 from bot.web import wsgi_app
 from recommender.store import Store
 from tests.slack.conftest import SIGNING_SECRET
-from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender, serving
+from tests.slack.harness import TEAM_ID, FakeSlack, SlackSender, event_body, serving
 
 
 def command_form(response_url: str, text: str = "transformers") -> str:
@@ -96,6 +97,28 @@ def test_a_retry_of_an_event_reaching_another_web_process_does_nothing(
             fake_slack.wait_until(lambda: len(fake_slack.calls_to("views.publish")) == 2)
             settle(slack, fake_slack)
             settle(elsewhere, fake_slack)
+    finally:
+        other_store.close()
+    assert len(fake_slack.calls_to("views.publish")) == 2
+
+
+def test_in_socket_mode_a_retry_of_an_event_reaching_another_process_does_nothing(
+    settings: Settings, services: Services, fake_slack: FakeSlack
+) -> None:
+    # Each process has its own Socket Mode connection; Slack may send the retry down another.
+    other_store = Store.open(settings.database_url)
+    try:
+        first = create_app(settings, services, socket_mode=True)
+        second = create_app(settings, replace(services, store=other_store), socket_mode=True)
+        body = event_body(HOME, "Ev0HOME0005")
+        assert first.dispatch(BoltRequest(mode="socket_mode", body=body)).status == 200
+        fake_slack.wait_until(lambda: fake_slack.calls_to("views.publish"))
+        retry = BoltRequest(mode="socket_mode", body=body, headers={"x-slack-retry-num": "1"})
+        assert (second.dispatch(retry).status, second.dispatch(retry).status) == (200, 200)
+        new = BoltRequest(mode="socket_mode", body=event_body(HOME, "Ev0HOME0006"))
+        assert second.dispatch(new).status == 200
+        fake_slack.wait_until(lambda: len(fake_slack.calls_to("views.publish")) == 2)
+        time.sleep(0.5)  # a retry that acted would have published by now
     finally:
         other_store.close()
     assert len(fake_slack.calls_to("views.publish")) == 2
