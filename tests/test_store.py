@@ -21,7 +21,7 @@ from recommender.schedule import Schedule
 from recommender.sources import arxiv_api, hf_papers_text
 from recommender.store import _MIGRATIONS, Store
 from recommender.store.db import connect
-from recommender.store.schema import deliveries, feedback, metadata, saved, sent
+from recommender.store.schema import deliveries, feedback, metadata, papers, saved, sent
 
 NOW = datetime(2025, 7, 25, 12, tzinfo=UTC)
 LATER = datetime(2025, 7, 26, 12, tzinfo=UTC)
@@ -527,6 +527,52 @@ def test_the_fans_indexes_come_and_go_with_their_migration_and_keep_every_row(da
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(feedback)) == 1
         assert conn.scalar(select(func.count()).select_from(saved)) == 1
+    engine.dispose()
+
+
+def test_papers_are_found_by_doi_in_any_case_and_a_merge_keeps_the_doi(store: Store):
+    title_only = Paper(
+        title_id("Planted in Pretraining"),
+        "Planted in Pretraining",
+        authors=("A. Author",),
+        extras={"doi": " 10.1000/XYZ.1 "},
+    )
+    store.upsert([title_only, paper("2507.10001", title="Other", extras={"doi": 7})], now=NOW)
+    found = store.ids_by_doi(["10.1000/xyz.1", "10.1000/Xyz.1", "10.9/none", ""])
+    assert found == {"10.1000/xyz.1": title_only.id, "10.1000/Xyz.1": title_only.id}
+    # The arXiv record of the same title and author takes the title-only one in.
+    store.upsert([paper(authors=("A. Author",))], now=LATER)
+    assert store.ids_by_doi(["10.1000/XYZ.1"]) == {"10.1000/XYZ.1": "2507.07186"}
+
+
+def test_the_doi_column_is_filled_from_the_extras_by_its_migration(database_url: str):
+    _migrate(database_url, alembic.command.upgrade, _before("0017"))
+    engine = create_engine(database_url)
+    row = {
+        "norm_title": "t",
+        "abstract": "",
+        "authors": [],
+        "categories": [],
+        "sources": [],
+        "first_seen": NOW,
+        "changed": NOW,
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            papers.insert(),
+            [
+                {**row, "id": "2507.00001", "title": "One", "extras": {"doi": "10.1/ABC"}},
+                {**row, "id": "2507.00002", "title": "Two", "extras": {"doi": None}},
+                {**row, "id": "2507.00003", "title": "Three", "extras": {}},
+            ],
+        )
+    store = Store.open(database_url)
+    assert store.ids_by_doi(["10.1/abc", "10.1/none"]) == {"10.1/abc": "2507.00001"}
+    assert store.count() == 3
+    store.close()
+    assert "ix_papers_doi" in {index["name"] for index in inspect(engine).get_indexes("papers")}
+    _migrate(database_url, alembic.command.downgrade, _before("0017"))
+    assert "doi" not in {column["name"] for column in inspect(engine).get_columns("papers")}
     engine.dispose()
 
 

@@ -73,6 +73,7 @@ def _columns(paper: Paper) -> dict:
     return {
         "id": paper.id,
         "norm_title": normalize_title(paper.title),
+        "doi": folded_doi(paper.extras.get("doi")),
         "title": paper.title,
         "abstract": paper.abstract,
         "authors": list(paper.authors),
@@ -83,6 +84,13 @@ def _columns(paper: Paper) -> dict:
         "sources": list(paper.sources),
         "extras": dict(paper.extras),
     }
+
+
+def folded_doi(doi: object) -> str | None:
+    """A DOI as the store keeps it for lookup: case-folded (DOIs ignore case), or None."""
+    if not isinstance(doi, str):
+        return None
+    return doi.strip().casefold() or None
 
 
 class Papers:
@@ -264,14 +272,16 @@ class Papers:
 
     def ids_by_doi(self, dois: Iterable[str]) -> dict[str, str]:
         """The id of the stored paper of each DOI (compared ignoring case, as DOIs are)."""
-        wanted = {doi.casefold(): doi for doi in dois}
+        wanted: dict[str, list[str]] = {}
+        for doi in dois:
+            if folded := folded_doi(doi):
+                wanted.setdefault(folded, []).append(doi)
         if not wanted:
             return {}
-        # DOIs are in the extras JSON without an index: a scan, once per import.
-        doi = func.lower(papers.c.extras["doi"].as_string())
-        query = select(doi, papers.c.id).where(doi.in_(list(wanted)))
+        query = select(papers.c.doi, papers.c.id).where(papers.c.doi.in_(list(wanted)))
         with self.engine.connect() as conn:
-            return {wanted[found]: paper_id for found, paper_id in conn.execute(query)}
+            rows = conn.execute(query).all()
+        return {doi: paper_id for found, paper_id in rows for doi in wanted[found]}
 
     def ids_by_title(self, titles: Iterable[str]) -> dict[str, str]:
         """The id of a stored paper of each title, compared normalized (`normalize_title`);

@@ -46,6 +46,8 @@ papers = Table(
     Column("pk", Integer, primary_key=True, autoincrement=True),
     Column("id", String(64), nullable=False, unique=True),
     Column("norm_title", Text, nullable=False, index=True),
+    # The DOI of `extras["doi"]`, case-folded: `Papers.ids_by_doi` finds it by index.
+    Column("doi", Text, index=True),
     Column("title", Text, nullable=False),
     Column("abstract", Text, nullable=False, default=""),
     Column("authors", JSON, nullable=False),
